@@ -1,0 +1,282 @@
+import { javascript, typescript, JsonFile, TextFile } from 'projen';
+
+/**
+ * ray-gitops monorepo. This file is the only hand-edited project configuration:
+ * every package.json, tsconfig, task and ignore file is synthesized from it by `npx projen`.
+ */
+
+const NODE_TYPES = '@types/node@^20';
+const TYPESCRIPT = '~5.9.3';
+const PACKAGE_SCOPE = '@ray-gitops';
+
+const root = new javascript.NodeProject({
+  name: 'ray-gitops',
+  description: 'GitHub Actions and a CLI that take an LLM from a catalog entry to a running Ray Serve + vLLM service on EKS through GitOps.',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  minNodeVersion: '20.0.0',
+  licensed: true,
+  license: 'Apache-2.0',
+  copyrightOwner: 'ray-gitops authors',
+  jest: false,
+  github: false,
+  release: false,
+  depsUpgrade: false,
+  buildWorkflow: false,
+  pullRequestTemplate: false,
+  package: false,
+  projenrcJs: false,
+  devDeps: [
+    'projen@0.103.25',
+    'constructs@^10',
+    'tsx@^4.21',
+    `typescript@${TYPESCRIPT}`,
+    NODE_TYPES,
+    'vitest@~4.1.12',
+    'vite@~8.3.8',
+  ],
+  gitignore: ['.ray-gitops/', '*.tsbuildinfo', 'coverage/', '__pycache__/', '.pytest_cache/'],
+});
+
+new typescript.ProjenrcTs(root, { runner: typescript.TypeScriptRunner.tsx() });
+
+interface PackageSpec {
+  /** folder under packages/ and the unscoped package name */
+  readonly dir: string;
+  readonly description: string;
+  readonly deps?: string[];
+  /** other workspace packages this one imports */
+  readonly workspaceDeps?: string[];
+  /** an action folder: action.yml + bundled dist/index.js */
+  readonly action?: boolean;
+  readonly bin?: Record<string, string>;
+}
+
+const packages: PackageSpec[] = [
+  {
+    dir: 'core',
+    description: 'The ray-gitops domain: catalog, render, validate, stage, image, gitops. No @actions/* imports.',
+    deps: ['ajv@^8.20.0', 'yaml@^2.9.1'],
+  },
+  {
+    dir: 'cli',
+    description: 'The `ray-gitops` command: the actions\' operations for laptops and other CI systems.',
+    workspaceDeps: ['core'],
+    bin: { 'ray-gitops': 'bin/ray-gitops.js' },
+  },
+  { dir: 'build-image', description: 'Builds the Ray+vLLM image with CodeBuild into ECR, only when its content changed.', workspaceDeps: ['core'], action: true },
+  { dir: 'prestage-model', description: 'Stages model weights into S3: streamed, verified, resumable.', workspaceDeps: ['core'], action: true },
+  { dir: 'render-rgd', description: 'Renders the Kro RGD, model instances and Argo CD apps into gitops/.', workspaceDeps: ['core'], action: true },
+  { dir: 'validate-manifests', description: 'Validates rendered manifests against real schemas and GPU-workload policy.', workspaceDeps: ['core'], action: true },
+];
+
+const subprojects = packages.map((spec) => {
+  const project = new typescript.TypeScriptProject({
+    parent: root,
+    outdir: `packages/${spec.dir}`,
+    name: `${PACKAGE_SCOPE}/${spec.dir}`,
+    description: spec.description,
+    defaultReleaseBranch: 'main',
+    packageManager: javascript.NodePackageManager.NPM,
+    typescriptVersion: TYPESCRIPT,
+    minNodeVersion: '20.0.0',
+    licensed: false,
+    sampleCode: false,
+    jest: false,
+    eslint: false,
+    package: false,
+    disableTsconfigDev: true,
+    bundlerOptions: { assetsDir: 'dist', runBundleTask: javascript.RunBundleTask.MANUAL, esbuildVersion: '^0.28.2' },
+    deps: [
+      ...(spec.deps ?? []),
+      ...(spec.action ? ['@actions/core@^3.0.1'] : []),
+      ...(spec.workspaceDeps ?? []).map((d) => `${PACKAGE_SCOPE}/${d}@0.0.0`),
+    ],
+    devDeps: [NODE_TYPES],
+    bin: spec.bin,
+    tsconfig: {
+      compilerOptions: {
+        module: 'NodeNext',
+        moduleResolution: javascript.TypeScriptModuleResolution.NODE_NEXT,
+        target: 'ES2022',
+        lib: ['ES2023'],
+        composite: true,
+        declaration: true,
+        resolveJsonModule: true,
+        esModuleInterop: true,
+        skipLibCheck: true,
+      },
+      include: ['src/**/*.ts', 'src/**/*.json'],
+    },
+  });
+  // ESM throughout: @actions/core 3.x is ESM-only.
+  project.package.addField('type', 'module');
+  project.package.addField('private', true);
+  // "source" lets vitest, esbuild and the dev tsconfig read workspace packages from src/ without a build.
+  project.package.addField('exports', {
+    '.': { source: './src/index.ts', types: './lib/index.d.ts', default: './lib/index.js' },
+    './package.json': './package.json',
+  });
+  // npm installs once, at the root, for the whole workspace.
+  project.tasks.tryFind('install')?.reset();
+  project.tasks.tryFind('install:ci')?.reset();
+  if (spec.workspaceDeps?.length) {
+    project.tsconfig?.file.addOverride('references', spec.workspaceDeps.map((d) => ({ path: `../${d}` })));
+  }
+  if (spec.action) {
+    project.bundler.addBundle('./src/index.ts', {
+      platform: 'node',
+      target: 'node24',
+      format: 'esm',
+      // the bundle directory is dist/index/; this lands the file at dist/index.js, where action.yml points
+      outfile: '../index.js',
+      sourcemap: false,
+      watchTask: false,
+      banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+      esbuildArgs: { '--conditions': 'source', '--legal-comments': 'none', '--log-level': 'warning' },
+    });
+    // the bundle is committed: actions are used straight from the repository
+    project.gitignore.removePatterns('/dist/');
+  }
+  return { spec, project };
+});
+
+// --- root tasks -------------------------------------------------------------------------------
+
+root.package.addField('workspaces', packages.map((p) => `packages/${p.dir}`));
+root.package.addField('private', true);
+root.package.file.addDeletionOverride('main');
+
+new JsonFile(root, 'tsconfig.json', {
+  obj: {
+    files: [],
+    references: packages.map((p) => ({ path: `packages/${p.dir}` })),
+  },
+});
+
+// Type-checks sources, tests and .projenrc.ts of every package in one program; eslint uses it too.
+new JsonFile(root, 'tsconfig.dev.json', {
+  obj: {
+    compilerOptions: {
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      target: 'ES2022',
+      lib: ['ES2023'],
+      customConditions: ['source'],
+      strict: true,
+      noEmit: true,
+      resolveJsonModule: true,
+      esModuleInterop: true,
+      skipLibCheck: true,
+      noUnusedLocals: true,
+      noUnusedParameters: true,
+      noImplicitReturns: true,
+      noFallthroughCasesInSwitch: true,
+      types: ['node'],
+    },
+    include: ['packages/*/src/**/*.ts', 'packages/*/test/**/*.ts', 'bench/**/*.ts', 'vitest.config.mts'],
+  },
+});
+
+const eslint = new javascript.Eslint(root, {
+  dirs: packages.map((p) => `packages/${p.dir}/src`),
+  devdirs: [...packages.map((p) => `packages/${p.dir}/test`), 'bench'],
+  tsconfigPath: './tsconfig.dev.json',
+  fileExtensions: ['.ts'],
+  ignorePatterns: ['*.js', '*.d.ts', 'node_modules/', 'lib/', 'dist/', '*.mts'],
+});
+eslint.addRules({ 'import/no-unresolved': 'off', 'import/no-extraneous-dependencies': 'off' });
+
+root.tasks.tryFind('compile')?.reset('tsc --build');
+root.package.setScript('prepare', 'tsc --build');
+
+const bundleAll = root.tasks.addTask('bundle', { description: 'Bundle every action into its committed dist/index.js' });
+for (const { spec } of subprojects) {
+  if (spec.action) bundleAll.exec('npx projen bundle', { cwd: `packages/${spec.dir}` });
+}
+
+root.tasks.addTask('check:dist', {
+  description: 'Fail when a committed action bundle differs from a fresh build',
+  steps: [
+    { spawn: 'bundle' },
+    { exec: 'git diff --exit-code --stat -- packages/*/dist || (echo "::error::action dist/ is stale: run \'npx projen bundle\' and commit the result" && exit 1)' },
+  ],
+});
+
+root.tasks.addTask('typecheck', { description: 'Type-check all packages, tests and benchmarks', exec: 'tsc -p tsconfig.dev.json' });
+
+const testTask = root.tasks.tryFind('test')!;
+testTask.reset();
+// compile first: the CLI binary test runs lib/, which must match src/
+testTask.spawn(root.tasks.tryFind('compile')!);
+testTask.spawn(root.tasks.tryFind('typecheck')!);
+testTask.exec('vitest run');
+testTask.spawn(eslint.eslintTask);
+
+root.tasks.addTask('bench', { description: 'Run the benchmarks in bench/ (not part of npm test)', exec: 'vitest bench --run' });
+
+root.tasks.addTask('start', {
+  description: 'Run the offline pipeline on embedded defaults',
+  exec: 'node packages/cli/bin/ray-gitops.js catalog check',
+});
+
+new TextFile(root, '.nvmrc', { lines: ['20'] });
+
+// "source" resolves workspace packages to their TypeScript sources, so tests never need a build first.
+new TextFile(root, 'vitest.config.mts', {
+  lines: [
+    '// Generated by projen from .projenrc.ts; edit it there.',
+    "import { defineConfig } from 'vitest/config';",
+    '',
+    "const conditions = ['source', 'node', 'import', 'module', 'default'];",
+    '',
+    'export default defineConfig({',
+    '  resolve: { conditions },',
+    '  ssr: { resolve: { conditions, externalConditions: conditions } },',
+    '  test: {',
+    "    include: ['packages/*/test/**/*.test.ts'],",
+    '    testTimeout: 30_000,',
+    '    hookTimeout: 120_000,',
+    "    pool: 'forks',",
+    "    benchmark: { include: ['bench/**/*.bench.ts'] },",
+    '  },',
+    '});',
+  ],
+});
+
+// Third-party actions are pinned to full commit SHAs; the tag is in the trailing comment.
+const CHECKOUT = 'actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2';
+const SETUP_NODE = 'actions/setup-node@49933ea5288caeca8642d1e84afbd3f7d6820020 # v4.4.0';
+
+new TextFile(root, '.github/workflows/ci.yml', {
+  lines: [
+    '# Generated by projen from .projenrc.ts; edit it there.',
+    'name: ci',
+    'on:',
+    '  pull_request: {}',
+    '  push:',
+    '    branches: [main]',
+    '  workflow_dispatch: {}',
+    'permissions:',
+    '  contents: read',
+    'concurrency:',
+    '  group: ci-${{ github.ref }}',
+    '  cancel-in-progress: true',
+    'jobs:',
+    '  test:',
+    '    name: npm ci, npm test, generated files up to date',
+    '    runs-on: ubuntu-latest',
+    '    timeout-minutes: 20',
+    '    steps:',
+    `      - uses: ${CHECKOUT}`,
+    '        with:',
+    '          persist-credentials: false',
+    `      - uses: ${SETUP_NODE}`,
+    '        with:',
+    '          node-version-file: .nvmrc',
+    '          cache: npm',
+    '      - run: .ci/run',
+  ],
+});
+
+root.synth();

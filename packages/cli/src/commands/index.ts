@@ -1,0 +1,17 @@
+import type { CommandDefinition } from '../command.js';
+import { buildImageCommand } from './build-image.js';
+import { catalogCheckCommand } from './catalog-check.js';
+import { fitCommand } from './fit.js';
+import { prestageCommand } from './prestage.js';
+import { renderCommand } from './render.js';
+import { validateCommand } from './validate.js';
+
+/** Every command, in the order `--help` lists them. */
+export const COMMANDS: readonly CommandDefinition[] = [
+  catalogCheckCommand,
+  renderCommand,
+  validateCommand,
+  prestageCommand,
+  buildImageCommand,
+  fitCommand,
+];

@@ -1,0 +1,3 @@
+export * from './catalog/index.js';
+export * from './errors/index.js';
+export * from './report/index.js';

@@ -1,0 +1,4 @@
+export * from './diagnostic.js';
+export * from './reporter.js';
+export * from './workflow-reporter.js';
+export * from './report-diagnostics.js';
