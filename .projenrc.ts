@@ -56,7 +56,7 @@ const packages: PackageSpec[] = [
   {
     dir: 'core',
     description: 'The ray-gitops domain: catalog, render, validate, stage, image, gitops. No @actions/* imports.',
-    deps: ['ajv@^8.20.0', 'yaml@^2.9.1'],
+    deps: ['ajv@^8.20.0', 'yaml@^2.9.1', 'kubernetes-models@^5.1.0', '@kubernetes-models/apimachinery@^3.0.2'],
   },
   {
     dir: 'cli',
@@ -112,6 +112,8 @@ const subprojects = packages.map((spec) => {
   // ESM throughout: @actions/core 3.x is ESM-only.
   project.package.addField('type', 'module');
   project.package.addField('private', true);
+  // lets esbuild drop the parts of core an action does not use
+  project.package.addField('sideEffects', false);
   // "source" lets vitest, esbuild and the dev tsconfig read workspace packages from src/ without a build.
   project.package.addField('exports', {
     '.': { source: './src/index.ts', types: './lib/index.d.ts', default: './lib/index.js' },
@@ -184,6 +186,8 @@ const eslint = new javascript.Eslint(root, {
   tsconfigPath: './tsconfig.dev.json',
   fileExtensions: ['.ts'],
   ignorePatterns: ['*.js', '*.d.ts', 'node_modules/', 'lib/', 'dist/', '*.mts'],
+  // lint as a check: CI must see problems, not silently fix them; warnings count
+  commandOptions: { fix: false, extraArgs: ['--max-warnings=0'] },
 });
 eslint.addRules({ 'import/no-unresolved': 'off', 'import/no-extraneous-dependencies': 'off' });
 

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
-import { COMMANDS } from '../src/commands/index.js';
 import { runCli } from './run-cli.js';
+import { COMMANDS } from '../src/commands/index.js';
 
 const BIN = new URL('../bin/ray-gitops.js', import.meta.url).pathname;
 

@@ -19,7 +19,7 @@ describe('validate-manifests bundle run as the Actions runner would', () => {
     await writeFile(file, 'name: tiny\nsource:\n  huggingface:\n    repo: org/tiny\nserving:\n  maxModelLen: 8192\n  gpu: { type: L4, count: 3 }\n');
     const result = await runAsRunner('validate-manifests', { catalog: dir });
     expect(result.exitCode).toBe(1);
-    expect(result.stdout).toMatch(new RegExp(`^::error file=${file},line=7,col=27::.*power of two`, 'm'));
+    expect(result.stdout).toMatch(new RegExp(`^::error file=${file},line=7,endLine=7,col=27,endColumn=28::serving.gpu.count is 3; use 1, 2, 4 or 8`, 'm'));
     expect(result.stdout).toContain('::error::1 error(s) in the catalog');
     expect(result.outputs.errors).toBe('1');
     expect(result.summary).toContain(`${file}:7:27:`);

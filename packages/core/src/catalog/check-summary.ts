@@ -1,6 +1,6 @@
-import { formatDiagnostic } from '../report/diagnostic.js';
 import type { CatalogCheckResult } from './check-catalog.js';
 import type { ModelSource } from './model-entry.js';
+import { formatDiagnostic } from '../report/diagnostic.js';
 
 /** The job summary of a catalog check: which models are in, and what blocks the rest. */
 export function renderCatalogCheckSummary(dir: string, result: CatalogCheckResult): string {

@@ -1,12 +1,16 @@
-/** A catalog entry: one file under gitops/models/, one served model. */
+/** A catalog entry: one file under gitops/models/, one served model, with every default applied. */
 export interface ModelEntry {
-  /** DNS-1035 label; every Kubernetes name for this model derives from it. */
+  /** DNS-1035 label; every Kubernetes name for this model derives from it (see derived-names.ts). */
   readonly name: string;
+  /** free text for people; never rendered into a Kubernetes name */
+  readonly description?: string;
   readonly source: ModelSource;
   readonly serving: ServingSpec;
 }
 
 export type ModelSource = HuggingFaceSource | UrlSource | S3Source;
+
+export type ModelSourceKind = ModelSource['kind'];
 
 export interface HuggingFaceSource {
   readonly kind: 'huggingface';
@@ -19,21 +23,36 @@ export interface HuggingFaceSource {
 /** A .tar archive over HTTPS, such as a Mistral CDN release. */
 export interface UrlSource {
   readonly kind: 'url';
+  /** always `https://` */
   readonly url: string;
+  /** lowercase hex of the archive's SHA-256, when the publisher gives one */
   readonly sha256?: string;
 }
 
 /** Weights already staged in S3. */
 export interface S3Source {
   readonly kind: 's3';
-  /** `s3://bucket/prefix/` */
+  /** `s3://bucket/prefix/`, always ending in `/` */
   readonly uri: string;
 }
+
+/**
+ * How the workers read weights from S3: `stream` loads them with vLLM's Run:ai model streamer,
+ * `mount` reads them from a Mountpoint-for-S3 volume.
+ */
+export type WeightStorage = 'stream' | 'mount';
+
+export type EngineArgValue = string | number | boolean;
 
 export interface ServingSpec {
   readonly maxModelLen: number;
   /** per replica; count is the tensor parallel size */
   readonly gpu: GpuRequest;
+  /** Ray Serve autoscaling bounds for the model's deployment */
+  readonly replicas: ReplicaRange;
+  readonly storage: WeightStorage;
+  /** extra vLLM engine arguments, kebab-case keys as on vLLM's command line, sorted by key */
+  readonly engineArgs: Readonly<Record<string, EngineArgValue>>;
 }
 
 export interface GpuRequest {
@@ -42,3 +61,8 @@ export interface GpuRequest {
 }
 
 export type GpuTypeName = string;
+
+export interface ReplicaRange {
+  readonly min: number;
+  readonly max: number;
+}

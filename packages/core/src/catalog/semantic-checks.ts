@@ -1,0 +1,248 @@
+import { describeLimit, MODEL_NAME_LIMIT } from './derived-names.js';
+import type { ModelNameLimit } from './derived-names.js';
+import { closestMatch } from './did-you-mean.js';
+import type { Finding } from './findings.js';
+import { GPU_TYPES } from './gpu-types.js';
+import type { GpuType } from './gpu-types.js';
+import { listOr, quote } from './messages.js';
+import { dnsLabelProblem, suggestDnsLabel } from './name-rules.js';
+import { gitRefProblem, httpsUrlProblem, huggingFaceRepoProblem, redactUrl, s3UriProblem } from './reference-rules.js';
+
+/** What the checks need to know beyond the data itself. */
+export interface SemanticContext {
+  /** the entry's file name, e.g. `qwen2-5-7b-instruct.yaml`; the name must equal it without the extension */
+  readonly fileName: string;
+  readonly gpuTypes?: readonly GpuType[];
+  readonly nameLimit?: ModelNameLimit;
+}
+
+/** vLLM's tensor-parallel size on one node: a power of two up to this. */
+export const MAX_TENSOR_PARALLEL = 8;
+
+/** Engine arguments the renderer derives from the entry, and the field each comes from. */
+export const RENDERER_ENGINE_ARGS: Readonly<Record<string, string>> = {
+  'model': 'source',
+  'served-model-name': 'name',
+  'tensor-parallel-size': 'serving.gpu.count',
+  'max-model-len': 'serving.maxModelLen',
+  'load-format': 'serving.storage',
+};
+
+const KEBAB_CASE = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+
+/**
+ * The rules JSON Schema cannot say, or cannot say clearly: name rules and length, name = file name,
+ * repository and revision syntax, GPU table, replica order, engine argument names. Each check looks
+ * only at values of the right type; the schema reports wrong types. When a check and the schema both
+ * object to one place, the check's finding is kept (see mergeFindings).
+ */
+export function semanticFindings(data: Record<string, unknown>, context: SemanticContext): Finding[] {
+  const source = child(data, 'source');
+  const serving = child(data, 'serving');
+  return [
+    ...checkName(child(data, 'name'), context),
+    ...checkHuggingFace(child(source, 'huggingface')),
+    ...checkUrl(child(source, 'url')),
+    ...checkS3(child(source, 's3')),
+    ...checkGpu(child(serving, 'gpu'), context.gpuTypes ?? GPU_TYPES),
+    ...checkReplicas(child(serving, 'replicas')),
+    ...checkEngineArgs(child(serving, 'engineArgs')),
+  ];
+}
+
+/** Findings from the checks first, then schema findings for places no check has spoken about. */
+export function mergeFindings(preferred: readonly Finding[], fallback: readonly Finding[]): Finding[] {
+  const seen = new Set<string>();
+  const merged: Finding[] = [];
+  for (const finding of [...preferred, ...fallback]) {
+    const key = `${finding.at}:${JSON.stringify(finding.path)}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    merged.push(finding);
+  }
+  return merged;
+}
+
+function checkName(name: unknown, context: SemanticContext): Finding[] {
+  if (typeof name !== 'string') return [];
+  const at = { path: ['name'], at: 'value' } as const;
+  const problem = dnsLabelProblem(name);
+  if (problem !== undefined) {
+    const suggestion = suggestDnsLabel(name);
+    const example = suggestion === undefined ? '' : ` (for example ${quote(suggestion)})`;
+    return [{
+      ...at,
+      code: 'catalog/invalid-name',
+      message: `name ${quote(name)} is not a valid DNS-1035 label because it ${problem}; use lowercase letters, digits and '-', starting with a letter and ending with a letter or digit${example}`,
+    }];
+  }
+  const { limit, binding } = context.nameLimit ?? MODEL_NAME_LIMIT;
+  if (name.length > limit) {
+    return [{
+      ...at,
+      code: 'catalog/name-too-long',
+      message: `name ${quote(name)} is ${name.length} characters long; shorten it to at most ${limit}, because ${describeLimit(binding)}`,
+    }];
+  }
+  const extension = /\.ya?ml$/i.exec(context.fileName)?.[0] ?? '';
+  const baseName = context.fileName.slice(0, context.fileName.length - extension.length);
+  if (name !== baseName) {
+    const rename = `rename the file to ${quote(name + (extension || '.yaml'))}`;
+    const alternative = dnsLabelProblem(baseName) === undefined && baseName.length <= limit ? ` or set name to ${quote(baseName)}` : '';
+    return [{
+      ...at,
+      code: 'catalog/name-mismatch',
+      message: `name ${quote(name)} does not match the file name ${quote(context.fileName)}, and the catalog holds one <name>.yaml file per model; ${rename}${alternative}`,
+    }];
+  }
+  return [];
+}
+
+function checkHuggingFace(huggingface: unknown): Finding[] {
+  const findings: Finding[] = [];
+  const repo = child(huggingface, 'repo');
+  if (typeof repo === 'string') {
+    const problem = huggingFaceRepoProblem(repo);
+    if (problem !== undefined) {
+      findings.push({
+        code: 'catalog/invalid-hf-repo',
+        message: `source.huggingface.repo ${quote(repo)} is not a Hub repository id because it ${problem}; write it as org/name, as in the model's Hub URL (for example 'Qwen/Qwen2.5-7B-Instruct')`,
+        path: ['source', 'huggingface', 'repo'],
+        at: 'value',
+      });
+    }
+  }
+  const revision = child(huggingface, 'revision');
+  if (typeof revision === 'string') {
+    const problem = gitRefProblem(revision);
+    if (problem !== undefined) {
+      findings.push({
+        code: 'catalog/invalid-revision',
+        message: `source.huggingface.revision ${quote(revision)} is not a valid branch or tag name because it ${problem}; use a branch, a tag or a 40-hex commit`,
+        path: ['source', 'huggingface', 'revision'],
+        at: 'value',
+      });
+    }
+  }
+  return findings;
+}
+
+function checkUrl(source: unknown): Finding[] {
+  const url = child(source, 'url');
+  if (typeof url !== 'string') return [];
+  const problem = httpsUrlProblem(url);
+  if (problem === undefined) return [];
+  return [{
+    code: 'catalog/invalid-url',
+    message: `source.url.url ${quote(redactUrl(url))} ${problem}; use an https:// URL without credentials`,
+    path: ['source', 'url', 'url'],
+    at: 'value',
+  }];
+}
+
+function checkS3(source: unknown): Finding[] {
+  const uri = child(source, 'uri');
+  if (typeof uri !== 'string') return [];
+  const problem = s3UriProblem(uri);
+  if (problem === undefined) return [];
+  return [{
+    code: 'catalog/invalid-s3-uri',
+    message: `source.s3.uri ${quote(uri)} ${problem}; write it as s3://bucket/prefix/ (for example 's3://my-models/qwen/qwen2-5-7b-instruct/')`,
+    path: ['source', 's3', 'uri'],
+    at: 'value',
+  }];
+}
+
+function checkGpu(gpu: unknown, gpuTypes: readonly GpuType[]): Finding[] {
+  const findings: Finding[] = [];
+  const type = child(gpu, 'type');
+  const known = typeof type === 'string' ? gpuTypes.find((candidate) => candidate.name === type) : undefined;
+  if (typeof type === 'string' && known === undefined) {
+    const names = gpuTypes.map((candidate) => candidate.name);
+    const suggestion = closestMatch(type, names);
+    const hint = suggestion === undefined ? 'use one of the known types' : `did you mean ${quote(suggestion)}?`;
+    findings.push({
+      code: 'catalog/unknown-gpu-type',
+      message: `serving.gpu.type ${quote(type)} is not a known GPU type; ${hint} (known: ${names.join(', ')})`,
+      path: ['serving', 'gpu', 'type'],
+      at: 'value',
+    });
+  }
+  const count = child(gpu, 'count');
+  if (typeof count === 'number' && Number.isInteger(count)) {
+    const powers = powersOfTwoUpTo(MAX_TENSOR_PARALLEL);
+    if (!powers.includes(count)) {
+      findings.push({
+        code: 'catalog/invalid-gpu-count',
+        message: `serving.gpu.count is ${count}; use ${listOr(powers.map(String))}, because it is vLLM's tensor-parallel size, which must be a power of two that fits on one node`,
+        path: ['serving', 'gpu', 'count'],
+        at: 'value',
+      });
+    } else if (known !== undefined && count > known.maxPerNode) {
+      findings.push({
+        code: 'catalog/gpu-count-exceeds-node',
+        message: `serving.gpu.count is ${count}, but one ${known.instanceFamilies.join('/')} node has at most ${known.maxPerNode} ${known.name} GPUs; use at most ${known.maxPerNode}, or a larger GPU type`,
+        path: ['serving', 'gpu', 'count'],
+        at: 'value',
+      });
+    }
+  }
+  return findings;
+}
+
+function checkReplicas(replicas: unknown): Finding[] {
+  const min = child(replicas, 'min');
+  const max = child(replicas, 'max');
+  if (!Number.isInteger(min) || !Number.isInteger(max) || (min as number) <= (max as number)) return [];
+  return [{
+    code: 'catalog/replicas-order',
+    message: `serving.replicas.min is ${min as number}, more than serving.replicas.max (${max as number}); lower min or raise max`,
+    path: ['serving', 'replicas', 'min'],
+    at: 'value',
+  }];
+}
+
+function checkEngineArgs(engineArgs: unknown): Finding[] {
+  if (!isRecord(engineArgs)) return [];
+  const findings: Finding[] = [];
+  for (const key of Object.keys(engineArgs)) {
+    const path = ['serving', 'engineArgs', key];
+    if (!KEBAB_CASE.test(key)) {
+      const suggestion = toKebabCase(key);
+      const hint = KEBAB_CASE.test(suggestion) ? `write it as ${quote(suggestion)}` : "write the vLLM flag name in kebab-case without '--'";
+      findings.push({ code: 'catalog/engine-arg-name', message: `serving.engineArgs key ${quote(key)} is not a vLLM flag name in kebab-case; ${hint}`, path, at: 'key' });
+    } else if (Object.hasOwn(RENDERER_ENGINE_ARGS, key)) {
+      const owner = RENDERER_ENGINE_ARGS[key];
+      findings.push({
+        code: 'catalog/engine-arg-reserved',
+        message: `serving.engineArgs key ${quote(key)} is set by ray-gitops from ${owner}; remove it and change ${owner} instead`,
+        path,
+        at: 'key',
+      });
+    }
+  }
+  return findings;
+}
+
+function toKebabCase(key: string): string {
+  return key
+    .replace(/^-+/, '')
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .replace(/_/g, '-')
+    .toLowerCase();
+}
+
+function powersOfTwoUpTo(limit: number): number[] {
+  const powers: number[] = [];
+  for (let value = 1; value <= limit; value *= 2) powers.push(value);
+  return powers;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** An own property of a mapping, or undefined for anything else (never the prototype chain). */
+function child(value: unknown, key: string): unknown {
+  return isRecord(value) && Object.hasOwn(value, key) ? value[key] : undefined;
+}
