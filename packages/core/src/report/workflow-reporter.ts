@@ -1,5 +1,5 @@
-import type { Reporter } from './reporter.js';
 import type { SourceLocation } from './diagnostic.js';
+import type { Reporter } from './reporter.js';
 
 /** Where an annotation points, in the shape GitHub's workflow commands take. */
 export interface AnnotationProperties {
