@@ -7,7 +7,8 @@ import { describe, expect, test } from 'vitest';
 import { runCli } from './run-cli.js';
 import { COMMANDS } from '../src/commands/index.js';
 
-const BIN = new URL('../bin/ray-gitops.js', import.meta.url).pathname;
+/** the link `npm ci` creates at the workspace root, which `npx ray-gitops` runs */
+const BIN = new URL('../../../node_modules/.bin/ray-gitops', import.meta.url).pathname;
 
 describe('ray-gitops command line', () => {
   test('lists every command of the contract in its overview', async () => {
@@ -76,7 +77,7 @@ describe('ray-gitops catalog check', () => {
   });
 
   test('works as the installed `ray-gitops` binary', async () => {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, 'catalog', 'check']);
+    const { stdout, stderr } = await promisify(execFile)(BIN, ['catalog', 'check']);
     expect(stdout).toBe('');
     expect(stderr).toContain('3 valid, 0 error(s)');
   });
