@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bench, describe, expect } from 'vitest';
 import { checkCatalog } from '../packages/core/src/index.js';
+import { validEntry } from '../packages/core/test/catalog/fixtures.js';
 
 /** A "billion laughs" document: ten levels of ten aliases each, 10,000 alias nodes in all. */
 function aliasBomb(): string {
@@ -14,25 +15,11 @@ function aliasBomb(): string {
   return `${lines.join('\n')}\n`;
 }
 
-function entry(name: string): string {
-  return [
-    `name: ${name}`,
-    'source:',
-    '  huggingface:',
-    '    repo: Qwen/Qwen2.5-7B-Instruct',
-    '    revision: main',
-    'serving:',
-    '  maxModelLen: 8192',
-    '  gpu: { type: L4, count: 1 }',
-    '',
-  ].join('\n');
-}
-
 const bombDir = mkdtempSync(join(tmpdir(), 'bench-bomb-'));
 writeFileSync(join(bombDir, 'bomb.yaml'), aliasBomb());
 
 const catalogDir = mkdtempSync(join(tmpdir(), 'bench-catalog-'));
-for (let i = 0; i < 1000; i++) writeFileSync(join(catalogDir, `model-${i}.yaml`), entry(`model-${i}`));
+for (let i = 0; i < 1000; i++) writeFileSync(join(catalogDir, `model-${i}.yaml`), validEntry(`model-${i}`));
 
 describe('catalog check', () => {
   bench('rejects a 10,000-alias YAML bomb', async () => {
