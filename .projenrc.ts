@@ -56,7 +56,7 @@ const packages: PackageSpec[] = [
   {
     dir: 'core',
     description: 'The ray-gitops domain: catalog, render, validate, stage, image, gitops. No @actions/* imports.',
-    deps: ['ajv@^8.20.0', 'yaml@^2.9.1', 'kubernetes-models@^5.1.0', '@kubernetes-models/apimachinery@^3.0.2'],
+    deps: ['ajv@^8.20.0', 'yaml@^2.9.1', 'kubernetes-models@^5.1.0', '@kubernetes-models/apimachinery@^3.0.2', '@aws-sdk/client-codebuild@^3.1142.0', '@aws-sdk/client-ecr@^3.1169.0', '@aws-sdk/client-cloudwatch-logs@^3.1169.0', '@aws-sdk/client-s3@^3.1175.0', 'dockerfile-ast@^0.7.1', '@balena/dockerignore@^1.0.2'],
   },
   {
     dir: 'cli',
@@ -215,6 +215,11 @@ testTask.reset();
 testTask.spawn(root.tasks.tryFind('compile')!);
 testTask.spawn(root.tasks.tryFind('typecheck')!);
 testTask.exec('vitest run');
+const serveTests = root.tasks.addTask('test:serve', {
+  description: 'Python tests of the Ray Serve application in serve/ (standard library only)',
+  exec: 'python3 -m unittest discover -s serve/tests -t serve',
+});
+testTask.spawn(serveTests);
 testTask.spawn(eslint.eslintTask);
 
 root.tasks.addTask('bench', { description: 'Run the benchmarks in bench/ (not part of npm test)', exec: 'vitest bench --run' });
