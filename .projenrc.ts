@@ -231,6 +231,9 @@ root.tasks.addTask('start', {
 
 new TextFile(root, '.nvmrc', { lines: ['20'] });
 
+// benchmarks are ES modules (top-level await, import.meta) like the packages they measure
+new JsonFile(root, 'bench/package.json', { obj: { private: true, type: 'module' } });
+
 // "source" resolves workspace packages to their TypeScript sources, so tests never need a build first.
 new TextFile(root, 'vitest.config.mts', {
   lines: [

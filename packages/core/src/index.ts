@@ -1,3 +1,4 @@
 export * from './catalog/index.js';
 export * from './errors/index.js';
 export * from './report/index.js';
+export * from './validate/index.js';

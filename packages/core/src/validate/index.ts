@@ -1,0 +1,22 @@
+// validate: manifests against real schemas, kubeconform's pipeline in small stages.
+//   discover → parse → schema registry → validate (+ checks) → result → reporters
+export { validateManifests, validateFile, type ValidateFileOptions, type ValidateManifestsOptions } from './pipeline.js';
+export * from './types.js';
+export { discoverFiles, hasManifestExtension, MANIFEST_EXTENSIONS, STDIN_PATH, type DiscoveredFile, type DiscoverOptions } from './discover.js';
+export { parseManifests, type ParsedManifest, type ParseOptions } from './parse.js';
+export { NodeLocator, type LocationTarget, type ResourceLocator } from './yaml-locator.js';
+export { fastParseStream, type FastDocument } from './fast-yaml.js';
+export { makeSignature, matchesKind, splitApiVersion } from './signature.js';
+export { validateParsed, type ResourceValidatorOptions } from './validator.js';
+export { violationDiagnostics } from './violations.js';
+export { DEFAULT_CHECKS, runChecks, type CheckContext, type ResourceCheck } from './checks.js';
+export { SchemaRegistry, type SchemaRegistryOptions } from './schema/registry.js';
+export type { ResourceSchema, SchemaRequest, SchemaSource, SchemaViolation } from './schema/source.js';
+export { SchemaLoadError } from './schema/ajv.js';
+export { BUILTIN_LOCATION, builtinSchemaSource } from './schema/builtin-source.js';
+export { BUILTIN_MODELS_VERSION } from './schema/builtin-kinds.js';
+export { crdSchemaSource } from './schema/crd-source.js';
+export { crdToJsonSchema, crdVersions, type CrdVersion } from './schema/crd.js';
+export { cacheFileName, locationSchemaSource, type FetchLike, type LocationSourceOptions } from './schema/location-source.js';
+export { DEFAULT_SCHEMA_LOCATION, parseLocationTemplate, templateData, type LocationTemplate } from './schema/location-template.js';
+export * from './output/index.js';

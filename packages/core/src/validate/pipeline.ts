@@ -1,0 +1,139 @@
+import { readFile, stat } from 'node:fs/promises';
+import { DEFAULT_CHECKS, type ResourceCheck } from './checks.js';
+import { discoverFiles, STDIN_PATH, type DiscoveredFile } from './discover.js';
+import type { ResultReporter } from './output/result-reporter.js';
+import { parseManifests } from './parse.js';
+import { UsageError } from '../errors/errors.js';
+import { checkCacheDir } from './schema/location-source.js';
+import { checkKubernetesVersion } from './schema/location-template.js';
+import { SchemaRegistry, type SchemaRegistryOptions } from './schema/registry.js';
+import { addToSummary, emptySummary, type ValidationResult, type ValidationSummary } from './types.js';
+import { validateParsed } from './validator.js';
+
+export interface ValidateManifestsOptions extends SchemaRegistryOptions {
+  /** files and directories to validate, in order; `-` reads `stdin` */
+  readonly paths: readonly string[];
+  /** skip kinds that have no schema instead of reporting an error */
+  readonly ignoreMissingSchemas?: boolean;
+  /** `Kind` or `apiVersion/Kind`: not validated, reported as skipped */
+  readonly skipKinds?: readonly string[];
+  /** `Kind` or `apiVersion/Kind`: reported as an error wherever they appear */
+  readonly rejectKinds?: readonly string[];
+  /** regular expressions of file paths to leave out */
+  readonly ignoreFilenamePatterns?: readonly string[];
+  /** extra per-resource stages (policy, kro analysis); default: the registered ones */
+  readonly checks?: readonly ResourceCheck[];
+  /** where results go, as they are produced */
+  readonly reporters?: readonly ResultReporter[];
+  /** files read and validated at once (default 8) */
+  readonly concurrency?: number;
+  /** the stream `-` reads */
+  readonly stdin?: AsyncIterable<string | Uint8Array>;
+  /** a registry to reuse across runs (its compiled schemas are kept) */
+  readonly registry?: SchemaRegistry;
+}
+
+/**
+ * Validates every manifest under `paths` and streams one result per resource to the reporters:
+ * discover → parse → schema (+ checks) → report, kubeconform's pipeline. Files are processed with
+ * bounded concurrency and their results released in discovery order, so output is deterministic and
+ * memory stays flat however many files there are. Resolves to the totals; `ok` is false iff
+ * something is invalid or errored. Rejects only for usage errors (bad template, version, cache dir).
+ */
+export async function validateManifests(options: ValidateManifestsOptions): Promise<ValidationSummary> {
+  const kubernetesVersion = checkKubernetesVersion(options.kubernetesVersion ?? 'master');
+  if (options.cacheDir) await checkCacheDir(options.cacheDir);
+  for (const path of options.crds ?? []) await checkCrdPath(path);
+  const ignorePatterns = (options.ignoreFilenamePatterns ?? []).map(compilePattern);
+  const registry = options.registry ?? SchemaRegistry.fromOptions({ ...options, kubernetesVersion });
+  const reporters = options.reporters ?? [];
+  const concurrency = Math.max(1, options.concurrency ?? 8);
+  const fileOptions: ValidateFileOptions = {
+    registry,
+    ignoreMissingSchemas: options.ignoreMissingSchemas ?? false,
+    skipKinds: new Set(options.skipKinds ?? []),
+    rejectKinds: new Set(options.rejectKinds ?? []),
+    checks: options.checks ?? DEFAULT_CHECKS,
+    ...(options.stdin ? { stdin: options.stdin } : {}),
+  };
+
+  let summary = emptySummary();
+  const emit = (results: readonly ValidationResult[]) => {
+    summary = { ...summary, files: summary.files + 1 };
+    for (const result of results) {
+      summary = addToSummary(summary, result.status);
+      for (const reporter of reporters) reporter.write(result);
+    }
+  };
+
+  const window: Promise<ValidationResult[]>[] = [];
+  for await (const file of discoverFiles(options.paths, { ignorePatterns })) {
+    const pending = validateFile(file, fileOptions);
+    pending.catch(() => undefined); // awaited below, in order; this only marks it handled meanwhile
+    window.push(pending);
+    if (window.length >= concurrency) emit(await window.shift()!);
+  }
+  while (window.length > 0) emit(await window.shift()!);
+
+  for (const reporter of reporters) await reporter.flush(summary);
+  return summary;
+}
+
+/** What validating one file needs (validateManifests builds it from its options). */
+export interface ValidateFileOptions {
+  readonly registry: SchemaRegistry;
+  readonly ignoreMissingSchemas: boolean;
+  readonly skipKinds: ReadonlySet<string>;
+  readonly rejectKinds: ReadonlySet<string>;
+  readonly checks: readonly ResourceCheck[];
+  readonly stdin?: AsyncIterable<string | Uint8Array>;
+}
+
+/** All results of one file, in document order. */
+export async function validateFile(file: DiscoveredFile, options: ValidateFileOptions): Promise<ValidationResult[]> {
+  const name = file.path === STDIN_PATH ? 'stdin' : file.path;
+  if (file.error) return [unreadable(name, file.error)];
+  let text: string;
+  try {
+    text = file.path === STDIN_PATH ? await readStream(options.stdin) : await readFile(file.path, 'utf8');
+  } catch (error) {
+    return [unreadable(name, (error as Error).message)];
+  }
+  const results: ValidationResult[] = [];
+  for (const parsed of parseManifests(name, text, { strict: options.registry.strict })) {
+    results.push(await validateParsed(parsed, options));
+  }
+  return results;
+}
+
+function unreadable(file: string, problem: string): ValidationResult {
+  const location = { file, line: 1, column: 1 };
+  return {
+    resource: { file, documentIndex: 0, location },
+    status: 'error',
+    diagnostics: [{ severity: 'error', location, message: `cannot read ${file}: ${problem}`, code: 'input/unreadable' }],
+  };
+}
+
+async function readStream(stream: AsyncIterable<string | Uint8Array> | undefined): Promise<string> {
+  if (!stream) throw new UsageError("'-' reads manifests from standard input, but none was given");
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function checkCrdPath(path: string): Promise<void> {
+  try {
+    await stat(path);
+  } catch {
+    throw new UsageError(`--crds ${path}: no such file or directory; pass a CRD YAML file or a directory of them`);
+  }
+}
+
+function compilePattern(pattern: string): RegExp {
+  try {
+    return new RegExp(pattern);
+  } catch (error) {
+    throw new UsageError(`invalid --ignore-filename-pattern '${pattern}': ${(error as Error).message}`);
+  }
+}
