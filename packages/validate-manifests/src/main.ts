@@ -1,29 +1,79 @@
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import * as core from '@actions/core';
 import {
-  CapabilityNotBuiltError,
   checkCatalog,
   createWorkflowReporter,
+  DEFAULT_CHECKS,
+  githubReporter,
+  markdownSummaryReporter,
   renderCatalogCheckSummary,
   reportDiagnostics,
+  sarifReporter,
+  validateManifests,
+  type ResultReporter,
+  type ValidationSummary,
 } from '@ray-gitops/core';
 
-/** Reads the inputs, checks the catalog, annotates the PR and writes the job summary. */
+/** Reads the inputs, checks the catalog, validates the manifests, annotates the PR, writes the summary. */
 export async function run(): Promise<void> {
   try {
-    const catalogDir = core.getInput('catalog') || 'gitops/models';
-    if (core.getMultilineInput('paths').length > 0) {
-      throw new CapabilityNotBuiltError('validate-manifests: manifest validation (the paths input)');
-    }
+    const catalogDir = core.getInput('catalog');
+    const paths = core.getMultilineInput('paths');
     const reporter = createWorkflowReporter(core);
-    const result = await reporter.group(`Catalog check of ${catalogDir}`, () => checkCatalog(catalogDir));
-    reportDiagnostics(reporter, result.diagnostics);
+    let errors = 0;
 
-    const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
-    core.setOutput('entries', result.entries.length);
+    if (catalogDir) {
+      const catalog = await reporter.group(`Catalog check of ${catalogDir}`, () => checkCatalog(catalogDir));
+      reportDiagnostics(reporter, catalog.diagnostics);
+      errors += catalog.diagnostics.filter((d) => d.severity === 'error').length;
+      core.setOutput('entries', catalog.entries.length);
+      core.summary.addRaw(renderCatalogCheckSummary(catalogDir, catalog));
+    }
+
+    if (paths.length > 0) {
+      const summary = await reporter.group(`Validate ${paths.join(', ')}`, () => validate(paths, catalogDir));
+      errors += summary.invalid + summary.errors;
+      core.setOutput('resources', summary.resources);
+    }
+
     core.setOutput('errors', errors);
-    await core.summary.addRaw(renderCatalogCheckSummary(catalogDir, result)).write();
-    if (errors > 0) core.setFailed(`${errors} error(s) in the catalog at ${catalogDir}; see the annotations.`);
+    await core.summary.write();
+    if (errors > 0) core.setFailed(`${errors} problem(s) found; see the annotations and the job summary.`);
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error));
   }
+}
+
+async function validate(paths: string[], catalogDir: string): Promise<ValidationSummary> {
+  const summaryText: string[] = [];
+  const reporters: ResultReporter[] = [
+    githubReporter(process.stdout),
+    markdownSummaryReporter({ write: (text: string) => summaryText.push(text) }),
+  ];
+  const sarifPath = core.getInput('sarif-file');
+  const sarif = sarifPath ? createWriteStream(sarifPath) : undefined;
+  if (sarif) reporters.push(sarifReporter(sarif));
+
+  const summary = await validateManifests({
+    paths,
+    crds: core.getMultilineInput('crds'),
+    strict: core.getBooleanInput('strict'),
+    ignoreMissingSchemas: core.getBooleanInput('ignore-missing-schemas'),
+    checks: core.getBooleanInput('policy') ? DEFAULT_CHECKS : DEFAULT_CHECKS.filter((check) => check.id !== 'policy'),
+    // the catalog is checked above with its own rules; its entries are not Kubernetes manifests
+    ignoreFilenamePatterns: catalogDir ? [`^${escapeRegExp(catalogDir.replace(/\/+$/, ''))}/`] : [],
+    reporters,
+  });
+  if (sarif) {
+    sarif.end();
+    await once(sarif, 'close');
+  }
+  core.setOutput('sarif-file', sarifPath);
+  core.summary.addRaw(summaryText.join(''));
+  return summary;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

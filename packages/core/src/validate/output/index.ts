@@ -14,6 +14,7 @@ export { junitReporter } from './junit.js';
 export { sarifReporter } from './sarif.js';
 export { tapReporter } from './tap.js';
 export { textReporter } from './text.js';
+export { markdownSummaryReporter, SUMMARY_FINDINGS_LIMIT } from './markdown-summary.js';
 
 export const OUTPUT_FORMATS = ['text', 'json', 'junit', 'sarif', 'github', 'tap'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
