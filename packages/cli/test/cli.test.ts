@@ -27,9 +27,9 @@ describe('ray-gitops command line', () => {
   });
 
   test('says a stage is not built yet and exits 2', async () => {
-    const { code, stderr } = await runCli('fit', '--model', 'Qwen/Qwen2.5-7B-Instruct');
+    const { code, stderr } = await runCli('prestage', '--dir', 'weights', '--dest', 's3://bucket/models');
     expect(code).toBe(2);
-    expect(stderr).toContain("ray-gitops fit: 'fit' is not built yet");
+    expect(stderr).toContain("ray-gitops prestage: 'prestage' is not built yet");
   });
 
   test('rejects an unknown command with a pointer to --help', async () => {

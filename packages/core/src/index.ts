@@ -2,3 +2,4 @@ export * from './catalog/index.js';
 export * from './errors/index.js';
 export * from './report/index.js';
 export * from './validate/index.js';
+export * from './render/index.js';

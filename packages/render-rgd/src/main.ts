@@ -1,8 +1,66 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import * as core from '@actions/core';
-import { CapabilityNotBuiltError } from '@ray-gitops/core';
+import {
+  createWorkflowReporter,
+  DEFAULT_VERSIONS_FILE,
+  InputFileError,
+  parseStagedModels,
+  renderCatalog,
+  renderSummaryMarkdown,
+  reportDiagnostics,
+  SETTINGS_FILE_NAME,
+  type StagedModel,
+} from '@ray-gitops/core';
 
-/** Not built yet: fail the step with a message that says so, rather than pretend to succeed. */
+/** Reads the inputs, renders the catalog into the output directory (or checks it), sets outputs and writes the job summary. */
 export async function run(): Promise<void> {
-  core.setFailed(new CapabilityNotBuiltError('render-rgd').message);
-  return Promise.resolve();
+  try {
+    const catalogDir = core.getInput('catalog') || 'gitops/models';
+    const outDir = core.getInput('out') || 'gitops';
+    const image = core.getInput('image');
+    const check = core.getBooleanInput('check');
+    const stagedInput = core.getInput('staged');
+    const reporter = createWorkflowReporter(core);
+    const staged = stagedInput === '' ? undefined : await readStaged(stagedInput);
+
+    const result = await renderCatalog({
+      catalogDir,
+      outDir,
+      ...(image ? { image } : {}),
+      ...(staged ? { staged } : {}),
+      settingsFile: core.getInput('settings') || join(outDir, SETTINGS_FILE_NAME),
+      versionsFile: core.getInput('versions') || DEFAULT_VERSIONS_FILE,
+      check,
+      reporter,
+    });
+    reportDiagnostics(reporter, result.diagnostics);
+    const files = (result.plan?.changes ?? []).map((change) => join(outDir, change.path));
+    core.setOutput('changed', files.length > 0 ? 'true' : 'false');
+    core.setOutput('files', JSON.stringify(files));
+    await core.summary.addRaw(renderSummaryMarkdown(result, { outDir, check })).write();
+
+    if (!result.ok) {
+      core.setFailed(`the catalog at ${catalogDir} has errors; nothing was rendered (see the annotations)`);
+    } else if (check && files.length > 0) {
+      core.setFailed(`${files.length} rendered file(s) in ${outDir} are stale: ${files.join(', ')}; run 'ray-gitops render' and commit the result`);
+    } else {
+      core.info(`${outDir}: ${files.length} file(s) ${check ? 'would change' : 'written or deleted'}; ${result.tree!.models.length} model(s)`);
+    }
+  } catch (error) {
+    core.setFailed(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** The `staged` input is the JSON itself (prestage's output) or the path of a file holding it. */
+async function readStaged(value: string): Promise<Map<string, StagedModel>> {
+  const trimmed = value.trim();
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) return parseStagedModels(trimmed, 'the staged input');
+  let text: string;
+  try {
+    text = await readFile(trimmed, 'utf8');
+  } catch (error) {
+    throw new InputFileError(`the staged input is neither JSON nor a readable file: '${trimmed}' (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
+  }
+  return parseStagedModels(text, trimmed);
 }

@@ -125,7 +125,7 @@ describe('URL and S3 sources', () => {
 });
 
 describe('GPU request', () => {
-  const known = 'T4, A10G, L4, L40S, A100, A100-80GB, H100, H200';
+  const known = 'T4, A10G, L4, L40S, A100, A100-80GB, H100, H200, B200';
 
   test('rejects an unknown GPU type, suggests the right case and lists the known ones', async () => {
     const { file, lines } = await checkFile('g.yaml', gpuEntry('g', '{ type: l4, count: 1 }'));

@@ -1,0 +1,105 @@
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import { runCli } from './run-cli.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const IMAGE = `123456789012.dkr.ecr.us-west-2.amazonaws.com/ray-vllm@sha256:${'ab'.repeat(32)}`;
+const VERSIONS = join(REPO_ROOT, 'docker', 'versions.json');
+
+async function workspace(): Promise<{ out: string; catalog: string }> {
+  const root = await mkdtemp(join(tmpdir(), 'cli-render-'));
+  const out = join(root, 'gitops');
+  const catalog = join(out, 'models');
+  await mkdir(out, { recursive: true });
+  await cp(join(REPO_ROOT, 'gitops', 'models'), catalog, { recursive: true });
+  await writeFile(join(out, 'render-settings.yaml'), 'repoURL: https://github.com/example-org/ray-gitops.git\n');
+  return { out, catalog };
+}
+
+function render(ws: { out: string; catalog: string }, ...args: string[]) {
+  return runCli('render', '--catalog', ws.catalog, '--out', ws.out, '--versions', VERSIONS, ...args);
+}
+
+describe('ray-gitops render', () => {
+  test('renders the tree, lists what it wrote on stdout, and says which models are not staged yet', async () => {
+    const ws = await workspace();
+    const { code, stdout, stderr } = await render(ws, '--image', IMAGE);
+    expect(code).toBe(0);
+    expect(stdout.split('\n')).toContain(`added ${join(ws.out, 'platform', 'llm-service.rgd.yaml')}`);
+    expect(stdout.split('\n')).toContain(`added ${join(ws.out, 'workloads', 'qwen2-5-7b-instruct', 'instance.yaml')}`);
+    expect(stderr).toContain('warning: qwen2-5-7b-instruct is not staged yet');
+    expect(stderr).toMatch(/3 model\(s\), 3 not staged yet; image 123456789012\.dkr\.ecr/);
+  });
+
+  test('--check is green on a fresh render and exits 1 listing stale files after a change', async () => {
+    const ws = await workspace();
+    await render(ws, '--image', IMAGE);
+    const clean = await render(ws, '--check');
+    expect(clean).toMatchObject({ code: 0, stdout: '' });
+    expect(clean.stderr).toContain('is up to date');
+
+    await rm(join(ws.catalog, 'mistral-7b-instruct-v0-3.yaml'));
+    const stale = await render(ws, '--check');
+    expect(stale.code).toBe(1);
+    expect(stale.stdout).toBe(`deleted ${join(ws.out, 'workloads', 'mistral-7b-instruct-v0-3', 'instance.yaml')}\n`);
+    expect(stale.stderr).toContain('1 file(s) in');
+    expect(await readFile(join(ws.out, 'workloads', 'mistral-7b-instruct-v0-3', 'instance.yaml'), 'utf8')).toContain('mistral');
+  });
+
+  test('takes the staged-prefix map prestage produced', async () => {
+    const ws = await workspace();
+    const staged = join(ws.out, '..', 'staged.json');
+    await writeFile(
+      staged,
+      JSON.stringify({
+        'qwen2-5-7b-instruct': {
+          uri: 's3://models-bucket/models/Qwen/Qwen2.5-7B-Instruct/a09a35458c702241f2e5b41f8c8f1b6a2d8d5f1e/',
+          commit: 'a09a35458c702241f2e5b41f8c8f1b6a2d8d5f1e',
+          manifestUri: 's3://models-bucket/models/.manifests/Qwen/Qwen2.5-7B-Instruct/a09a35458c702241f2e5b41f8c8f1b6a2d8d5f1e.json',
+        },
+      }),
+    );
+    const { code, stderr } = await render(ws, '--image', IMAGE, '--staged', staged);
+    expect(code).toBe(0);
+    expect(stderr).toContain('2 not staged yet');
+    const instance = await readFile(join(ws.out, 'workloads', 'qwen2-5-7b-instruct', 'instance.yaml'), 'utf8');
+    expect(instance).toContain('source: s3://models-bucket/models/Qwen/Qwen2.5-7B-Instruct/a09a35458c702241f2e5b41f8c8f1b6a2d8d5f1e/');
+  });
+
+  test('prints catalog problems as FILE:LINE:COL and exits 1 without writing', async () => {
+    const ws = await workspace();
+    await writeFile(join(ws.catalog, 'broken.yaml'), 'name: broken\nsource:\n  huggingface:\n    repo: org/x\nserving:\n  maxModelLen: 8192\n  gpu: { type: L4, count: 3 }\n');
+    const { code, stdout, stderr } = await render(ws, '--image', IMAGE);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(new RegExp(`^${join(ws.catalog, 'broken.yaml')}:7:27: `));
+    expect(stderr).toContain('nothing was rendered');
+  });
+
+  test('refuses an image that is not pinned by digest, and a first render without one', async () => {
+    const ws = await workspace();
+    const latest = await render(ws, '--image', 'ray-vllm:latest');
+    expect(latest.code).toBe(2);
+    expect(latest.stderr).toContain("image 'ray-vllm:latest' is not pinned by digest");
+    const none = await render(ws);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('pass --image repository@sha256:<digest>');
+  });
+
+  test('missing settings say what to write', async () => {
+    const ws = await workspace();
+    await rm(join(ws.out, 'render-settings.yaml'));
+    const { code, stderr } = await render(ws, '--image', IMAGE);
+    expect(code).toBe(1);
+    expect(stderr).toContain('repoURL: https://github.com/<org>/<repo>.git');
+  });
+
+  test('is green on the committed gitops/ tree', async () => {
+    const { code, stdout, stderr } = await runCli('render', '--check', '--versions', VERSIONS, '--out', join(REPO_ROOT, 'gitops'), '--catalog', join(REPO_ROOT, 'gitops', 'models'));
+    expect(stdout).toBe('');
+    expect(stderr).toContain('is up to date');
+    expect(code).toBe(0);
+  });
+});

@@ -1,0 +1,121 @@
+import { join } from 'node:path';
+import { parseImageRef, type ImageRef } from './image-ref.js';
+import { readPreviousRender } from './previous.js';
+import { loadRenderSettings, SETTINGS_FILE_NAME } from './settings.js';
+import type { StagedModel } from './staged.js';
+import { renderTree, type RenderTreeResult } from './tree.js';
+import { DEFAULT_VERSIONS_FILE, loadRuntimeVersions } from './versions.js';
+import { writeRenderedFiles, type WritePlan } from './writer.js';
+import { checkCatalog } from '../catalog/check-catalog.js';
+import { UsageError } from '../errors/errors.js';
+import type { Diagnostic } from '../report/diagnostic.js';
+import { silentReporter, type Reporter } from '../report/reporter.js';
+
+export const DEFAULT_CATALOG_DIR = 'gitops/models';
+export const DEFAULT_OUT_DIR = 'gitops';
+
+export interface RenderCatalogOptions {
+  readonly catalogDir?: string;
+  readonly outDir?: string;
+  /** repository@sha256:…; when absent, the image of the previous render in outDir is kept */
+  readonly image?: string;
+  /** the staged-prefix map, by model name */
+  readonly staged?: ReadonlyMap<string, StagedModel>;
+  /** default `<outDir>/render-settings.yaml` */
+  readonly settingsFile?: string;
+  /** default `docker/versions.json` */
+  readonly versionsFile?: string;
+  /** write nothing; report what would change */
+  readonly check?: boolean;
+  readonly reporter?: Reporter;
+}
+
+export interface RenderCatalogResult {
+  /** false when the catalog has errors: nothing was rendered or written */
+  readonly ok: boolean;
+  /** the catalog check's findings */
+  readonly diagnostics: Diagnostic[];
+  readonly tree?: RenderTreeResult;
+  readonly plan?: WritePlan;
+  readonly image?: ImageRef;
+  /** where the image came from: the argument, or kept from the previous render */
+  readonly imageOrigin?: 'argument' | 'previous-render';
+  /** true when files were written or deleted (never with check) */
+  readonly written: boolean;
+}
+
+/**
+ * catalog → checked entries → rendered tree → output directory: the whole `ray-gitops render`.
+ * A catalog with errors renders nothing (a partial tree would delete the broken models' files).
+ */
+export async function renderCatalog(options: RenderCatalogOptions = {}): Promise<RenderCatalogResult> {
+  const reporter = options.reporter ?? silentReporter;
+  const catalogDir = options.catalogDir ?? DEFAULT_CATALOG_DIR;
+  const outDir = options.outDir ?? DEFAULT_OUT_DIR;
+  const settings = await loadRenderSettings(options.settingsFile ?? join(outDir, SETTINGS_FILE_NAME));
+  const versions = await loadRuntimeVersions(options.versionsFile ?? DEFAULT_VERSIONS_FILE);
+
+  const catalog = await reporter.group(`Catalog check of ${catalogDir}`, () => checkCatalog(catalogDir));
+  if (catalog.diagnostics.some((diagnostic) => diagnostic.severity === 'error')) {
+    return { ok: false, diagnostics: catalog.diagnostics, written: false };
+  }
+  if (catalog.files.length === 0) reporter.warning(`no catalog entries (*.yaml) in ${catalogDir}: the tree is rendered with no models`);
+
+  const previous = await readPreviousRender(outDir);
+  let image: ImageRef;
+  let imageOrigin: 'argument' | 'previous-render';
+  if (options.image !== undefined) {
+    image = parseImageRef(options.image);
+    imageOrigin = 'argument';
+  } else if (previous.image !== undefined) {
+    image = parseImageRef(previous.image);
+    imageOrigin = 'previous-render';
+  } else {
+    throw new UsageError(`there is no earlier render in '${outDir}' to keep the image from; pass --image repository@sha256:<digest> (the build-image output)`);
+  }
+
+  const tree = renderTree({
+    entries: catalog.entries.map((item) => item.entry),
+    image,
+    settings,
+    versions,
+    ...(options.staged ? { staged: options.staged } : {}),
+    previous: previous.placements,
+  });
+  for (const warning of tree.warnings) reporter.warning(warning);
+
+  const plan = await writeRenderedFiles(outDir, tree.files, { check: options.check ?? false, exclude: [catalogDir] });
+  return { ok: true, diagnostics: catalog.diagnostics, tree, plan, image, imageOrigin, written: !options.check && plan.changes.length > 0 };
+}
+
+/** The job summary of a render: what changed, and where each model's weights come from. */
+export function renderSummaryMarkdown(result: RenderCatalogResult, options: { outDir: string; check: boolean }): string {
+  if (!result.ok || !result.tree || !result.plan) {
+    const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
+    return `## Render: not rendered\n\nThe catalog has ${errors} error(s); fix them and render again.\n`;
+  }
+  const { plan, tree } = result;
+  const verb = options.check ? 'would change' : 'changed';
+  const lines = [
+    `## Render${options.check ? ' check' : ''}: ${plan.changes.length === 0 ? 'up to date' : `${plan.changes.length} file(s) ${verb}`}`,
+    '',
+    `Image \`${result.image!.ref}\`${result.imageOrigin === 'previous-render' ? ' (kept from the previous render)' : ''}; ${tree.models.length} model(s); ${plan.unchanged} file(s) unchanged in \`${options.outDir}\`.`,
+    '',
+  ];
+  if (plan.changes.length > 0) {
+    lines.push('| file | change |', '|---|---|');
+    for (const change of plan.changes) lines.push(`| \`${options.outDir}/${change.path}\` | ${change.kind} |`);
+    lines.push('');
+  }
+  if (tree.models.length > 0) {
+    lines.push('| model | weights | commit |', '|---|---|---|');
+    for (const model of tree.models) {
+      const { placement } = model;
+      const where = placement.source === '' ? 'not staged yet (no RayService)' : `\`${placement.source}\``;
+      lines.push(`| \`${model.name}\` | ${where} | ${placement.commit === '' ? '—' : `\`${placement.commit}\``} |`);
+    }
+    lines.push('');
+  }
+  if (tree.warnings.length > 0) lines.push('### Notes', '', ...tree.warnings.map((warning) => `- ${warning}`), '');
+  return lines.join('\n');
+}

@@ -1,0 +1,93 @@
+import {
+  bootstrapApplication,
+  healthCheckConfigMap,
+  kroApplication,
+  kroChartRepository,
+  kubeRayApplication,
+  modelsApplicationSet,
+  modelsNamespace,
+  platformApplication,
+  TREE,
+} from './argocd.js';
+import type { ImageRef } from './image-ref.js';
+import { llmServiceInstance } from './instance.js';
+import { llmServiceRgd } from './rgd.js';
+import type { RenderSettings } from './settings.js';
+import { placeModel, type ModelPlacement, type PreviousPlacement, type StagedModel } from './staged.js';
+import type { RuntimeVersions } from './versions.js';
+import { manifestFile, type RenderedFile } from './yaml-out.js';
+import type { ModelEntry } from '../catalog/model-entry.js';
+
+export interface RenderTreeInputs {
+  /** checked catalog entries; their order does not matter */
+  readonly entries: readonly ModelEntry[];
+  readonly image: ImageRef;
+  readonly settings: RenderSettings;
+  readonly versions: RuntimeVersions;
+  /** the staged-prefix map, by model name */
+  readonly staged?: ReadonlyMap<string, StagedModel>;
+  /** what the previous render recorded, by model name */
+  readonly previous?: ReadonlyMap<string, PreviousPlacement>;
+}
+
+export interface RenderedModel {
+  readonly name: string;
+  readonly placement: ModelPlacement;
+  readonly instancePath: string;
+}
+
+export interface RenderTreeResult {
+  /** every file of the tree, sorted by path */
+  readonly files: RenderedFile[];
+  readonly models: RenderedModel[];
+  /** one sentence each: models not staged yet, stale staging records */
+  readonly warnings: string[];
+}
+
+/** Where a model's instance lives in the tree. */
+export function instancePath(model: string): string {
+  return `${TREE.workloads}/${model}/instance.yaml`;
+}
+
+export const RGD_PATH = `${TREE.platform}/llm-service.rgd.yaml`;
+
+/**
+ * The whole rendered tree, as files: pure and deterministic (same inputs, same bytes; no clock, no
+ * environment), cost linear in the number of entries.
+ */
+export function renderTree(inputs: RenderTreeInputs): RenderTreeResult {
+  const { settings } = inputs;
+  const origin = 'from the model catalog and render-settings.yaml';
+  const files: RenderedFile[] = [
+    manifestFile(`${TREE.bootstrap}/ray-gitops.yaml`, [bootstrapApplication(settings)], `${origin} (apply this one file once: kubectl apply -f)`),
+    manifestFile(`${TREE.apps}/argocd-health-checks.yaml`, [healthCheckConfigMap(settings)], origin),
+    manifestFile(`${TREE.apps}/platform.yaml`, [platformApplication(settings)], origin),
+    manifestFile(`${TREE.apps}/models.yaml`, [modelsApplicationSet(settings)], origin),
+    manifestFile(`${TREE.platform}/namespace.yaml`, [modelsNamespace(settings)], origin),
+    manifestFile(RGD_PATH, [llmServiceRgd(inputs.image, inputs.versions)], `${origin} and docker/versions.json`),
+  ];
+  if (settings.addons.kuberay.manage) files.push(manifestFile(`${TREE.apps}/kuberay-operator.yaml`, [kubeRayApplication(settings)], origin));
+  if (settings.addons.kro.manage) {
+    files.push(manifestFile(`${TREE.apps}/kro.yaml`, [kroApplication(settings)], origin));
+    files.push(manifestFile(`${TREE.apps}/kro-chart-repository.yaml`, [kroChartRepository(settings)], origin));
+  }
+
+  const models: RenderedModel[] = [];
+  const warnings: string[] = [];
+  for (const entry of [...inputs.entries].sort((a, b) => compare(a.name, b.name))) {
+    const { placement, warning } = placeModel(entry, inputs.staged?.get(entry.name), inputs.previous?.get(entry.name));
+    if (warning) warnings.push(warning);
+    const path = instancePath(entry.name);
+    files.push(manifestFile(path, [llmServiceInstance(entry, placement, settings)], `from the catalog entry ${entry.name}.yaml`));
+    models.push({ name: entry.name, placement, instancePath: path });
+  }
+  for (const name of inputs.staged?.keys() ?? []) {
+    if (!inputs.entries.some((entry) => entry.name === name)) warnings.push(`the staged-prefix map names '${name}', which is not in the catalog; ignored`);
+  }
+  files.sort((a, b) => compare(a.path, b.path));
+  return { files, models, warnings };
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
