@@ -134,6 +134,26 @@ describe('ray-gitops fit', () => {
     expect(stdout).toContain('fits on 2× H100 (serving.gpu.count: 2)');
   });
 
+  test('catalog check --fit fails an entry that does not fit and only warns when the Hub will not say', async () => {
+    process.env.HF_ENDPOINT = hub.endpoint;
+    const dir = await mkdtemp(join(tmpdir(), 'catalog-'));
+    const entry = (name: string, repo: string, gpu: string) =>
+      `name: ${name}\nsource:\n  huggingface:\n    repo: ${repo}\nserving:\n  maxModelLen: 8192\n  gpu: { type: ${gpu}, count: 1 }\n`;
+    await writeFile(join(dir, 'qwen-on-t4.yaml'), entry('qwen-on-t4', 'Qwen/Qwen2.5-7B-Instruct', 'T4'));
+    await writeFile(join(dir, 'llama-gated.yaml'), entry('llama-gated', 'meta-llama/Llama-3.1-8B-Instruct', 'L4'));
+
+    const { code, stdout } = await runCli('catalog', 'check', '--catalog', dir, '--fit');
+    expect(code).toBe(1);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(new RegExp(`^${join(dir, 'llama-gated.yaml')}:\\d+:\\d+: warning: cannot check that llama-gated fits`));
+    expect(lines[1]).toMatch(new RegExp(`^${join(dir, 'qwen-on-t4.yaml')}:\\d+:\\d+: Qwen/Qwen2.5-7B-Instruct@main .*`));
+
+    const offline = await runCli('catalog', 'check', '--catalog', dir);
+    expect(offline.code).toBe(0);
+    expect(offline.stdout).toBe('');
+  });
+
   test('--json prints the numbers', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fit-'));
     await writeFile(join(dir, 'config.json'), JSON.stringify(QWEN_CONFIG));
