@@ -33,11 +33,31 @@ export const ANNOTATIONS = {
 
 export const PART_OF = 'ray-gitops';
 
-/** Serve applications of every RayService; serve/ implements `generate` (the seed's POST /generate). */
-export const SERVE_APPS = {
-  llm: { name: 'llm', routePrefix: '/', importPath: 'ray.serve.llm:build_openai_app' },
-  generate: { name: 'generate', routePrefix: '/generate', importPath: 'ray_gitops_serve.generate:build_app' },
-} as const;
+/**
+ * The one Serve application of every RayService: serve/'s `ray_gitops_serve.app:build_app`, whose `args`
+ * are serve/config.schema.json. It builds one Ray Serve LLM engine (LLMServer) and one ingress serving
+ * both the OpenAI routes (`/v1/…`) and the seed's `POST /generate` on that engine.
+ */
+export const SERVE_APP = { name: 'llm', routePrefix: '/', importPath: 'ray_gitops_serve.app:build_app' } as const;
+
+/** `args.generate` of the Serve application: the seed's route and its request defaults (serve/README.md). */
+export const GENERATE_DEFAULTS = { route: '/generate', defaultMaxTokens: 256, defaultTemperature: 0.7, defaultTopP: 0.9 } as const;
+
+/**
+ * Ray's accelerator type name (`accelerator_type`, serve/config.schema.json's enum) for each GPU type of
+ * the catalog's table. Ray labels nodes with these names itself; it labels both A100 sizes `A100`.
+ */
+export const RAY_ACCELERATOR_TYPES: Readonly<Record<string, string>> = {
+  'T4': 'T4',
+  'A10G': 'A10G',
+  'L4': 'L4',
+  'L40S': 'L40S',
+  'A100': 'A100',
+  'A100-80GB': 'A100',
+  'H100': 'H100',
+  'H200': 'H200',
+  'B200': 'B200',
+};
 
 /** Ray Serve autoscaling targets per replica (as in KubeRay's Ray Serve LLM sample). */
 export const SERVE_AUTOSCALING = { targetOngoingRequests: 64, maxOngoingRequests: 128 } as const;

@@ -1,6 +1,6 @@
 // render: catalog → kro RGD, one LLMService instance per model, Argo CD apps → gitops/.
 //   settings + versions + image → renderTree (pure) → planRenderedFiles / writeRenderedFiles
-export { ANNOTATIONS, derivedName, LABELS, LLM_SERVICE, RGD_NAME, SERVE_APPS, SERVE_AUTOSCALING, WEIGHTS_MOUNT_PATH } from './api.js';
+export { ANNOTATIONS, derivedName, GENERATE_DEFAULTS, LABELS, LLM_SERVICE, RAY_ACCELERATOR_TYPES, RGD_NAME, SERVE_APP, SERVE_AUTOSCALING, WEIGHTS_MOUNT_PATH } from './api.js';
 export { SYNC_WAVES, TREE, KRO_CHART_REPOSITORY } from './argocd.js';
 export { healthCheckData } from './health-checks.js';
 export { parseImageRef, type ImageRef } from './image-ref.js';
@@ -11,7 +11,7 @@ export { GPU_TOLERATION, rayServiceTemplate, type RayServiceTemplateOptions } fr
 export { DEFAULT_CATALOG_DIR, DEFAULT_OUT_DIR, renderCatalog, renderSummaryMarkdown, type RenderCatalogOptions, type RenderCatalogResult } from './render.js';
 export { llmServiceResources, llmServiceRgd, RESOURCE_IDS } from './rgd.js';
 export { llmServiceSimpleSchema, MODEL_SOURCE_PATTERN } from './rgd-schema.js';
-export { CEL, serveConfigTemplate, type StorageMode } from './serve-config.js';
+export { acceleratorTypeCel, CEL, serveConfigTemplate, type StorageMode } from './serve-config.js';
 export {
   DEFAULT_ADDON_VERSIONS,
   DEFAULT_SETTINGS,

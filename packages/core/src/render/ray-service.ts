@@ -29,7 +29,7 @@ function labels(component: string): Record<string, string> {
 /** Environment every Ray container gets: offline Hub (weights come from S3), the bucket's region, no token. */
 function rayEnv(): Record<string, unknown>[] {
   return [
-    { name: 'HF_HUB_OFFLINE', value: expr(`${CEL.isS3} ? "1" : "0"`) },
+    { name: 'HF_HUB_OFFLINE', value: '1' },
     { name: 'AWS_REGION', value: expr('schema.spec.region') },
     { name: 'AWS_DEFAULT_REGION', value: expr('schema.spec.region') },
   ];

@@ -5,9 +5,10 @@ import { MAX_TENSOR_PARALLEL } from '../catalog/semantic-checks.js';
 
 /**
  * S3 URIs the RayService can carry unquoted in its YAML serve config: a bucket name, then the
- * characters AWS calls safe in keys (letters, digits, `! - _ . * ' ( )`) and `/`. Or a Hub id.
+ * characters AWS calls safe in keys (letters, digits, `! - _ . * ' ( )`) and `/`. Only S3: the serve
+ * application (serve/config.schema.json) never reads weights from the Hugging Face Hub at run time.
  */
-export const MODEL_SOURCE_PATTERN = "^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/[A-Za-z0-9!_.*'()/=+-]*|[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*)?$";
+export const MODEL_SOURCE_PATTERN = "^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/[A-Za-z0-9!_.*'()/=+-]*)?$";
 const MANIFEST_PATTERN = "^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/[A-Za-z0-9!_.*'()/=+-]*[.]json)?$";
 const NAME_PATTERN = '^[a-z]([-a-z0-9]*[a-z0-9])?$';
 
@@ -33,7 +34,7 @@ export function llmServiceSimpleSchema(): { apiVersion: string; kind: string; gr
       )}`,
       model: {
         source: `string | default="" pattern=${q(MODEL_SOURCE_PATTERN)} description=${q(
-          'Where the weights are: the staged s3://bucket/prefix/ (read with the Run:ai streamer or a Mountpoint volume), or a Hugging Face org/name read from the Hub. Empty while the model is not staged: no RayService is created.',
+          'Where the weights are: the staged s3://bucket/prefix/, read with the Run:ai streamer or from a Mountpoint volume. Empty while the model is not staged: no RayService is created.',
         )}`,
         commit: `string | default="" description=${q('The source commit (or content hash) that was staged; recorded on the RayService.')}`,
         manifest: `string | default="" pattern=${q(MANIFEST_PATTERN)} description=${q(

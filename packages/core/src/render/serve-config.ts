@@ -1,4 +1,4 @@
-import { SERVE_APPS, SERVE_AUTOSCALING, WEIGHTS_MOUNT_PATH } from './api.js';
+import { GENERATE_DEFAULTS, RAY_ACCELERATOR_TYPES, SERVE_APP, SERVE_AUTOSCALING, WEIGHTS_MOUNT_PATH } from './api.js';
 
 /** CEL over the instance, shared by every template (kept in one place so tests can check them). */
 export const CEL = {
@@ -7,7 +7,7 @@ export const CEL = {
   source: 'schema.spec.model.source',
   isS3: 'schema.spec.model.source.startsWith("s3://")',
   isStaged: 'schema.spec.model.source != ""',
-  /** mount mode needs weights in S3; a Hub id is always streamed from the Hub */
+  /** mount mode reads the staged S3 prefix through a Mountpoint volume */
   isMount: 'schema.spec.storage == "mount" && schema.spec.model.source.startsWith("s3://")',
   isMistral: 'schema.spec.model.format == "mistral"',
   /** `bucket` of s3://bucket/key/ */
@@ -24,8 +24,22 @@ export function expr(source: string): string {
 export type StorageMode = 'stream' | 'mount';
 
 /**
- * The RayService's serveConfigV2 as a kro string template: two Serve applications, Ray Serve LLM's
- * OpenAI-compatible app for the model and serve/'s `/generate` ingress over the same deployment.
+ * CEL for Ray's accelerator type name of the instance's `gpuType` (a string): the GPU type itself,
+ * except where Ray's name differs (RAY_ACCELERATOR_TYPES).
+ */
+export function acceleratorTypeCel(): string {
+  const renamed = Object.entries(RAY_ACCELERATOR_TYPES).filter(([gpu, ray]) => gpu !== ray);
+  return renamed.reduceRight(
+    (otherwise, [gpu, ray]) => `schema.spec.gpuType == ${JSON.stringify(gpu)} ? ${JSON.stringify(ray)} : ${otherwise}`,
+    'schema.spec.gpuType',
+  );
+}
+
+/**
+ * The RayService's serveConfigV2 as a kro string template: ONE Serve application,
+ * `ray_gitops_serve.app:build_app` from serve/, whose `args` have exactly the shape of
+ * serve/config.schema.json. It builds one Ray Serve LLM engine serving the OpenAI routes and the
+ * seed's `POST /generate` (two applications would load two engines onto the GPUs).
  *
  * engine_kwargs are built with a YAML merge key: the explicit keys (from the instance's fields) win
  * over the format defaults, which win over the instance's `engineArgs` JSON. KubeRay parses the config
@@ -33,17 +47,16 @@ export type StorageMode = 'stream' | 'mount';
  */
 export function serveConfigTemplate(mode: StorageMode): string {
   const formatDefaults = expr(`${CEL.isMistral} ? "{tokenizer_mode: mistral, config_format: mistral}" : "{}"`);
+  // stream: the staged s3:// prefix through vLLM's Run:ai streamer; mount: the Mountpoint volume's path
   const modelSource = mode === 'stream' ? expr(CEL.source) : WEIGHTS_MOUNT_PATH;
-  const loadFormat =
-    mode === 'stream'
-      ? expr(`${CEL.isS3} ? "runai_streamer" : "auto"`)
-      : expr(`${CEL.isMistral} ? "mistral" : "safetensors"`);
+  const loadFormat = mode === 'stream' ? 'runai_streamer' : expr(`${CEL.isMistral} ? "mistral" : "safetensors"`);
   return [
-    '# Rendered by ray-gitops: Ray Serve LLM (vLLM) for one model, plus the /generate route from serve/.',
+    '# Rendered by ray-gitops: one Ray Serve LLM (vLLM) engine for the model, serving /v1 and /generate (serve/).',
+    '# args: serve/config.schema.json',
     'applications:',
-    `  - name: ${SERVE_APPS.llm.name}`,
-    `    route_prefix: ${SERVE_APPS.llm.routePrefix}`,
-    `    import_path: ${SERVE_APPS.llm.importPath}`,
+    `  - name: ${SERVE_APP.name}`,
+    `    route_prefix: ${SERVE_APP.routePrefix}`,
+    `    import_path: ${SERVE_APP.importPath}`,
     '    args:',
     '      llm_configs:',
     '        - model_loading_config:',
@@ -61,13 +74,13 @@ export function serveConfigTemplate(mode: StorageMode): string {
     `              max_replicas: ${expr('string(schema.spec.maxReplicas)')}`,
     `              target_ongoing_requests: ${SERVE_AUTOSCALING.targetOngoingRequests}`,
     `            max_ongoing_requests: ${SERVE_AUTOSCALING.maxOngoingRequests}`,
-    `  - name: ${SERVE_APPS.generate.name}`,
-    `    route_prefix: ${SERVE_APPS.generate.routePrefix}`,
-    `    import_path: ${SERVE_APPS.generate.importPath}`,
-    '    args:',
-    `      llm_app: ${SERVE_APPS.llm.name}`,
-    `      model_id: ${expr(CEL.name)}`,
-    `      max_model_len: ${expr('string(schema.spec.maxModelLen)')}`,
+    `          accelerator_type: ${expr(acceleratorTypeCel())}`,
+    '      generate:',
+    '        enabled: true',
+    `        route: ${GENERATE_DEFAULTS.route}`,
+    `        default_max_tokens: ${GENERATE_DEFAULTS.defaultMaxTokens}`,
+    `        default_temperature: ${GENERATE_DEFAULTS.defaultTemperature}`,
+    `        default_top_p: ${GENERATE_DEFAULTS.defaultTopP}`,
     '',
   ].join('\n');
 }

@@ -10,6 +10,7 @@ import {
   llmServiceRgd,
   llmServiceSimpleSchema,
   MODEL_ACCESS_CHECK_SCRIPT,
+  MODEL_SOURCE_PATTERN,
   parseImageRef,
   placeModel,
   renderCatalog,
@@ -137,12 +138,12 @@ describe('the RayService kro creates for an instance', () => {
   const llmConfig = (item: (typeof CASES)[number]) => serveConfig(item).applications[0].args.llm_configs[0];
   const byTitle = (title: string) => CASES.find((item) => item.title.startsWith(title))!;
 
-  test('serves with Ray Serve LLM plus the /generate route, and autoscales', () => {
+  test('serves one application: serve/\'s build_app (Ray Serve LLM plus /generate on one engine), and autoscales', () => {
     const config = serveConfig(byTitle('a Hub model streamed'));
-    expect(config.applications.map((app: any) => [app.name, app.route_prefix, app.import_path])).toEqual([
-      ['llm', '/', 'ray.serve.llm:build_openai_app'],
-      ['generate', '/generate', 'ray_gitops_serve.generate:build_app'],
-    ]);
+    expect(config.applications.map((app: any) => [app.name, app.route_prefix, app.import_path])).toEqual([['llm', '/', 'ray_gitops_serve.app:build_app']]);
+    expect(config.applications[0].args.generate).toEqual({ enabled: true, route: '/generate', default_max_tokens: 256, default_temperature: 0.7, default_top_p: 0.9 });
+    expect(llmConfig(byTitle('a Hub model streamed')).accelerator_type).toBe('L4');
+    expect(llmConfig(byTitle('a 70B model')).accelerator_type).toBe('H100');
     expect(llmConfig(byTitle('a Hub model streamed')).deployment_config).toEqual({
       autoscaling_config: { min_replicas: 1, max_replicas: 2, target_ongoing_requests: 64 },
       max_ongoing_requests: 128,
@@ -257,14 +258,11 @@ describe('the RayService kro creates for an instance', () => {
     expect(expand(instanceOf(byTitle('a model not staged'))).map((resource) => resource.id)).toEqual(['serviceAccount']);
   });
 
-  test('a Hub id as the source is read from the Hub (not offline), never mounted', () => {
-    const instance = instanceOf(CASES[1]!) as { spec: { model: Record<string, unknown> } };
-    instance.spec.model.source = 'Qwen/Qwen2.5-7B-Instruct';
-    const resources = expand(instance);
-    expect(resources.map((resource) => resource.id)).toEqual(['serviceAccount', 'rayServiceStream']);
-    const service = resources[1]!.object as any;
-    expect(service.spec.rayClusterConfig.workerGroupSpecs[0].template.spec.containers[0].env).toContainEqual({ name: 'HF_HUB_OFFLINE', value: '0' });
-    expect(parse(service.spec.serveConfigV2, { merge: true }).applications[0].args.llm_configs[0].engine_kwargs.load_format).toBe('auto');
+  test('a Hub id as the source is refused: weights come from S3 only (serve/ refuses Hub ids too)', () => {
+    const source = (crd.spec.versions[0]!.schema.openAPIV3Schema as any).properties.spec.properties.model.properties.source;
+    expect(source.pattern).toBe(MODEL_SOURCE_PATTERN);
+    expect(new RegExp(MODEL_SOURCE_PATTERN).test('Qwen/Qwen2.5-7B-Instruct')).toBe(false);
+    expect(new RegExp(MODEL_SOURCE_PATTERN).test(`${BUCKET}/Qwen/Qwen2.5-7B-Instruct/${'a'.repeat(40)}/`)).toBe(true);
   });
 });
 
