@@ -1,5 +1,6 @@
 export * from './catalog/index.js';
 export * from './errors/index.js';
+export * from './image/index.js';
 export * from './report/index.js';
 export * from './validate/index.js';
 export * from './render/index.js';

@@ -55,7 +55,7 @@ describe('validate-manifests bundle run as the Actions runner would', () => {
   });
 });
 
-describe.each(['build-image', 'prestage-model'])('%s bundle', (action) => {
+describe.each(['prestage-model'])('%s bundle', (action) => {
   test('loads, and fails the step saying the stage is not built yet', async () => {
     const result = await runAsRunner(action, {});
     expect(result.exitCode).toBe(1);

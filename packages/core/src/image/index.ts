@@ -1,0 +1,15 @@
+export * from './build-args.js';
+export * from './build-context.js';
+export * from './build-image.js';
+export * from './content-tag.js';
+export * from './dockerfile.js';
+export * from './ensure.js';
+export * from './errors.js';
+export * from './lint.js';
+export * from './plan.js';
+export * from './retry.js';
+export * from './services.js';
+export * from './versions.js';
+export * from './watch.js';
+export * from './zip.js';
+export { createAwsImageServices, type AwsClientOptions } from './aws/clients.js';

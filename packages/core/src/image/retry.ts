@@ -1,0 +1,129 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { AwsCallError, RetryExhaustedError } from './errors.js';
+
+/**
+ * Error names AWS services use for "slow down". Matched on the error's name (the `__type` of an
+ * AWS JSON error, the `<Code>` of an S3 one), never on its message text.
+ */
+export const THROTTLING_ERROR_NAMES: ReadonlySet<string> = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'ThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'ProvisionedThroughputExceededException',
+  'SlowDown',
+  'BandwidthLimitExceeded',
+  'EC2ThrottledException',
+  'PriorRequestNotComplete',
+]);
+
+/** Server-side errors that a later attempt usually gets past. */
+export const TRANSIENT_ERROR_NAMES: ReadonlySet<string> = new Set([
+  'InternalFailure',
+  'InternalError',
+  'InternalServerError',
+  'InternalServerException',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TimeoutError',
+]);
+
+/** Connection-level failures (by Node's error code) worth another attempt; a refused connection is not one. */
+const TRANSIENT_NETWORK_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH', 'UND_ERR_SOCKET']);
+
+export type ErrorKind = 'throttling' | 'transient' | 'fatal';
+
+/** Sorts an error from an AWS SDK call into throttling, transient or fatal, by its name, status or code. */
+export function classifyAwsError(error: unknown): ErrorKind {
+  if (!(error instanceof Error)) return 'fatal';
+  if (THROTTLING_ERROR_NAMES.has(error.name)) return 'throttling';
+  if (TRANSIENT_ERROR_NAMES.has(error.name)) return 'transient';
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  if (status === 429) return 'throttling';
+  if (status !== undefined && status >= 500) return 'transient';
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && TRANSIENT_NETWORK_CODES.has(code)) return 'transient';
+  return 'fatal';
+}
+
+/** Exponential backoff with full jitter: attempt n waits a uniform random time in [0, min(cap, base·2ⁿ)). */
+export interface BackoffPolicy {
+  readonly baseMs: number;
+  readonly capMs: number;
+  /** attempts in all, the first one included */
+  readonly maxAttempts: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 1_000, capMs: 20_000, maxAttempts: 8 };
+
+export function backoffDelayMs(attempt: number, policy: BackoffPolicy, random: () => number = Math.random): number {
+  const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** attempt);
+  return Math.floor(random() * ceiling);
+}
+
+/** The record one retried call keeps, so a caller (and a test) can see what happened. */
+export interface RetryRecord {
+  readonly operation: string;
+  attempts: number;
+  throttled: number;
+  transient: number;
+}
+
+export interface RetryOptions {
+  readonly policy: BackoffPolicy;
+  readonly signal?: AbortSignal;
+  readonly random?: () => number;
+  /** told before each wait, e.g. to log `ECR DescribeImages throttled; retry 2/8 in 1.3s` */
+  readonly onRetry?: (event: { operation: string; kind: ErrorKind; errorName: string; attempt: number; waitMs: number }) => void;
+}
+
+/**
+ * Runs `call` until it succeeds, retrying throttling and transient errors with backoff and jitter.
+ * The call is a closure over an immutable request, so every attempt sends exactly the same input
+ * (StartBuild keeps its idempotency token). A fatal error is wrapped in AwsCallError at once;
+ * running out of attempts raises RetryExhaustedError. Aborting the signal interrupts the wait.
+ */
+export async function callWithRetry<T>(operation: string, call: () => Promise<T>, options: RetryOptions): Promise<T> {
+  const record: RetryRecord = { operation, attempts: 0, throttled: 0, transient: 0 };
+  for (;;) {
+    options.signal?.throwIfAborted();
+    record.attempts += 1;
+    try {
+      return await call();
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      const kind = classifyAwsError(error);
+      const errorName = error instanceof Error ? error.name : 'Error';
+      if (kind === 'fatal') throw toAwsCallError(operation, error);
+      if (kind === 'throttling') record.throttled += 1;
+      else record.transient += 1;
+      if (record.attempts >= options.policy.maxAttempts) {
+        throw new RetryExhaustedError(
+          operation,
+          errorName,
+          `${operation} still failed with ${errorName} after ${record.attempts} attempts ` +
+            `(${record.throttled} throttled, ${record.transient} transient); try again later or raise the account's API limits.`,
+          { cause: error },
+        );
+      }
+      const waitMs = backoffDelayMs(record.attempts - 1, options.policy, options.random);
+      options.onRetry?.({ operation, kind, errorName, attempt: record.attempts, waitMs });
+      await delay(waitMs, undefined, { signal: options.signal });
+    }
+  }
+}
+
+/** Wraps an SDK error with the operation it came from; AwsCallErrors pass through. */
+export function toAwsCallError(operation: string, error: unknown): Error {
+  if (error instanceof AwsCallError) return error;
+  if (!(error instanceof Error)) return new AwsCallError(operation, 'Error', `${operation} failed: ${String(error)}`);
+  const hint = error.name === 'AccessDeniedException' || error.name === 'AccessDenied' || error.name === 'UnauthorizedOperation'
+    ? '; the role needs the permission listed in the build-image IAM policy'
+    : '';
+  return new AwsCallError(operation, error.name, `${operation} failed: ${error.name}: ${error.message}${hint}.`, { cause: error });
+}
