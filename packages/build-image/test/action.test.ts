@@ -1,15 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { bundleAction, startAsRunner } from './runner.js';
 import { FakeAws } from '../../core/test/image/fake-aws.js';
 import { makeImageSource } from '../../core/test/image/fixtures.js';
+import { bundleAction, startAsRunner } from '../../core/test/support/action-runner.js';
 
 let aws: FakeAws;
 let bundle: string;
 let inputs: Record<string, string>;
 
 beforeAll(async () => {
-  [aws, bundle] = await Promise.all([new FakeAws().start(), bundleAction()]);
+  [aws, bundle] = await Promise.all([new FakeAws().start(), bundleAction('build-image')]);
 });
 afterAll(() => aws.stop());
 
@@ -38,7 +38,7 @@ describe('build-image bundle run as the Actions runner would, against the local 
       ],
       outcome: 'SUCCEEDED',
     };
-    const run = await startAsRunner(bundle, inputs, { ...aws.env(), GITHUB_SHA: 'f00dfeed', GITHUB_REPOSITORY: 'acme/models', GITHUB_RUN_ID: '42' });
+    const run = await startAsRunner(bundle, { action: 'build-image', inputs, env: { ...aws.env(), GITHUB_SHA: 'f00dfeed', GITHUB_REPOSITORY: 'acme/models', GITHUB_RUN_ID: '42' } });
     const result = await run.done;
 
     expect(result.exitCode).toBe(0);
@@ -62,7 +62,7 @@ describe('build-image bundle run as the Actions runner would, against the local 
 
     // run again: the tag is there, one ECR call, skipped
     aws.calls.length = 0;
-    const again = await (await startAsRunner(bundle, inputs, { ...aws.env(), GITHUB_SHA: 'beefcafe' })).done;
+    const again = await (await startAsRunner(bundle, { action: 'build-image', inputs, env: { ...aws.env(), GITHUB_SHA: 'beefcafe' } })).done;
     expect(again.exitCode).toBe(0);
     expect(again.outputs).toMatchObject({ 'tag': tag, 'skipped': 'true', 'build-id': '', 'image-ref': rest['image-ref'] });
     expect(aws.operations()).toEqual(['DescribeImages']);
@@ -71,7 +71,7 @@ describe('build-image bundle run as the Actions runner would, against the local 
 
   test('sets build-id while the build runs, and on SIGTERM stops it exactly once and fails the step', async () => {
     aws.nextBuildLife = { ticks: [{ phase: 'BUILD', lines: ['[Container] Entering phase BUILD', 'pulling the base image'] }], outcome: 'never' };
-    const run = await startAsRunner(bundle, inputs, aws.env());
+    const run = await startAsRunner(bundle, { action: 'build-image', inputs, env: aws.env() });
     let buildId: string | undefined;
     for (let i = 0; i < 500 && !buildId; i++) {
       buildId = (await run.outputs())['build-id'];
@@ -98,7 +98,7 @@ describe('build-image bundle run as the Actions runner would, against the local 
       outcome: 'FAILED',
       failure: { phase: 'BUILD', statusCode: 'COMMAND_EXECUTION_ERROR', message: 'Error while executing command: docker buildx build. Reason: exit status 1' },
     };
-    const result = await (await startAsRunner(bundle, inputs, aws.env())).done;
+    const result = await (await startAsRunner(bundle, { action: 'build-image', inputs, env: aws.env() })).done;
     expect(result.exitCode).toBe(1);
     expect(result.outputs['build-id']).toMatch(/^ray-vllm-image:/);
     expect(result.outputs['image-ref']).toBeUndefined();
@@ -109,7 +109,7 @@ describe('build-image bundle run as the Actions runner would, against the local 
   });
 
   test('dry-run sets the tag and prints the StartBuild request without calling AWS', async () => {
-    const result = await (await startAsRunner(bundle, { ...inputs, 'dry-run': 'true' }, aws.env())).done;
+    const result = await (await startAsRunner(bundle, { action: 'build-image', inputs: { ...inputs, 'dry-run': 'true' }, env: aws.env() })).done;
     expect(result.exitCode).toBe(0);
     expect(result.outputs.tag).toMatch(/^ctx-[0-9a-f]{32}$/);
     expect(result.stdout).toContain('"sourceTypeOverride": "S3"');

@@ -4,9 +4,10 @@ import * as core from '@actions/core';
 import {
   checkCatalog,
   createWorkflowReporter,
-  DEFAULT_CHECKS,
+  gitopsChecks,
   githubReporter,
   markdownSummaryReporter,
+  nonManifestPatterns,
   renderCatalogCheckSummary,
   reportDiagnostics,
   sarifReporter,
@@ -60,9 +61,10 @@ async function validate(paths: string[], catalogDir: string): Promise<Validation
     crds: core.getMultilineInput('crds'),
     strict: core.getBooleanInput('strict'),
     ignoreMissingSchemas: core.getBooleanInput('ignore-missing-schemas'),
-    checks: core.getBooleanInput('policy') ? DEFAULT_CHECKS : DEFAULT_CHECKS.filter((check) => check.id !== 'policy'),
-    // the catalog is checked above with its own rules; its entries are not Kubernetes manifests
-    ignoreFilenamePatterns: catalogDir ? [`^${escapeRegExp(catalogDir.replace(/\/+$/, ''))}/`] : [],
+    checks: gitopsChecks({ policy: core.getBooleanInput('policy') }),
+    disabledRules: core.getMultilineInput('disable-rules'),
+    // the catalog (checked above by its own rules) and the render settings are not Kubernetes objects
+    ignoreFilenamePatterns: nonManifestPatterns('gitops', catalogDir || 'gitops/models'),
     reporters,
   });
   if (sarif) {
@@ -72,8 +74,4 @@ async function validate(paths: string[], catalogDir: string): Promise<Validation
   core.setOutput('sarif-file', sarifPath);
   core.summary.addRaw(summaryText.join(''));
   return summary;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -2,23 +2,25 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { REPO_ROOT, runAsRunner } from './run-as-runner.js';
+import { committedBundle, REPO_ROOT, runAsRunner } from '../../core/test/support/action-runner.js';
 
 const SHARED_CRDS = join(REPO_ROOT, '..', 'shared', 'crds');
 
 describe('validate-manifests bundle run as the Actions runner would', () => {
-  test('checks the committed catalog, sets outputs and writes a job summary', async () => {
-    const result = await runAsRunner('validate-manifests', { paths: '' });
+  test('checks the committed catalog and tree, sets outputs and writes a job summary', async () => {
+    const crds = `${SHARED_CRDS}\ngitops/platform`;
+    const result = await runAsRunner(committedBundle('validate-manifests'), { action: 'validate-manifests', inputs: { crds } });
     expect(result.exitCode).toBe(0);
-    expect(result.outputs.entries).toBe('3');
-    expect(result.outputs.errors).toBe('0');
+    expect(result.outputs).toMatchObject({ entries: '3', errors: '0' });
+    expect(Number(result.outputs.resources)).toBeGreaterThanOrEqual(12);
+    expect(result.summary).toContain('## Manifest validation: passed');
     expect(result.summary).toContain('## Catalog check: passed');
     expect(result.summary).toContain('| `qwen2-5-7b-instruct` | Hugging Face `Qwen/Qwen2.5-7B-Instruct@main` | 1× L4 |');
   });
 
   test('validates real KubeRay samples against the real CRDs', async () => {
     const samples = join(REPO_ROOT, '..', 'shared', 'reference', 'kuberay', 'ray-service.llm-serve.yaml');
-    const result = await runAsRunner('validate-manifests', { catalog: '', paths: samples, crds: SHARED_CRDS });
+    const result = await runAsRunner(committedBundle('validate-manifests'), { action: 'validate-manifests', inputs: { catalog: '', paths: samples, crds: SHARED_CRDS } });
     expect(result.exitCode).toBe(0);
     expect(result.outputs).toMatchObject({ resources: '2', errors: '0' }); // the RayService and its HF token Secret
     expect(result.summary).toContain('## Manifest validation: passed');
@@ -28,7 +30,7 @@ describe('validate-manifests bundle run as the Actions runner would', () => {
     const dir = await mkdtemp(join(tmpdir(), 'catalog-'));
     const file = join(dir, 'tiny.yaml');
     await writeFile(file, 'name: tiny\nsource:\n  huggingface:\n    repo: org/tiny\nserving:\n  maxModelLen: 8192\n  gpu: { type: L4, count: 3 }\n');
-    const result = await runAsRunner('validate-manifests', { catalog: dir, paths: '' });
+    const result = await runAsRunner(committedBundle('validate-manifests'), { action: 'validate-manifests', inputs: { catalog: dir, paths: '' } });
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toMatch(new RegExp(`^::error file=${file},line=7,endLine=7,col=27,endColumn=28::serving.gpu.count is 3; use 1, 2, 4 or 8`, 'm'));
     expect(result.stdout).toContain('::error::1 problem(s) found');
@@ -44,7 +46,7 @@ describe('validate-manifests bundle run as the Actions runner would', () => {
       'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: "two"\n  selector: { matchLabels: { app: web } }\n  template:\n    metadata: { labels: { app: web } }\n    spec:\n      containers: [{ name: web, image: nginx }]\n',
     );
     const sarifFile = join(dir, 'results.sarif');
-    const result = await runAsRunner('validate-manifests', { 'catalog': '', 'paths': dir, 'sarif-file': sarifFile });
+    const result = await runAsRunner(committedBundle('validate-manifests'), { action: 'validate-manifests', inputs: { 'catalog': '', 'paths': dir, 'sarif-file': sarifFile } });
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toMatch(new RegExp(`^::error file=${manifest},line=6,col=13`, 'm'));
     expect(result.outputs).toMatchObject({ 'resources': '1', 'errors': '1', 'sarif-file': sarifFile });
@@ -57,7 +59,7 @@ describe('validate-manifests bundle run as the Actions runner would', () => {
 
 describe.each(['prestage-model'])('%s bundle', (action) => {
   test('loads, and fails the step saying the stage is not built yet', async () => {
-    const result = await runAsRunner(action, {});
+    const result = await runAsRunner(committedBundle(action), { action });
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toContain(`::error::'${action}' is not built yet`);
   });

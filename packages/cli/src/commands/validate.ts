@@ -1,7 +1,8 @@
 import {
   BUILTIN_LOCATION,
   createResultReporter,
-  DEFAULT_CHECKS,
+  gitopsChecks,
+  nonManifestPatterns,
   OUTPUT_FORMATS,
   summaryLine,
   validateManifests,
@@ -11,14 +12,14 @@ import { ExitCode, type CommandDefinition } from '../command.js';
 /** Where `ray-gitops validate` looks when no PATH is given: the rendered tree Argo CD syncs. */
 const DEFAULT_PATH = 'gitops';
 
-/** The id the GPU-workload policy stage registers its check under (`--no-policy` leaves it out). */
-const POLICY_CHECK_ID = 'policy';
+/** The catalog inside it, checked by `catalog check`, never validated as manifests. */
+const DEFAULT_CATALOG = 'gitops/models';
 
 export const validateCommand: CommandDefinition = {
   path: ['validate'],
   summary: 'Validate manifests against real schemas (Kubernetes, KubeRay, kro, Argo CD) and GPU-workload policy.',
   synopsis:
-    '[PATH…] [--crds DIR]… [--schema-location TEMPLATE]… [--strict] [--no-policy] [--ignore-missing-schemas] [--format FORMAT]',
+    '[PATH…] [--crds DIR]… [--schema-location TEMPLATE]… [--strict] [--no-policy] [--disable-rule ID]… [--repo-root DIR] [--ignore-missing-schemas] [--format FORMAT]',
   positionals: 'PATH',
   options: {
     'crds': {
@@ -36,7 +37,15 @@ export const validateCommand: CommandDefinition = {
         `kubeconform-style schema location, tried in order after --crds: a path or URL with {{ .Group }} {{ .ResourceKind }} {{ .ResourceAPIVersion }} {{ .KubernetesVersion }} {{ .NormalizedKubernetesVersion }} {{ .StrictSuffix }} {{ .KindSuffix }}; '${BUILTIN_LOCATION}' = the bundled Kubernetes schemas (the default when none is given), 'default' = kubeconform's URL`,
     },
     'strict': { type: 'boolean', description: 'reject unknown fields and duplicate keys' },
-    'no-policy': { type: 'boolean', description: 'skip the GPU-workload policy rules' },
+    'no-policy': { type: 'boolean', description: 'skip the GPU-workload policy rules (policy/*); the kro and Argo CD checks still run' },
+    'disable-rule': {
+      type: 'string',
+      multiple: true,
+      value: 'ID',
+      description:
+        "switch a check rule off everywhere: an id (policy/image-digest), its short name (image-digest) or a prefix (policy, kro, argocd); per file: a '# ray-gitops:disable ID,…' comment; per resource or RGD template: the ray-gitops.io/disable-rules annotation",
+    },
+    'repo-root': { type: 'string', value: 'DIR', description: 'repository root that Argo CD source paths are resolved against (default: the current directory)' },
     'ignore-missing-schemas': { type: 'boolean', description: 'skip resources whose kind has no schema instead of failing' },
     'format': { type: 'string', value: 'FORMAT', default: 'text', description: OUTPUT_FORMATS.join(' | ') },
     'kubernetes-version': {
@@ -56,7 +65,6 @@ export const validateCommand: CommandDefinition = {
     const output = createResultReporter(format, streams.stdout, { verbose: values.verbose === true });
     const paths = positionals.length > 0 ? [...positionals] : [DEFAULT_PATH];
     const strings = (name: string) => (values[name] as string[] | undefined) ?? [];
-    const checks = values['no-policy'] === true ? DEFAULT_CHECKS.filter((check) => check.id !== POLICY_CHECK_ID) : DEFAULT_CHECKS;
 
     const summary = await validateManifests({
       paths,
@@ -68,8 +76,11 @@ export const validateCommand: CommandDefinition = {
       ...(typeof values.cache === 'string' ? { cacheDir: values.cache } : {}),
       skipKinds: strings('skip'),
       rejectKinds: strings('reject'),
-      ignoreFilenamePatterns: strings('ignore-filename-pattern'),
-      checks,
+      // the catalog and the render settings sit in the gitops tree but are not Kubernetes objects
+      ignoreFilenamePatterns: [...nonManifestPatterns(DEFAULT_PATH, DEFAULT_CATALOG), ...strings('ignore-filename-pattern')],
+      checks: gitopsChecks({ policy: values['no-policy'] !== true }),
+      disabledRules: strings('disable-rule'),
+      ...(typeof values['repo-root'] === 'string' ? { repoRoot: values['repo-root'] } : {}),
       reporters: [output],
       ...(paths.includes('-') ? { stdin: process.stdin } : {}),
     });

@@ -43,3 +43,4 @@ export { GPU_NODE_LABEL_SCHEMES, gpuMemoryMiB, gpuNodeSelector, gpuWorkerPerGpu,
 // kro (SimpleSchema → instance CRD, template expansion) and fit are exported through render's index.
 export * from '../kro/index.js';
 export * from '../fit/index.js';
+export { nonManifestPatterns } from './non-manifests.js';

@@ -9,7 +9,18 @@ export { fastParseStream, type FastDocument } from './fast-yaml.js';
 export { makeSignature, matchesKind, splitApiVersion } from './signature.js';
 export { validateParsed, type ResourceValidatorOptions } from './validator.js';
 export { violationDiagnostics } from './violations.js';
-export { DEFAULT_CHECKS, runChecks, type CheckContext, type ResourceCheck } from './checks.js';
+export {
+  annotationDisabledRules,
+  DEFAULT_CHECKS,
+  DISABLE_RULES_ANNOTATION,
+  fileDisabledRules,
+  GITOPS_CHECKS,
+  gitopsChecks,
+  ruleDisabled,
+  runChecks,
+  type CheckContext,
+  type ResourceCheck,
+} from './checks.js';
 export { SchemaRegistry, type SchemaRegistryOptions } from './schema/registry.js';
 export type { ResourceSchema, SchemaRequest, SchemaSource, SchemaViolation } from './schema/source.js';
 export { SchemaLoadError } from './schema/ajv.js';

@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { DEFAULT_CHECKS, type ResourceCheck } from './checks.js';
+import { DEFAULT_CHECKS, fileDisabledRules, type ResourceCheck } from './checks.js';
 import { discoverFiles, STDIN_PATH, type DiscoveredFile } from './discover.js';
 import type { ResultReporter } from './output/result-reporter.js';
 import { parseManifests } from './parse.js';
@@ -31,6 +31,10 @@ export interface ValidateManifestsOptions extends SchemaRegistryOptions {
   readonly stdin?: AsyncIterable<string | Uint8Array>;
   /** a registry to reuse across runs (its compiled schemas are kept) */
   readonly registry?: SchemaRegistry;
+  /** check rule ids (or prefixes such as `policy`) to switch off everywhere */
+  readonly disabledRules?: readonly string[];
+  /** the repository root Argo CD source paths are resolved against (default: the working directory) */
+  readonly repoRoot?: string;
 }
 
 /**
@@ -53,7 +57,9 @@ export async function validateManifests(options: ValidateManifestsOptions): Prom
     ignoreMissingSchemas: options.ignoreMissingSchemas ?? false,
     skipKinds: new Set(options.skipKinds ?? []),
     rejectKinds: new Set(options.rejectKinds ?? []),
-    checks: options.checks ?? DEFAULT_CHECKS,
+    checks: (options.checks ?? DEFAULT_CHECKS).map((check) => (check.forRun ? check.forRun() : check)),
+    disabledRules: options.disabledRules ?? [],
+    ...(options.repoRoot !== undefined ? { repoRoot: options.repoRoot } : {}),
     ...(options.stdin ? { stdin: options.stdin } : {}),
   };
 
@@ -74,6 +80,14 @@ export async function validateManifests(options: ValidateManifestsOptions): Prom
     if (window.length >= concurrency) emit(await window.shift()!);
   }
   while (window.length > 0) emit(await window.shift()!);
+  // checks that need every file (Argo CD sync waves) report once all files are in
+  for (const check of fileOptions.checks) {
+    if (!check.finish) continue;
+    for (const result of await check.finish()) {
+      summary = addToSummary(summary, result.status);
+      for (const reporter of reporters) reporter.write(result);
+    }
+  }
 
   for (const reporter of reporters) await reporter.flush(summary);
   return summary;
@@ -87,6 +101,8 @@ export interface ValidateFileOptions {
   readonly rejectKinds: ReadonlySet<string>;
   readonly checks: readonly ResourceCheck[];
   readonly stdin?: AsyncIterable<string | Uint8Array>;
+  readonly disabledRules?: readonly string[];
+  readonly repoRoot?: string;
 }
 
 /** All results of one file, in document order. */
@@ -100,8 +116,10 @@ export async function validateFile(file: DiscoveredFile, options: ValidateFileOp
     return [unreadable(name, (error as Error).message)];
   }
   const results: ValidationResult[] = [];
+  const fileDisabled = fileDisabledRules(text);
+  const resourceOptions = fileDisabled.length > 0 ? { ...options, disabledRules: [...(options.disabledRules ?? []), ...fileDisabled] } : options;
   for (const parsed of parseManifests(name, text, { strict: options.registry.strict })) {
-    results.push(await validateParsed(parsed, options));
+    results.push(await validateParsed(parsed, resourceOptions));
   }
   return results;
 }

@@ -16,6 +16,9 @@ export interface ResourceValidatorOptions {
   /** `Kind` or `apiVersion/Kind` entries that must not appear (status error) */
   readonly rejectKinds?: ReadonlySet<string>;
   readonly checks?: readonly ResourceCheck[];
+  /** check rule ids switched off (global flag and the file's `# ray-gitops:disable` comments) */
+  readonly disabledRules?: readonly string[];
+  readonly repoRoot?: string;
 }
 
 /**
@@ -62,6 +65,8 @@ export async function validateParsed(parsed: ParsedManifest, options: ResourceVa
         strict: options.registry.strict,
         schemas: options.registry,
         ...(schema ? { schema } : {}),
+        ...(options.disabledRules?.length ? { disabledRules: new Set(options.disabledRules) } : {}),
+        ...(options.repoRoot !== undefined ? { repoRoot: options.repoRoot } : {}),
       })),
     );
   }

@@ -1,4 +1,6 @@
 import { allowNull, mapValues, normalizeOpenApi } from './ajv.js';
+import { SimpleSchemaError } from '../../kro/errors.js';
+import { instanceCrd, type RgdSchema } from '../../kro/instance-crd.js';
 
 /** One served version of a CustomResourceDefinition, with its schema as JSON Schema. */
 export interface CrdVersion {
@@ -19,6 +21,7 @@ export interface CrdVersion {
  * Returns [] for anything that is not a CRD.
  */
 export function crdVersions(crd: unknown): CrdVersion[] {
+  if (isResourceGraphDefinition(crd)) return crdVersions(rgdInstanceCrd(crd));
   if (!isObject(crd) || crd.kind !== 'CustomResourceDefinition' || !isObject(crd.spec)) return [];
   const spec = crd.spec;
   const names = isObject(spec.names) ? spec.names : {};
@@ -132,4 +135,26 @@ function acceptNull(node: Record<string, unknown>): void {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A kro ResourceGraphDefinition defines a kind too: its instances validate against the CRD kro would create. */
+function isResourceGraphDefinition(object: unknown): object is { spec: { schema: RgdSchema } } {
+  return (
+    isObject(object) &&
+    object.kind === 'ResourceGraphDefinition' &&
+    typeof object.apiVersion === 'string' &&
+    object.apiVersion.startsWith('kro.run/') &&
+    isObject(object.spec) &&
+    isObject(object.spec.schema)
+  );
+}
+
+function rgdInstanceCrd(rgd: { spec: { schema: RgdSchema } }): unknown {
+  try {
+    return instanceCrd(rgd.spec.schema);
+  } catch (error) {
+    // a broken SimpleSchema is the kro analysis' finding; here it just defines no kind
+    if (error instanceof SimpleSchemaError) return undefined;
+    throw error;
+  }
 }
