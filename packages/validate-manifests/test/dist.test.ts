@@ -20,10 +20,15 @@ describe('validate-manifests bundle run as the Actions runner would', () => {
 
   test('validates real KubeRay samples against the real CRDs', async () => {
     const samples = join(REPO_ROOT, '..', 'shared', 'reference', 'kuberay', 'ray-service.llm-serve.yaml');
-    const result = await runAsRunner(committedBundle('validate-manifests'), { action: 'validate-manifests', inputs: { catalog: '', paths: samples, crds: SHARED_CRDS } });
+    const result = await runAsRunner(committedBundle('validate-manifests'), { action: 'validate-manifests', inputs: { catalog: '', paths: samples, crds: SHARED_CRDS, policy: 'false' } });
     expect(result.exitCode).toBe(0);
     expect(result.outputs).toMatchObject({ resources: '2', errors: '0' }); // the RayService and its HF token Secret
     expect(result.summary).toContain('## Manifest validation: passed');
+
+    // the upstream sample runs a tagged image: the GPU-workload policy stops it, naming the rule
+    const withPolicy = await runAsRunner(committedBundle('validate-manifests'), { action: 'validate-manifests', inputs: { catalog: '', paths: samples, crds: SHARED_CRDS } });
+    expect(withPolicy.exitCode).toBe(1);
+    expect(withPolicy.stdout).toMatch(/^::error file=[^,]+,line=\d+,col=\d+,.*title=policy\/image-digest::/m);
   });
 
   test('annotates the offending catalog line and fails the step on a broken entry', async () => {
@@ -46,7 +51,7 @@ describe('validate-manifests bundle run as the Actions runner would', () => {
       'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: "two"\n  selector: { matchLabels: { app: web } }\n  template:\n    metadata: { labels: { app: web } }\n    spec:\n      containers: [{ name: web, image: nginx }]\n',
     );
     const sarifFile = join(dir, 'results.sarif');
-    const result = await runAsRunner(committedBundle('validate-manifests'), { action: 'validate-manifests', inputs: { 'catalog': '', 'paths': dir, 'sarif-file': sarifFile } });
+    const result = await runAsRunner(committedBundle('validate-manifests'), { action: 'validate-manifests', inputs: { 'catalog': '', 'paths': dir, 'sarif-file': sarifFile, 'policy': 'false' } });
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toMatch(new RegExp(`^::error file=${manifest},line=6,col=13`, 'm'));
     expect(result.outputs).toMatchObject({ 'resources': '1', 'errors': '1', 'sarif-file': sarifFile });
