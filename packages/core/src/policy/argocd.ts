@@ -5,7 +5,7 @@ import { asArray, asRecord } from './pod-templates.js';
 import type { Diagnostic, SourceLocation } from '../report/diagnostic.js';
 import type { CheckContext, ResourceCheck } from '../validate/checks.js';
 import { annotationDisabledRules, ruleDisabled } from '../validate/disable-rules.js';
-import type { FieldPath, ManifestResource, ResourceRef, ValidationResult } from '../validate/types.js';
+import { refOf, type FieldPath, type ManifestResource, type ResourceRef, type ValidationResult } from '../validate/types.js';
 
 /** The id of the Argo CD consistency stage; codes are `argocd/<rule>`. */
 export const ARGOCD_CHECK_ID = 'argocd';
@@ -166,21 +166,6 @@ function pathDiagnostics(resource: ManifestResource, facts: AppFacts): Diagnosti
     }
   }
   return diagnostics;
-}
-
-/** The reported identity of a resource (as the validator builds it; not imported to keep checks.ts free of cycles). */
-function refOf(resource: ManifestResource): ResourceRef {
-  const { signature } = resource;
-  return {
-    file: resource.file,
-    documentIndex: resource.documentIndex,
-    ...(resource.listIndex !== undefined ? { listIndex: resource.listIndex } : {}),
-    apiVersion: signature.apiVersion,
-    kind: signature.kind,
-    ...(signature.name ? { name: signature.name } : {}),
-    ...(signature.namespace ? { namespace: signature.namespace } : {}),
-    location: resource.location,
-  };
 }
 
 function excludesCatalog(source: SourceRef, path: string): boolean {

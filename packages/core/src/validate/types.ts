@@ -102,3 +102,18 @@ export function addToSummary(summary: ValidationSummary, status: ValidationStatu
   next.ok = next.invalid === 0 && next.errors === 0;
   return next;
 }
+
+/** The identity a result reports for a resource. */
+export function refOf(resource: ManifestResource): ResourceRef {
+  const { signature } = resource;
+  return {
+    file: resource.file,
+    documentIndex: resource.documentIndex,
+    ...(resource.listIndex !== undefined ? { listIndex: resource.listIndex } : {}),
+    apiVersion: signature.apiVersion,
+    kind: signature.kind,
+    ...(signature.name ? { name: signature.name } : {}),
+    ...(signature.namespace ? { namespace: signature.namespace } : {}),
+    location: resource.location,
+  };
+}

@@ -3,7 +3,7 @@ import type { ParsedManifest } from './parse.js';
 import type { SchemaRegistry } from './schema/registry.js';
 import type { ResourceSchema } from './schema/source.js';
 import { matchesKind } from './signature.js';
-import type { ManifestResource, ResourceRef, ValidationResult } from './types.js';
+import { refOf, type ManifestResource, type ValidationResult } from './types.js';
 import { violationDiagnostics } from './violations.js';
 import { sortDiagnostics, type Diagnostic } from '../report/diagnostic.js';
 
@@ -101,16 +101,3 @@ function at(resource: ManifestResource, path: (string | number)[], message: stri
   return { severity: 'error', location: resource.locator.locate(path), message, code };
 }
 
-export function refOf(resource: ManifestResource): ResourceRef {
-  const { signature } = resource;
-  return {
-    file: resource.file,
-    documentIndex: resource.documentIndex,
-    ...(resource.listIndex !== undefined ? { listIndex: resource.listIndex } : {}),
-    apiVersion: signature.apiVersion,
-    kind: signature.kind,
-    ...(signature.name ? { name: signature.name } : {}),
-    ...(signature.namespace ? { namespace: signature.namespace } : {}),
-    location: resource.location,
-  };
-}
