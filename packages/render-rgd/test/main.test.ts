@@ -1,51 +1,20 @@
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import * as core from '@actions/core';
-import { afterEach, describe, expect, test } from 'vitest';
-import { run } from '../src/main.js';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { bundleAction, REPO_ROOT, runAsRunner } from '../../core/test/support/action-runner.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const IMAGE = `123456789012.dkr.ecr.us-west-2.amazonaws.com/ray-vllm@sha256:${'ef'.repeat(32)}`;
 
-interface ActionRun {
-  readonly failed: boolean;
-  readonly stdout: string;
-  readonly outputs: Record<string, string>;
-  readonly summary: string;
-}
+let bundle: string;
+beforeAll(async () => {
+  bundle = await bundleAction('render-rgd');
+});
 
-/** Runs the action's run() in-process the way the runner would: INPUT_* variables and file commands. */
-async function runAction(inputs: Record<string, string>): Promise<ActionRun> {
-  const work = await mkdtemp(join(tmpdir(), 'render-rgd-'));
-  const outputFile = join(work, 'output');
-  const summaryFile = join(work, 'summary');
-  await writeFile(outputFile, '');
-  await writeFile(summaryFile, '');
-  const saved = { ...process.env };
-  process.env.GITHUB_OUTPUT = outputFile;
-  process.env.GITHUB_STEP_SUMMARY = summaryFile;
-  // @actions/core remembers the summary file of its first use; each run here is a separate step
-  (core.summary as unknown as { _filePath?: string })._filePath = undefined;
-  for (const [name, value] of Object.entries({ check: 'false', ...inputs })) process.env[`INPUT_${name.toUpperCase()}`] = value;
-  let stdout = '';
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    stdout += chunk.toString();
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    await run();
-  } finally {
-    process.stdout.write = write;
-    process.env = saved;
-  }
-  const failed = process.exitCode === 1;
-  process.exitCode = undefined;
-  const outputs: Record<string, string> = {};
-  for (const match of (await readFile(outputFile, 'utf8')).matchAll(/^([^<\n]+)<<(\S+)\n([\s\S]*?)\n\2$/gm)) outputs[match[1]!] = match[3]!;
-  return { failed, stdout, outputs, summary: await readFile(summaryFile, 'utf8') };
+/** Runs the bundled action the way the runner would: INPUT_* variables (action.yml defaults included) and file commands. */
+async function runAction(inputs: Record<string, string>) {
+  const result = await runAsRunner(bundle, { action: 'render-rgd', inputs });
+  return { failed: result.exitCode !== 0, stdout: result.stdout, outputs: result.outputs, summary: result.summary };
 }
 
 async function workspace(): Promise<{ out: string; catalog: string }> {
@@ -57,10 +26,6 @@ async function workspace(): Promise<{ out: string; catalog: string }> {
   await writeFile(join(out, 'render-settings.yaml'), 'repoURL: https://github.com/example-org/ray-gitops.git\n');
   return { out, catalog };
 }
-
-afterEach(() => {
-  process.exitCode = undefined;
-});
 
 describe('render-rgd action', () => {
   test('renders with the image and the staged-prefix map, sets changed/files and writes a summary', async () => {
