@@ -23,7 +23,7 @@ export interface CommandContext {
   readonly reporter: Reporter;
 }
 
-/** Exit codes: 0 all good, 1 the input has problems, 2 the command cannot run as asked. */
+/** Exit codes: 0 all good, 1 the input has problems (or the work failed), 2 the command was asked wrongly. */
 export const ExitCode = { ok: 0, problemsFound: 1, usage: 2 } as const;
 
 export interface CommandDefinition {

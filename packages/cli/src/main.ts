@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { CapabilityNotBuiltError, RayGitopsError, UsageError } from '@ray-gitops/core';
+import { RayGitopsError, UsageError } from '@ray-gitops/core';
 import { ExitCode, type CliOption, type CliStreams, type CommandDefinition } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { renderCommandHelp, renderOverview } from './help.js';
@@ -58,10 +58,6 @@ function findCommand(argv: readonly string[]): CommandDefinition | undefined {
 
 function reportFailure(error: unknown, command: CommandDefinition, streams: CliStreams): number {
   const name = `ray-gitops ${command.path.join(' ')}`;
-  if (error instanceof CapabilityNotBuiltError) {
-    streams.stderr.write(`${name}: ${error.message}\n`);
-    return ExitCode.usage;
-  }
   if (error instanceof UsageError || isParseArgsError(error)) {
     streams.stderr.write(`${name}: ${(error as Error).message}\nRun '${name} --help' for usage.\n`);
     return ExitCode.usage;

@@ -26,12 +26,6 @@ describe('ray-gitops command line', () => {
     for (const option of Object.keys(command.options)) expect(stdout).toContain(`--${option}`);
   });
 
-  test('says a stage is not built yet and exits 2', async () => {
-    const { code, stderr } = await runCli('prestage', '--dir', 'weights', '--dest', 's3://bucket/models');
-    expect(code).toBe(2);
-    expect(stderr).toContain("ray-gitops prestage: 'prestage' is not built yet");
-  });
-
   test('rejects an unknown command with a pointer to --help', async () => {
     const { code, stderr } = await runCli('deploy');
     expect(code).toBe(2);

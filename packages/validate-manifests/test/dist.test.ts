@@ -61,11 +61,3 @@ describe('validate-manifests bundle run as the Actions runner would', () => {
     expect(sarif.runs[0]!.results).toHaveLength(1);
   });
 });
-
-describe.each(['prestage-model'])('%s bundle', (action) => {
-  test('loads, and fails the step saying the stage is not built yet', async () => {
-    const result = await runAsRunner(committedBundle(action), { action });
-    expect(result.exitCode).toBe(1);
-    expect(result.stdout).toContain(`::error::'${action}' is not built yet`);
-  });
-});

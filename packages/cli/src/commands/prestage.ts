@@ -1,21 +1,90 @@
+import {
+  detectWeightFormat,
+  parseHfRef,
+  resolveHuggingFace,
+  resolveLocalDir,
+  resolveTarUrl,
+  stageModel,
+  UsageError,
+  type ResolvedSource,
+  type StageResult,
+} from '@ray-gitops/core';
 import type { CommandDefinition } from '../command.js';
-import { notBuiltYet } from './not-built.js';
 
 export const prestageCommand: CommandDefinition = {
   path: ['prestage'],
   summary: 'Stage model weights into S3 from Hugging Face, a .tar URL or a local directory: streamed, verified, resumable.',
   synopsis:
-    '(--hf REPO[@REV] | --url URL [--sha256 HEX] | --dir PATH) --dest s3://BUCKET/PREFIX [--include GLOB]… [--exclude GLOB]… [--concurrency N] [--json]',
+    '(--hf REPO[@REV] | --url URL [--sha256 HEX] | --dir PATH) --dest s3://BUCKET/PREFIX [--include GLOB]… [--exclude GLOB]… [--concurrency N] [--storage-class CLASS] [--json]',
   options: {
-    hf: { type: 'string', value: 'REPO[@REV]', description: 'Hugging Face model repository, optionally at a branch, tag or commit' },
-    url: { type: 'string', value: 'URL', description: '.tar archive to stream-extract into S3' },
-    sha256: { type: 'string', value: 'HEX', description: 'expected sha256 of the --url archive' },
-    dir: { type: 'string', value: 'PATH', description: 'local directory of weights' },
-    dest: { type: 'string', value: 's3://BUCKET/PREFIX', description: 'where to stage' },
-    include: { type: 'string', multiple: true, value: 'GLOB', description: 'stage only matching files' },
-    exclude: { type: 'string', multiple: true, value: 'GLOB', description: 'skip matching files' },
-    concurrency: { type: 'string', value: 'N', description: 'files and parts in flight' },
-    json: { type: 'boolean', description: 'print the staged model as JSON on stdout' },
+    'hf': { type: 'string', value: 'REPO[@REV]', description: 'Hugging Face model repository, optionally at a branch, tag or commit (HF_ENDPOINT, HF_TOKEN)' },
+    'url': { type: 'string', value: 'URL', description: '.tar archive to stream-extract into S3' },
+    'sha256': { type: 'string', value: 'HEX', description: 'expected sha256 of the --url archive' },
+    'dir': { type: 'string', value: 'PATH', description: 'local directory of weights' },
+    'dest': { type: 'string', value: 's3://BUCKET/PREFIX', description: 'where to stage; files land under PREFIX/<org>/<name>/<commit>/' },
+    'include': { type: 'string', multiple: true, value: 'GLOB', description: 'stage only matching files (replaces the default: the files vLLM reads, one weight format)' },
+    'exclude': { type: 'string', multiple: true, value: 'GLOB', description: 'skip matching files' },
+    'concurrency': { type: 'string', value: 'N', default: '8', description: 'parts in flight across all files' },
+    'storage-class': { type: 'string', value: 'CLASS', default: 'INTELLIGENT_TIERING', description: "S3 storage class of the staged objects; '' for the bucket's default" },
+    'json': { type: 'boolean', description: 'print the staged model (uri, commit, manifestUri, files) as JSON on stdout' },
   },
-  run: notBuiltYet('prestage'),
+  async run({ values, streams, reporter }) {
+    const sources = (['hf', 'url', 'dir'] as const).filter((flag) => typeof values[flag] === 'string' && values[flag] !== '');
+    if (sources.length !== 1) throw new UsageError(`give exactly one of --hf, --url or --dir${sources.length > 1 ? ` (got ${sources.map((s) => `--${s}`).join(', ')})` : ''}`);
+    const dest = values.dest;
+    if (typeof dest !== 'string' || dest === '') throw new UsageError('--dest s3://BUCKET/PREFIX is required');
+    if (!dest.startsWith('s3://')) throw new UsageError(`--dest must be an s3:// location, not '${dest}'`);
+    const concurrencyText = typeof values.concurrency === 'string' ? values.concurrency : '8';
+    if (!/^\d+$/.test(concurrencyText) || Number(concurrencyText) < 1 || Number(concurrencyText) > 256) throw new UsageError(`--concurrency must be a whole number from 1 to 256, not '${concurrencyText}'`);
+    const selection = { include: strings(values.include), exclude: strings(values.exclude) };
+
+    const token = process.env.HF_TOKEN;
+    if (token) reporter.secret(token);
+    let source: ResolvedSource;
+    if (sources[0] === 'hf') {
+      const { repo, revision } = parseHfRef(values.hf as string);
+      source = await resolveHuggingFace(repo, revision, { onRetry: (message) => reporter.info(message) });
+    } else if (sources[0] === 'dir') {
+      source = await resolveLocalDir(values.dir as string, { selection });
+    } else {
+      const sha256 = typeof values.sha256 === 'string' && values.sha256 !== '' ? values.sha256 : undefined;
+      if (sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(sha256)) throw new UsageError(`--sha256 must be 64 hex digits, not '${sha256}'`);
+      source = await resolveTarUrl(values.url as string, { ...(sha256 ? { sha256 } : {}), onRetry: (message) => reporter.info(message) });
+    }
+    const result = await stageModel({
+      source,
+      dest,
+      selection,
+      concurrency: Number(concurrencyText),
+      storageClass: typeof values['storage-class'] === 'string' ? values['storage-class'] : 'INTELLIGENT_TIERING',
+      reporter,
+    });
+    if (values.json === true) streams.stdout.write(`${JSON.stringify(stagedRecord(result), null, 2)}\n`);
+    else streams.stdout.write(`${result.s3Uri}\n`);
+    return 0;
+  },
 };
+
+/** The record render's `--staged` map takes (uri, commit, manifestUri, format, source), plus the transfer figures. */
+export function stagedRecord(result: StageResult): Record<string, unknown> {
+  const format = detectWeightFormat(result.files.map((f) => f.path));
+  return {
+    uri: result.s3Uri,
+    commit: result.commit,
+    manifestUri: result.manifestUri,
+    ...(format ? { format } : {}),
+    source: result.source,
+    org: result.org,
+    name: result.name,
+    alreadyStaged: result.alreadyStaged,
+    totalBytes: result.totalBytes,
+    bytesUploaded: result.bytesUploaded,
+    bytesSkipped: result.bytesSkipped,
+    seconds: Number(result.seconds.toFixed(3)),
+    files: result.files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256, action: f.action })),
+  };
+}
+
+function strings(value: unknown): string[] {
+  return (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter((v): v is string => typeof v === 'string' && v !== '');
+}

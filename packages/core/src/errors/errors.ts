@@ -17,13 +17,3 @@ export class InputFileError extends RayGitopsError {}
 
 /** The catalog has problems; details are in the diagnostics the check returned. */
 export class CatalogInvalidError extends RayGitopsError {}
-
-/** A pipeline stage that this version of ray-gitops does not implement yet. */
-export class CapabilityNotBuiltError extends RayGitopsError {
-  constructor(readonly capability: string) {
-    super(
-      `'${capability}' is not built yet in this version of ray-gitops; ` +
-        'track the open issues in the repository, or pin an older release that has it.',
-    );
-  }
-}

@@ -1,0 +1,10 @@
+export * from './errors.js';
+export * from './hf.js';
+export * from './local-dir.js';
+export * from './s3.js';
+export * from './select.js';
+export * from './stage.js';
+export * from './types.js';
+export { crc32c } from './crc32c.js';
+export { isRetryable, withRetry, DEFAULT_RETRY, type RetryPolicy } from './retry.js';
+export * from './tar-url.js';

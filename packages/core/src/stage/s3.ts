@@ -1,0 +1,52 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { UsageError } from '../errors/index.js';
+
+export interface S3Location {
+  readonly bucket: string;
+  /** without leading or trailing slash; '' for the bucket root */
+  readonly prefix: string;
+}
+
+/** `s3://bucket/some/prefix/` → { bucket, prefix: 'some/prefix' } */
+export function parseS3Uri(uri: string): S3Location {
+  const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(uri);
+  if (!match) throw new UsageError(`'${uri}' is not an S3 location; write it as s3://BUCKET/PREFIX`);
+  return { bucket: match[1]!, prefix: (match[2] ?? '').replace(/^\/+|\/+$/g, '') };
+}
+
+export function joinKey(...parts: string[]): string {
+  return parts.filter((part) => part !== '').join('/');
+}
+
+export interface StageS3ClientOptions {
+  readonly region?: string;
+  /** default AWS_ENDPOINT_URL_S3, then AWS_ENDPOINT_URL, as the SDK defines them */
+  readonly endpoint?: string;
+  /** sockets to S3; default 64 */
+  readonly maxSockets?: number;
+}
+
+/**
+ * The S3 client the stager uses: SDK retries off (the stager retries each part itself, visibly),
+ * checksums only where the stager sets them, path-style addressing for custom endpoints.
+ * The SDK is loaded here, on first use, so commands that never stage do not pay for it.
+ */
+export async function createStageS3Client(options: StageS3ClientOptions = {}): Promise<S3Client> {
+  const [{ S3Client }, { Agent }, { Agent: HttpsAgent }] = await Promise.all([import('@aws-sdk/client-s3'), import('node:http'), import('node:https')]);
+  const endpoint = options.endpoint ?? (process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || undefined);
+  const region = options.region ?? (process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || undefined);
+  const maxSockets = options.maxSockets ?? 64;
+  return new S3Client({
+    ...(region ? { region } : {}),
+    ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+    maxAttempts: 1,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    requestHandler: {
+      httpAgent: new Agent({ keepAlive: true, maxSockets }),
+      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
+      connectionTimeout: 10_000,
+      requestTimeout: 120_000,
+    },
+  });
+}

@@ -1,0 +1,36 @@
+/** One file a source offers, with what the source publishes about its content. */
+export interface SourceFile {
+  /** POSIX path relative to the model root */
+  readonly path: string;
+  readonly size: number;
+  /** lowercase hex SHA-256 the source publishes (Hugging Face LFS oid, a local hash) */
+  readonly sha256?: string;
+  /** lowercase hex git blob SHA-1 (Hugging Face oid of a non-LFS file) */
+  readonly gitSha1?: string;
+}
+
+/** A source resolved to one immutable version. */
+export interface ResolvedSource {
+  /** where the model came from, for the manifest: e.g. `hf:Qwen/Qwen2.5-7B@main` */
+  readonly description: string;
+  readonly kind: 'huggingface' | 'url' | 'dir';
+  readonly org: string;
+  readonly name: string;
+  /** resolved commit, or a content hash for sources without one */
+  readonly commit: string;
+  readonly files: readonly SourceFile[];
+  /** streams the file's bytes from `offset` to its end */
+  open(file: SourceFile, offset: number, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>>;
+}
+
+/** The completion manifest, written last at `<prefix>/.manifests/<org>/<name>/<commit>.json`. */
+export interface StageManifest {
+  readonly schemaVersion: 1;
+  readonly tool: { readonly name: 'ray-gitops'; readonly version: string };
+  readonly source: { readonly kind: string; readonly description: string; readonly org: string; readonly name: string; readonly commit: string };
+  /** `s3://bucket/prefix/org/name/commit/` */
+  readonly s3Uri: string;
+  readonly totalBytes: number;
+  /** sorted by path */
+  readonly files: readonly { readonly path: string; readonly size: number; readonly sha256: string }[];
+}

@@ -1,0 +1,111 @@
+import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface S3Faults {
+  /** fraction of requests answered 503 SlowDown / 500 InternalError without reaching S3 */
+  errorRate: number;
+  /** fraction of requests whose connection is reset after part of the body was read */
+  resetRate: number;
+  /** a permanent refusal for matching requests (clean-failure tests) */
+  deny?: (req: IncomingMessage, url: URL) => boolean;
+}
+
+/** One request that reached S3, for assertions on what the stager did. */
+export interface S3Op {
+  readonly method: string;
+  readonly key: string;
+  readonly query: string[];
+  readonly status: number;
+  readonly bodyBytes: number;
+}
+
+const slowDown = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>';
+const internal = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>';
+const denied = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>';
+
+/**
+ * A fault-injecting HTTP proxy in front of the real S3 (RGW). Requests pass through byte for byte
+ * (SigV4 signatures stay valid: the Host header is forwarded as the client sent it).
+ */
+export class S3FaultProxy {
+  readonly faults: S3Faults = { errorRate: 0, resetRate: 0 };
+  readonly ops: S3Op[] = [];
+  readonly injected = { errors: 0, resets: 0 };
+  private requests = 1;
+  private server!: Server;
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 128 });
+  endpoint = '';
+
+  constructor(private readonly upstream: string) {}
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => this.handle(req, res));
+    await new Promise<void>((ok) => this.server.listen(0, '127.0.0.1', ok));
+    this.endpoint = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((ok) => this.server.close(ok));
+    this.agent.destroy();
+  }
+
+  /** Body bytes of successful PUTs (PutObject, UploadPart) since `from` (an index into ops). */
+  bytesWritten(from = 0): number {
+    return this.ops.slice(from).filter((op) => op.method === 'PUT' && op.status < 300).reduce((sum, op) => sum + op.bodyBytes, 0);
+  }
+
+  writes(from = 0): S3Op[] {
+    return this.ops.slice(from).filter((op) => op.method === 'PUT' || op.method === 'POST' || op.method === 'DELETE');
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url!, 'http://proxy');
+    const isWrite = req.method === 'PUT' || req.method === 'POST';
+    if (this.faults.deny?.(req, url)) {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(403, { 'content-type': 'application/xml' });
+        res.end(denied);
+      });
+      return;
+    }
+    // a low-discrepancy sequence: the injected rates hold closely on every run, no luck involved
+    const roll = (this.requests++ * 0.6180339887498949) % 1;
+    if (roll < this.faults.errorRate) {
+      this.injected.errors++;
+      req.resume();
+      req.on('end', () => {
+        const slow = Math.random() < 0.5;
+        res.writeHead(slow ? 503 : 500, { 'content-type': 'application/xml' });
+        res.end(slow ? slowDown : internal);
+      });
+      return;
+    }
+    if (isWrite && roll < this.faults.errorRate + this.faults.resetRate) {
+      this.injected.resets++;
+      let seen = 0;
+      req.on('data', (chunk: Buffer) => {
+        seen += chunk.length;
+        if (seen > 64 * 1024) req.socket.resetAndDestroy();
+      });
+      req.on('end', () => req.socket.resetAndDestroy());
+      return;
+    }
+    let bodyBytes = 0;
+    const upstream = request(
+      `${this.upstream}${req.url}`,
+      { method: req.method, headers: req.headers, agent: this.agent },
+      (answer) => {
+        const key = decodeURIComponent(url.pathname);
+        const op = { method: req.method!, key, query: [...url.searchParams.keys()], status: answer.statusCode ?? 0, bodyBytes };
+        this.ops.push(op);
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.destroy());
+    req.on('data', (chunk: Buffer) => (bodyBytes += chunk.length));
+    req.pipe(upstream);
+  }
+}
