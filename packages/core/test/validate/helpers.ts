@@ -1,5 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   validateManifests,
@@ -85,4 +89,20 @@ export async function serveSchemas(files: Record<string, string>): Promise<Schem
     rewrite: (from, to) => rewrites.push([from, to]),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** Checks JUnit XML against kubeconform's junit.xsd with xmllint (Debian: libxml2-utils, installed by .ci/run). */
+export async function assertValidJunit(xml: string): Promise<void> {
+  try {
+    execFileSync('xmllint', ['--version'], { stdio: 'pipe' });
+  } catch {
+    throw new Error('xmllint is needed to check JUnit output against junit.xsd: apt-get install libxml2-utils');
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'junit-'));
+  try {
+    await writeFile(join(dir, 'out.xml'), xml);
+    execFileSync('xmllint', ['--noout', '--schema', `${FIXTURES}junit.xsd`, join(dir, 'out.xml')], { stdio: 'pipe' });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

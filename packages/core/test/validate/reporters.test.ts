@@ -1,9 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { FIXTURES, run } from './helpers.js';
+import { assertValidJunit, FIXTURES, run } from './helpers.js';
 import { UsageError } from '../../src/errors/errors.js';
 import { createResultReporter, type ValidationResult, type ValidationSummary } from '../../src/validate/index.js';
 
@@ -105,8 +101,8 @@ describe('result reporters', () => {
     expect(xml).toContain('<testsuite name="gitops/app.yaml" id="0" tests="2" failures="1" errors="0" skipped="0">');
     expect(xml).toContain('<testsuite name="gitops/other.yaml" id="1" tests="2" failures="0" errors="1" skipped="1">');
     expect(xml).toContain('<failure message="spec.replicas: expected integer, got string &quot;a,b: 100%&quot;" type="schema/type">');
-    await validateJunit(xml);
-    await validateJunit(createdEmpty('junit'));
+    await assertValidJunit(xml);
+    await assertValidJunit(createdEmpty('junit'));
   });
 
   test('tap: ok / not ok per resource and the plan', () => {
@@ -143,17 +139,3 @@ function createdEmpty(format: string): string {
   return text;
 }
 
-async function validateJunit(xml: string): Promise<void> {
-  try {
-    execFileSync('xmllint', ['--version'], { stdio: 'pipe' });
-  } catch {
-    return; // xmllint is optional on developer machines
-  }
-  const dir = await mkdtemp(join(tmpdir(), 'junit-'));
-  try {
-    await writeFile(join(dir, 'out.xml'), xml);
-    execFileSync('xmllint', ['--noout', '--schema', `${FIXTURES}junit.xsd`, join(dir, 'out.xml')], { stdio: 'pipe' });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
