@@ -6,3 +6,4 @@ export * from './validate/index.js';
 export * from './render/index.js';
 export * from './stage/index.js';
 export * from './policy/index.js';
+export * from './gitops/index.js';

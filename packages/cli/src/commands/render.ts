@@ -1,20 +1,28 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  commitBack,
+  commitBackMessage,
   DEFAULT_VERSIONS_FILE,
   formatDiagnostic,
   InputFileError,
   parseStagedModels,
   renderCatalog,
   SETTINGS_FILE_NAME,
+  type GitIdentity,
   type StagedModel,
+  UsageError,
 } from '@ray-gitops/core';
 import { ExitCode, type CommandDefinition } from '../command.js';
+
+const DEFAULT_AUTHOR = 'github-actions[bot] <41898278+github-actions[bot]@users.noreply.github.com>';
 
 export const renderCommand: CommandDefinition = {
   path: ['render'],
   summary: 'Render the Kro RGD, one instance per model and the Argo CD apps into gitops/.',
-  synopsis: '[--catalog DIR] [--out DIR] [--image REF] [--staged FILE] [--settings FILE] [--versions FILE] [--check]',
+  synopsis:
+    '[--catalog DIR] [--out DIR] [--image REF] [--staged FILE] [--settings FILE] [--versions FILE] [--check] ' +
+    "[--commit [--push] [--remote NAME] [--branch NAME] [--author 'NAME <EMAIL>']]",
   options: {
     catalog: { type: 'string', value: 'DIR', default: 'gitops/models', description: 'catalog directory' },
     out: { type: 'string', value: 'DIR', default: 'gitops', description: 'output directory' },
@@ -27,10 +35,19 @@ export const renderCommand: CommandDefinition = {
     settings: { type: 'string', value: 'FILE', description: `render settings (repoURL, namespace, region, …); default <out>/${SETTINGS_FILE_NAME}` },
     versions: { type: 'string', value: 'FILE', default: DEFAULT_VERSIONS_FILE, description: "the image's versions; rayVersion comes from it" },
     check: { type: 'boolean', description: 'write nothing; exit 1 and list the files that would change' },
+    commit: { type: 'boolean', description: 'commit the rendered files (only those) to the git repository holding --out; no commit when nothing changed' },
+    push: { type: 'boolean', description: 'with --commit (implied): push the commit, rebasing and retrying when the branch moved; never force-pushes' },
+    remote: { type: 'string', value: 'NAME', default: 'origin', description: 'remote to push to' },
+    branch: { type: 'string', value: 'NAME', description: 'branch to push to; default the checked-out branch' },
+    author: { type: 'string', value: "'NAME <EMAIL>'", default: DEFAULT_AUTHOR, description: 'identity of the commit' },
   },
   async run({ values, streams, reporter }) {
     const outDir = values.out as string;
     const check = values.check === true;
+    const push = values.push === true;
+    const commit = values.commit === true || push;
+    if (check && commit) throw new UsageError('--check writes nothing, so it cannot be combined with --commit or --push');
+    const identity = commit ? parseAuthor(values.author as string) : undefined;
     const staged = typeof values.staged === 'string' ? await readStaged(values.staged) : undefined;
     const result = await renderCatalog({
       catalogDir: values.catalog as string,
@@ -63,9 +80,29 @@ export const renderCommand: CommandDefinition = {
       `${outDir}: ${plan!.changes.length} file(s) written or deleted, ${plan!.unchanged} unchanged; ${tree!.models.length} model(s)` +
         `${pending > 0 ? `, ${pending} not staged yet` : ''}; image ${image}`,
     );
+    if (identity) {
+      // Only what render owns: every rendered file, and the ones it deleted; never the catalog or other edits.
+      const paths = [...tree!.files.map((file) => file.path), ...plan!.changes.filter((change) => change.kind === 'deleted').map((change) => change.path)];
+      await commitBack({
+        repoDir: outDir,
+        paths: paths.map((path) => join(outDir, path)),
+        identity,
+        message: commitBackMessage({ models: tree!.models.map((model) => model.name), image: result.image!.ref }),
+        push,
+        remote: values.remote as string,
+        ...(typeof values.branch === 'string' ? { branch: values.branch } : {}),
+        reporter,
+      });
+    }
     return ExitCode.ok;
   },
 };
+
+function parseAuthor(text: string): GitIdentity {
+  const match = /^\s*([^<>]+?)\s*<([^<>\s]+@[^<>\s]+)>\s*$/.exec(text);
+  if (!match) throw new UsageError(`--author '${text}' must look like 'NAME <EMAIL>', e.g. '${DEFAULT_AUTHOR}'`);
+  return { name: match[1]!, email: match[2]! };
+}
 
 async function readStaged(file: string): Promise<Map<string, StagedModel>> {
   let text: string;

@@ -1,0 +1,145 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CommitBackConflictError, GitCommandError, PushRejectedError, PushRetriesExhaustedError } from './errors.js';
+import { Git, type GitIdentity } from './git.js';
+import { UsageError } from '../errors/index.js';
+import { silentReporter, type Reporter } from '../report/index.js';
+
+export const DEFAULT_PUSH_ATTEMPTS = 5;
+
+export interface CommitBackOptions {
+  /** any directory inside the working tree */
+  readonly repoDir: string;
+  /** files or directories to commit (absolute, or relative to repoDir); nothing outside them is committed */
+  readonly paths: readonly string[];
+  readonly identity: GitIdentity;
+  readonly message: string;
+  /** push the commit (rebasing onto the remote branch when it moved); default false */
+  readonly push?: boolean;
+  /** default 'origin' */
+  readonly remote?: string;
+  /** the remote branch to push to; default the checked-out branch */
+  readonly branch?: string;
+  /** push attempts in all, each after a rebase onto the moved branch; default 5 */
+  readonly maxAttempts?: number;
+  /** base pause before a retry, grown per attempt with jitter; default 250 ms */
+  readonly retryDelayMs?: number;
+  readonly reporter?: Reporter;
+}
+
+export interface CommitBackResult {
+  /** false when the paths had no changes: no commit, no push */
+  readonly committed: boolean;
+  /** HEAD after the commit (after the last rebase when pushed) */
+  readonly commit?: string;
+  readonly pushed: boolean;
+  /** push attempts made (0 when not pushing) */
+  readonly attempts: number;
+  /** files the commit changes, relative to the repository root, sorted */
+  readonly files: readonly string[];
+}
+
+/**
+ * Commits the given paths (and only those) as the bot identity; makes no commit when nothing changed.
+ * With `push`, pushes HEAD to the remote branch; when the branch moved meanwhile, fetches it, rebases
+ * onto it and tries again, up to `maxAttempts`. Never force-pushes. A rebase conflict is aborted, so
+ * the working tree is left clean, and raised as CommitBackConflictError.
+ */
+export async function commitBack(options: CommitBackOptions): Promise<CommitBackResult> {
+  const reporter = options.reporter ?? silentReporter;
+  const probe = new Git(options.repoDir);
+  const top = (await probe.tryRun(['rev-parse', '--show-toplevel'])).stdout.trim();
+  if (top === '') throw new UsageError(`'${options.repoDir}' is not inside a git working tree; commit-back needs a clone of the GitOps repository`);
+  const git = new Git(top, options.identity);
+
+  const specs = await existingOrTracked(git, top, options.paths.map((path) => resolve(options.repoDir, path)));
+  if (specs.length === 0) return { committed: false, pushed: false, attempts: 0, files: [] };
+  await git.run(['add', '--all', '--', ...specs]);
+  const files = splitZ(await git.run(['diff', '--cached', '--name-only', '-z', '--', ...specs])).sort();
+  if (files.length === 0) {
+    reporter.info('commit-back: the rendered files are already committed; nothing to commit');
+    return { committed: false, pushed: false, attempts: 0, files };
+  }
+  await git.run(['commit', '--quiet', '-m', options.message, '--', ...specs]);
+  let commit = (await git.run(['rev-parse', 'HEAD'])).trim();
+  reporter.info(`commit-back: committed ${files.length} file(s) as ${commit.slice(0, 12)}`);
+  if (!options.push) return { committed: true, commit, pushed: false, attempts: 0, files };
+
+  const remote = options.remote ?? 'origin';
+  const branch = options.branch ?? (await currentBranch(git));
+  const maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_PUSH_ATTEMPTS);
+  const delay = options.retryDelayMs ?? 250;
+  for (let attempt = 1; ; attempt += 1) {
+    const pushArgs = ['push', '--porcelain', remote, `HEAD:refs/heads/${branch}`];
+    const pushed = await git.tryRun(pushArgs);
+    if (pushed.code === 0) {
+      reporter.info(`commit-back: pushed ${commit.slice(0, 12)} to ${remote}/${branch}${attempt > 1 ? ` after ${attempt - 1} rebase(s)` : ''}`);
+      return { committed: true, commit, pushed: true, attempts: attempt, files };
+    }
+    const status = pushStatus(pushed.stdout);
+    if (status.kind === 'remote-rejected') throw new PushRejectedError(remote, branch, status.reason);
+    if (status.kind !== 'behind') throw new GitCommandError(pushArgs, pushed.code, pushed.stderr);
+    if (attempt >= maxAttempts) throw new PushRetriesExhaustedError(remote, branch, attempt);
+
+    reporter.info(`commit-back: ${remote}/${branch} moved (${status.reason}); rebasing and retrying (attempt ${attempt + 1} of ${maxAttempts})`);
+    await git.run(['fetch', '--quiet', remote, `refs/heads/${branch}`]);
+    await rebaseOrAbort(git, remote, branch, commit);
+    commit = (await git.run(['rev-parse', 'HEAD'])).trim();
+    await sleep(delay * attempt * (0.5 + Math.random()));
+  }
+}
+
+async function rebaseOrAbort(git: Git, remote: string, branch: string, commit: string): Promise<void> {
+  const args = ['rebase', '--quiet', 'FETCH_HEAD'];
+  const rebased = await git.tryRun(args);
+  if (rebased.code === 0) return;
+  const conflicts = splitZ((await git.tryRun(['diff', '--name-only', '--diff-filter=U', '-z'])).stdout).sort();
+  await git.tryRun(['rebase', '--abort']);
+  if (conflicts.length > 0) throw new CommitBackConflictError(remote, branch, conflicts, commit);
+  throw new GitCommandError(args, rebased.code, rebased.stderr);
+}
+
+async function currentBranch(git: Git): Promise<string> {
+  const branch = (await git.tryRun(['symbolic-ref', '--quiet', '--short', 'HEAD'])).stdout.trim();
+  if (branch === '') throw new UsageError('HEAD is detached, so there is no branch to push to; name the branch to push to');
+  return branch;
+}
+
+/** Pathspecs (relative to the top, literal) for the paths that exist or that git tracks (a deleted file). */
+async function existingOrTracked(git: Git, top: string, paths: readonly string[]): Promise<string[]> {
+  const relativePaths = paths.map((path) => {
+    const rel = relative(top, path);
+    if (rel.startsWith('..') || isAbsolute(rel)) throw new UsageError(`'${path}' is outside the git working tree ${top}; only files inside it can be committed`);
+    return rel.split(sep).join('/') || '.';
+  });
+  const specs = [...new Set(relativePaths)].sort().map((rel) => `:(literal)${rel}`);
+  if (specs.length === 0) return [];
+  const tracked = new Set(splitZ(await git.run(['ls-files', '-z', '--', ...specs])));
+  const headTracked = new Set(splitZ((await git.tryRun(['ls-tree', '-r', '-z', '--name-only', 'HEAD', '--', ...specs])).stdout));
+  const known = (rel: string): boolean =>
+    [...tracked, ...headTracked].some((file) => rel === '.' || file === rel || file.startsWith(`${rel}/`));
+  return [...new Set(relativePaths)]
+    .sort()
+    .filter((rel) => existsSync(resolve(top, rel)) || known(rel))
+    .map((rel) => `:(literal)${rel}`);
+}
+
+type PushStatus = { kind: 'behind' | 'remote-rejected' | 'other'; reason: string };
+
+/** Reads `git push --porcelain`: `!<TAB>from:to<TAB>[rejected] (fetch first)` means the branch moved. */
+function pushStatus(stdout: string): PushStatus {
+  for (const line of stdout.split('\n')) {
+    const [flag, , summary = ''] = line.split('\t');
+    if (flag !== '!') continue;
+    const reason = summary.replace(/^\[[^\]]*\]\s*/, '').replace(/^\((.*)\)$/, '$1') || summary;
+    if (summary.startsWith('[rejected]')) return { kind: 'behind', reason };
+    if (summary.startsWith('[remote rejected]')) return { kind: 'remote-rejected', reason };
+    return { kind: 'other', reason };
+  }
+  return { kind: 'other', reason: 'unknown' };
+}
+
+function splitZ(text: string): string[] {
+  return text.split('\0').filter((part) => part !== '');
+}
