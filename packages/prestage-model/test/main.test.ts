@@ -1,57 +1,27 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as core from '@actions/core';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startRgw, type Rgw } from '../../core/test/stage/ceph.js';
 import { generatedModel, writeModelDir } from '../../core/test/stage/model.js';
-import { run } from '../src/main.js';
+import { bundleAction, runAsRunner } from '../../core/test/support/action-runner.js';
 
-interface ActionRun {
-  readonly failed: boolean;
-  readonly stdout: string;
-  readonly outputs: Record<string, string>;
-  readonly summary: string;
-}
+let bundle: string;
+let s3Env: Record<string, string>;
 
-/** Runs the action's run() in-process the way the runner would: INPUT_* variables and file commands. */
-async function runAction(inputs: Record<string, string>): Promise<ActionRun> {
-  const work = await mkdtemp(join(tmpdir(), 'prestage-model-'));
-  const outputFile = join(work, 'output');
-  const summaryFile = join(work, 'summary');
-  await writeFile(outputFile, '');
-  await writeFile(summaryFile, '');
-  const saved = { ...process.env };
-  process.env.GITHUB_OUTPUT = outputFile;
-  process.env.GITHUB_STEP_SUMMARY = summaryFile;
-  (core.summary as unknown as { _filePath?: string })._filePath = undefined;
-  const defaults = { 'concurrency': '8', 'storage-class': '', 'include': '', 'exclude': '', 'hf': '', 'url': '', 'dir': '', 'model': '', 'hf-token': '' };
-  for (const [name, value] of Object.entries({ ...defaults, ...inputs })) process.env[`INPUT_${name.toUpperCase()}`] = value;
-  let stdout = '';
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    stdout += chunk.toString();
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    await run();
-  } finally {
-    process.stdout.write = write;
-    process.env = saved;
-  }
-  const failed = process.exitCode === 1;
-  process.exitCode = undefined;
-  const outputs: Record<string, string> = {};
-  for (const match of (await readFile(outputFile, 'utf8')).matchAll(/^([^<\n]+)<<(\S+)\n([\s\S]*?)\n\2$/gm)) outputs[match[1]!] = match[3]!;
-  return { failed, stdout, outputs, summary: await readFile(summaryFile, 'utf8') };
+/** Runs the bundled action the way the runner would: INPUT_* variables (action.yml defaults included) and file commands. */
+async function runAction(inputs: Record<string, string>) {
+  const result = await runAsRunner(bundle, { action: 'prestage-model', inputs: { 'storage-class': '', ...inputs }, env: s3Env });
+  return { failed: result.exitCode !== 0, stdout: result.stdout, outputs: result.outputs, summary: result.summary };
 }
 
 let rgw: Rgw;
 beforeAll(async () => {
-  rgw = await startRgw('prestage-action', 17690);
-  Object.assign(process.env, { AWS_ENDPOINT_URL_S3: rgw.endpoint, AWS_ACCESS_KEY_ID: rgw.accessKeyId, AWS_SECRET_ACCESS_KEY: rgw.secretAccessKey, AWS_REGION: 'us-east-1' });
-  await new S3Client({ region: 'us-east-1', endpoint: rgw.endpoint, forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: 'action' }));
+  [rgw, bundle] = await Promise.all([startRgw('prestage-action', 17690), bundleAction('prestage-model')]);
+  // RGW rejects INTELLIGENT_TIERING, the default storage class, so runAction passes none
+  s3Env = { AWS_ENDPOINT_URL_S3: rgw.endpoint, AWS_ACCESS_KEY_ID: rgw.accessKeyId, AWS_SECRET_ACCESS_KEY: rgw.secretAccessKey, AWS_REGION: 'us-east-1' };
+  await new S3Client({ region: 'us-east-1', endpoint: rgw.endpoint, forcePathStyle: true, credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey } }).send(new CreateBucketCommand({ Bucket: 'action' }));
 }, 600_000);
 
 afterAll(async () => {
