@@ -69,6 +69,6 @@ describe('ray-gitops prestage', () => {
   test('checks --sha256 is 64 hex digits before downloading anything', async () => {
     const { code, stderr } = await runCli('prestage', '--url', 'https://example.com/m.tar', '--sha256', 'abc', '--dest', 's3://cli/models');
     expect(code).toBe(2);
-    expect(stderr).toContain('--sha256 must be 64 hex digits');
+    expect(stderr).toContain("the archive's sha256 must be 64 hex digits, not 'abc'");
   });
 });

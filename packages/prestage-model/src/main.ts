@@ -4,15 +4,12 @@ import {
   createWorkflowReporter,
   detectWeightFormat,
   loadModelEntry,
-  parseHfRef,
-  resolveHuggingFace,
-  resolveLocalDir,
-  resolveTarUrl,
-  stageModel,
-  UsageError,
   type ResolvedSource,
+  resolveSource,
   type SelectOptions,
+  stageModel,
   type StageResult,
+  UsageError,
 } from '@ray-gitops/core';
 
 /** Reads the inputs, stages the model into S3, sets the outputs and writes a per-file job summary. */
@@ -26,7 +23,7 @@ export async function run(): Promise<void> {
     const concurrency = Number(core.getInput('concurrency') || '8');
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`the concurrency input must be a positive whole number, not '${core.getInput('concurrency')}'`);
 
-    const source = await core.group('Resolve the source', () => resolveSource(selection, token, reporter.info));
+    const source = await core.group('Resolve the source', () => resolveRequestedSource(selection, token, reporter.info));
     const result = await core.group(`Stage ${source.description} to S3`, () =>
       stageModel({ source, dest, selection, concurrency, storageClass: core.getInput('storage-class'), reporter }),
     );
@@ -43,30 +40,22 @@ export async function run(): Promise<void> {
   }
 }
 
-async function resolveSource(selection: SelectOptions, token: string, log: (message: string) => void): Promise<ResolvedSource> {
+async function resolveRequestedSource(selection: SelectOptions, token: string, log: (message: string) => void): Promise<ResolvedSource> {
   const hf = core.getInput('hf');
   const url = core.getInput('url');
   const dir = core.getInput('dir');
   const model = core.getInput('model');
   const given = [hf && 'hf', url && 'url', dir && 'dir', model && 'model'].filter(Boolean);
   if (given.length !== 1) throw new UsageError(`set exactly one of the inputs hf, url, dir or model${given.length > 1 ? ` (got ${given.join(', ')})` : ''}`);
-  const hfOptions = { ...(token ? { token } : {}), onRetry: log };
-  if (hf) {
-    const { repo, revision } = parseHfRef(hf);
-    return resolveHuggingFace(repo, revision, hfOptions);
-  }
-  if (dir) return resolveLocalDir(dir, { selection });
-  if (url) return resolveTarUrl(url, { ...(core.getInput('sha256') ? { sha256: core.getInput('sha256') } : {}), onRetry: log });
-  if (model) {
-    const file = join(core.getInput('catalog') || 'gitops/models', `${model}.yaml`);
-    const loaded = await loadModelEntry(file);
-    const entry = loaded.entry;
-    if (!entry) throw new UsageError(`the catalog entry ${file} has problems: ${loaded.diagnostics.map((d) => d.message).join('; ')}; run 'ray-gitops catalog check'`);
-    if (entry.source.kind === 'huggingface') return resolveHuggingFace(entry.source.repo, entry.source.revision, hfOptions);
-    if (entry.source.kind === 'url') return resolveTarUrl(entry.source.url, { ...(entry.source.sha256 ? { sha256: entry.source.sha256 } : {}), onRetry: log });
-    if (entry.source.kind === 's3') throw new UsageError(`model '${model}' already lives in S3 (${entry.source.uri}); there is nothing to stage`);
-  }
-  throw new UsageError('no source to stage');
+  const options = { selection, ...(token ? { token } : {}), onRetry: log };
+  if (hf) return resolveSource({ kind: 'huggingface', ref: hf }, options);
+  if (dir) return resolveSource({ kind: 'dir', path: dir }, options);
+  const sha256 = core.getInput('sha256');
+  if (url) return resolveSource({ kind: 'url', url, ...(sha256 ? { sha256 } : {}) }, options);
+  const file = join(core.getInput('catalog') || 'gitops/models', `${model}.yaml`);
+  const loaded = await loadModelEntry(file);
+  if (!loaded.entry) throw new UsageError(`the catalog entry ${file} has problems: ${loaded.diagnostics.map((d) => d.message).join('; ')}; run 'ray-gitops catalog check'`);
+  return resolveSource({ kind: 'catalog', name: model, source: loaded.entry.source }, options);
 }
 
 /** A job summary: the destination, the transfer figures, and one row per file. */

@@ -1,13 +1,10 @@
 import {
   detectWeightFormat,
-  parseHfRef,
-  resolveHuggingFace,
-  resolveLocalDir,
-  resolveTarUrl,
+  resolveSource,
+  type SourceRequest,
   stageModel,
-  UsageError,
-  type ResolvedSource,
   type StageResult,
+  UsageError,
 } from '@ray-gitops/core';
 import type { CommandDefinition } from '../command.js';
 
@@ -40,17 +37,14 @@ export const prestageCommand: CommandDefinition = {
 
     const token = process.env.HF_TOKEN;
     if (token) reporter.secret(token);
-    let source: ResolvedSource;
-    if (sources[0] === 'hf') {
-      const { repo, revision } = parseHfRef(values.hf as string);
-      source = await resolveHuggingFace(repo, revision, { onRetry: (message) => reporter.info(message) });
-    } else if (sources[0] === 'dir') {
-      source = await resolveLocalDir(values.dir as string, { selection });
-    } else {
-      const sha256 = typeof values.sha256 === 'string' && values.sha256 !== '' ? values.sha256 : undefined;
-      if (sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(sha256)) throw new UsageError(`--sha256 must be 64 hex digits, not '${sha256}'`);
-      source = await resolveTarUrl(values.url as string, { ...(sha256 ? { sha256 } : {}), onRetry: (message) => reporter.info(message) });
-    }
+    const sha256 = typeof values.sha256 === 'string' && values.sha256 !== '' ? values.sha256 : undefined;
+    const request: SourceRequest =
+      sources[0] === 'hf'
+        ? { kind: 'huggingface', ref: values.hf as string }
+        : sources[0] === 'dir'
+          ? { kind: 'dir', path: values.dir as string }
+          : { kind: 'url', url: values.url as string, ...(sha256 ? { sha256 } : {}) };
+    const source = await resolveSource(request, { selection, onRetry: (message) => reporter.info(message) });
     const result = await stageModel({
       source,
       dest,

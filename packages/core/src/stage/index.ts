@@ -8,3 +8,4 @@ export * from './types.js';
 export { crc32c } from './crc32c.js';
 export { isRetryable, withRetry, DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 export * from './tar-url.js';
+export * from './resolve-source.js';
