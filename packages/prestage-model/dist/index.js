@@ -74659,6 +74659,31 @@ function cString(field) {
   return Buffer.from(end < 0 ? field : field.subarray(0, end)).toString("utf8");
 }
 
+// ../core/src/stage/resolve-source.ts
+async function resolveSource(request, options = {}) {
+  const retry = options.onRetry ? { onRetry: options.onRetry } : {};
+  const hub = { ...options.token ? { token: options.token } : {}, ...retry };
+  switch (request.kind) {
+    case "huggingface": {
+      const { repo, revision } = parseHfRef(request.ref);
+      return resolveHuggingFace(repo, revision, hub);
+    }
+    case "dir":
+      return resolveLocalDir(request.path, { ...options.selection ? { selection: options.selection } : {} });
+    case "url":
+      if (request.sha256 !== void 0 && !/^[0-9a-fA-F]{64}$/.test(request.sha256)) {
+        throw new UsageError(`the archive's sha256 must be 64 hex digits, not '${request.sha256}'`);
+      }
+      return resolveTarUrl(request.url, { ...request.sha256 ? { sha256: request.sha256 } : {}, ...retry });
+    case "catalog": {
+      const { source, name } = request;
+      if (source.kind === "huggingface") return resolveHuggingFace(source.repo, source.revision, hub);
+      if (source.kind === "url") return resolveSource({ kind: "url", url: source.url, ...source.sha256 ? { sha256: source.sha256 } : {} }, options);
+      throw new UsageError(`model '${name}' already lives in S3 (${source.uri}); there is nothing to stage`);
+    }
+  }
+}
+
 // src/main.ts
 async function run() {
   try {
@@ -74669,7 +74694,7 @@ async function run() {
     const selection = { include: getMultilineInput("include"), exclude: getMultilineInput("exclude") };
     const concurrency = Number(getInput("concurrency") || "8");
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`the concurrency input must be a positive whole number, not '${getInput("concurrency")}'`);
-    const source = await group("Resolve the source", () => resolveSource(selection, token, reporter.info));
+    const source = await group("Resolve the source", () => resolveRequestedSource(selection, token, reporter.info));
     const result = await group(
       `Stage ${source.description} to S3`,
       () => stageModel({ source, dest, selection, concurrency, storageClass: getInput("storage-class"), reporter })
@@ -74686,30 +74711,22 @@ async function run() {
     setFailed(error2 instanceof Error ? error2.message : String(error2));
   }
 }
-async function resolveSource(selection, token, log) {
+async function resolveRequestedSource(selection, token, log) {
   const hf = getInput("hf");
   const url = getInput("url");
   const dir = getInput("dir");
   const model = getInput("model");
   const given = [hf && "hf", url && "url", dir && "dir", model && "model"].filter(Boolean);
   if (given.length !== 1) throw new UsageError(`set exactly one of the inputs hf, url, dir or model${given.length > 1 ? ` (got ${given.join(", ")})` : ""}`);
-  const hfOptions = { ...token ? { token } : {}, onRetry: log };
-  if (hf) {
-    const { repo, revision } = parseHfRef(hf);
-    return resolveHuggingFace(repo, revision, hfOptions);
-  }
-  if (dir) return resolveLocalDir(dir, { selection });
-  if (url) return resolveTarUrl(url, { ...getInput("sha256") ? { sha256: getInput("sha256") } : {}, onRetry: log });
-  if (model) {
-    const file = join4(getInput("catalog") || "gitops/models", `${model}.yaml`);
-    const loaded = await loadModelEntry(file);
-    const entry = loaded.entry;
-    if (!entry) throw new UsageError(`the catalog entry ${file} has problems: ${loaded.diagnostics.map((d) => d.message).join("; ")}; run 'ray-gitops catalog check'`);
-    if (entry.source.kind === "huggingface") return resolveHuggingFace(entry.source.repo, entry.source.revision, hfOptions);
-    if (entry.source.kind === "url") return resolveTarUrl(entry.source.url, { ...entry.source.sha256 ? { sha256: entry.source.sha256 } : {}, onRetry: log });
-    if (entry.source.kind === "s3") throw new UsageError(`model '${model}' already lives in S3 (${entry.source.uri}); there is nothing to stage`);
-  }
-  throw new UsageError("no source to stage");
+  const options = { selection, ...token ? { token } : {}, onRetry: log };
+  if (hf) return resolveSource({ kind: "huggingface", ref: hf }, options);
+  if (dir) return resolveSource({ kind: "dir", path: dir }, options);
+  const sha256 = getInput("sha256");
+  if (url) return resolveSource({ kind: "url", url, ...sha256 ? { sha256 } : {} }, options);
+  const file = join4(getInput("catalog") || "gitops/models", `${model}.yaml`);
+  const loaded = await loadModelEntry(file);
+  if (!loaded.entry) throw new UsageError(`the catalog entry ${file} has problems: ${loaded.diagnostics.map((d) => d.message).join("; ")}; run 'ray-gitops catalog check'`);
+  return resolveSource({ kind: "catalog", name: model, source: loaded.entry.source }, options);
 }
 function summaryMarkdown(result) {
   const mib2 = (bytes) => (bytes / 1048576).toFixed(1);
