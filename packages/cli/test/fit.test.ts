@@ -5,32 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { runCli } from './run-cli.js';
+import { LLAMA_3_70B, QWEN_2_5_7B } from '../../core/test/fit/configs.js';
 
-const QWEN_CONFIG = {
-  architectures: ['Qwen2ForCausalLM'],
-  model_type: 'qwen2',
-  hidden_size: 3584,
-  intermediate_size: 18944,
-  max_position_embeddings: 32768,
-  num_attention_heads: 28,
-  num_hidden_layers: 28,
-  num_key_value_heads: 4,
-  tie_word_embeddings: false,
-  torch_dtype: 'bfloat16',
-  vocab_size: 152064,
-};
-const LLAMA_70B_CONFIG = {
-  architectures: ['LlamaForCausalLM'],
-  hidden_size: 8192,
-  intermediate_size: 28672,
-  max_position_embeddings: 8192,
-  num_attention_heads: 64,
-  num_hidden_layers: 80,
-  num_key_value_heads: 8,
-  tie_word_embeddings: false,
-  torch_dtype: 'bfloat16',
-  vocab_size: 128256,
-};
 const TOKEN = 'hf_test_token_do_not_print';
 
 /**
@@ -47,7 +23,7 @@ class FakeHub {
     this.cdn = createServer((req, res) => {
       this.log(req);
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify(QWEN_CONFIG));
+      res.end(JSON.stringify(QWEN_2_5_7B));
     });
     await new Promise<void>((resolve) => this.cdn.listen(0, '127.0.0.1', resolve));
     const cdnUrl = `http://localhost:${(this.cdn.address() as AddressInfo).port}`;
@@ -126,7 +102,7 @@ describe('ray-gitops fit', () => {
 
   test('exits 1 and says what would fit when it does not', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fit-'));
-    await writeFile(join(dir, 'config.json'), JSON.stringify(LLAMA_70B_CONFIG));
+    await writeFile(join(dir, 'config.json'), JSON.stringify(LLAMA_3_70B));
     const { code, stdout } = await runCli('fit', '--model', dir, '--gpu', 'H100', '--count', '1', '--max-model-len', '8192');
     expect(code).toBe(1);
     expect(stdout).toContain('320.0 KiB per token');
@@ -156,7 +132,7 @@ describe('ray-gitops fit', () => {
 
   test('--json prints the numbers', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fit-'));
-    await writeFile(join(dir, 'config.json'), JSON.stringify(QWEN_CONFIG));
+    await writeFile(join(dir, 'config.json'), JSON.stringify(QWEN_2_5_7B));
     const { code, stdout } = await runCli('fit', '--model', dir, '--gpu', 'H100', '--count', '8', '--max-model-len', '32768', '--json');
     expect(code).toBe(1);
     const result = JSON.parse(stdout);
