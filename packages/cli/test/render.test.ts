@@ -1,23 +1,10 @@
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { runCli } from './run-cli.js';
+import { IMAGE, REPO_ROOT, VERSIONS_FILE, workspace } from '../../core/test/render/helpers.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const IMAGE = `123456789012.dkr.ecr.us-west-2.amazonaws.com/ray-vllm@sha256:${'ab'.repeat(32)}`;
-const VERSIONS = join(REPO_ROOT, 'docker', 'versions.json');
-
-async function workspace(): Promise<{ out: string; catalog: string }> {
-  const root = await mkdtemp(join(tmpdir(), 'cli-render-'));
-  const out = join(root, 'gitops');
-  const catalog = join(out, 'models');
-  await mkdir(out, { recursive: true });
-  await cp(join(REPO_ROOT, 'gitops', 'models'), catalog, { recursive: true });
-  await writeFile(join(out, 'render-settings.yaml'), 'repoURL: https://github.com/example-org/ray-gitops.git\n');
-  return { out, catalog };
-}
+const VERSIONS = VERSIONS_FILE;
 
 function render(ws: { out: string; catalog: string }, ...args: string[]) {
   return runCli('render', '--catalog', ws.catalog, '--out', ws.out, '--versions', VERSIONS, ...args);

@@ -1,7 +1,7 @@
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { workspace } from '../../core/test/render/helpers.js';
 import { bundleAction, REPO_ROOT, runAsRunner } from '../../core/test/support/action-runner.js';
 
 const IMAGE = `123456789012.dkr.ecr.us-west-2.amazonaws.com/ray-vllm@sha256:${'ef'.repeat(32)}`;
@@ -15,16 +15,6 @@ beforeAll(async () => {
 async function runAction(inputs: Record<string, string>) {
   const result = await runAsRunner(bundle, { action: 'render-rgd', inputs });
   return { failed: result.exitCode !== 0, stdout: result.stdout, outputs: result.outputs, summary: result.summary };
-}
-
-async function workspace(): Promise<{ out: string; catalog: string }> {
-  const root = await mkdtemp(join(tmpdir(), 'render-rgd-ws-'));
-  const out = join(root, 'gitops');
-  const catalog = join(out, 'models');
-  await mkdir(out, { recursive: true });
-  await cp(join(REPO_ROOT, 'gitops', 'models'), catalog, { recursive: true });
-  await writeFile(join(out, 'render-settings.yaml'), 'repoURL: https://github.com/example-org/ray-gitops.git\n');
-  return { out, catalog };
 }
 
 describe('render-rgd action', () => {
