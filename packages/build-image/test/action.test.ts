@@ -14,12 +14,7 @@ beforeAll(async () => {
 afterAll(() => aws.stop());
 
 beforeEach(async () => {
-  aws.calls.length = 0;
-  aws.builds.clear();
-  aws.images.clear();
-  aws.buckets.add('build-sources');
-  aws.addRepository('ray-vllm');
-  aws.projects.set('ray-vllm-image', {});
+  aws.resetToStandardAccount();
   const source = await makeImageSource();
   inputs = {
     'context': source.context,

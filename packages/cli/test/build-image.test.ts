@@ -11,14 +11,7 @@ beforeAll(async () => {
   delete process.env.GITHUB_RUN_ID;
 });
 afterAll(() => aws.stop());
-beforeEach(() => {
-  aws.calls.length = 0;
-  aws.builds.clear();
-  aws.images.clear();
-  aws.buckets.add('build-sources');
-  aws.addRepository('ray-vllm');
-  aws.projects.set('ray-vllm-image', {});
-});
+beforeEach(() => aws.resetToStandardAccount());
 
 async function source() {
   const s = await makeImageSource();

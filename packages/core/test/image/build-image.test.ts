@@ -34,19 +34,7 @@ beforeAll(async () => {
 });
 afterAll(() => aws.stop());
 
-beforeEach(() => {
-  aws.calls.length = 0;
-  aws.images.clear();
-  aws.repositories.clear();
-  aws.projects.clear();
-  aws.objects.clear();
-  aws.throttle.clear();
-  aws.failures.clear();
-  aws.builds.clear();
-  aws.buckets.add('build-sources');
-  aws.addRepository('ray-vllm');
-  aws.projects.set('ray-vllm-image', {});
-});
+beforeEach(() => aws.resetToStandardAccount());
 
 async function plan(extra: Partial<ImageBuildOptions> = {}, files: Record<string, string> = {}) {
   const source = await makeImageSource(files);

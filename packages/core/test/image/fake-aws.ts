@@ -128,6 +128,18 @@ export class FakeAws {
     return this.calls.filter((c) => !service || c.service === service).map((c) => c.operation);
   }
 
+  /**
+   * Forgets every call, build, image and injected fault, and sets up the account most tests use: the
+   * `build-sources` bucket, the `ray-vllm` repository and the `ray-vllm-image` project.
+   */
+  resetToStandardAccount(): void {
+    this.calls.length = 0;
+    for (const state of [this.images, this.repositories, this.projects, this.objects, this.throttle, this.failures, this.builds]) state.clear();
+    this.buckets.add('build-sources');
+    this.addRepository('ray-vllm');
+    this.projects.set('ray-vllm-image', {});
+  }
+
   addRepository(name: string): void {
     if (!this.repositories.has(name)) this.repositories.set(name, { repositoryName: name, imageTagMutability: 'IMMUTABLE' });
     this.images.set(name, this.images.get(name) ?? new Map());
