@@ -6,6 +6,31 @@ import { LLM_SERVICE } from './api.js';
  * `resource.customizations.health.<group>_<kind>`.
  */
 
+/**
+ * The tail both RayService and kro instance checks end with: the Ready condition decides, and
+ * without one the resource is still progressing. `healthyMessage` is said when Ready has none.
+ */
+function readyConditionLua(healthyMessage: string): string {
+  return `if obj.status.conditions ~= nil then
+  for _, condition in ipairs(obj.status.conditions) do
+    if condition.type == "Ready" then
+      if condition.status == "True" then
+        hs.status = "Healthy"
+        hs.message = condition.message or "${healthyMessage}"
+      else
+        hs.status = "Progressing"
+        hs.message = condition.message or condition.reason or "Not ready yet"
+      end
+      return hs
+    end
+  end
+end
+hs.status = "Progressing"
+hs.message = "Waiting for the Ready condition"
+return hs
+`;
+}
+
 const RAY_SERVICE = `local hs = {}
 if obj.status == nil then
   hs.status = "Progressing"
@@ -22,24 +47,7 @@ if active ~= nil and active.applicationStatuses ~= nil then
     end
   end
 end
-if obj.status.conditions ~= nil then
-  for _, condition in ipairs(obj.status.conditions) do
-    if condition.type == "Ready" then
-      if condition.status == "True" then
-        hs.status = "Healthy"
-        hs.message = condition.message or "Serving"
-      else
-        hs.status = "Progressing"
-        hs.message = condition.message or condition.reason or "Not ready yet"
-      end
-      return hs
-    end
-  end
-end
-hs.status = "Progressing"
-hs.message = "Waiting for the Ready condition"
-return hs
-`;
+${readyConditionLua('Serving')}`;
 
 const RAY_CLUSTER = `local hs = {}
 if obj.status == nil or obj.status.state == nil then
@@ -102,22 +110,7 @@ if obj.status.state == "ERROR" or obj.status.state == "FAILED" then
   end
   return hs
 end
-for _, condition in ipairs(obj.status.conditions) do
-  if condition.type == "Ready" then
-    if condition.status == "True" then
-      hs.status = "Healthy"
-      hs.message = condition.message or "Ready"
-    else
-      hs.status = "Progressing"
-      hs.message = condition.message or condition.reason or "Not ready yet"
-    end
-    return hs
-  end
-end
-hs.status = "Progressing"
-hs.message = "Waiting for the Ready condition"
-return hs
-`;
+${readyConditionLua('Ready')}`;
 
 /** From Argo CD's own documentation, to restore Application health for app-of-apps sync waves. */
 const ARGO_APPLICATION = `local hs = {}
