@@ -37707,6 +37707,26 @@ function derivedName(role, model) {
 }
 
 // ../core/src/render/health-checks.ts
+function readyConditionLua(healthyMessage) {
+  return `if obj.status.conditions ~= nil then
+  for _, condition in ipairs(obj.status.conditions) do
+    if condition.type == "Ready" then
+      if condition.status == "True" then
+        hs.status = "Healthy"
+        hs.message = condition.message or "${healthyMessage}"
+      else
+        hs.status = "Progressing"
+        hs.message = condition.message or condition.reason or "Not ready yet"
+      end
+      return hs
+    end
+  end
+end
+hs.status = "Progressing"
+hs.message = "Waiting for the Ready condition"
+return hs
+`;
+}
 var RAY_SERVICE = `local hs = {}
 if obj.status == nil then
   hs.status = "Progressing"
@@ -37723,24 +37743,7 @@ if active ~= nil and active.applicationStatuses ~= nil then
     end
   end
 end
-if obj.status.conditions ~= nil then
-  for _, condition in ipairs(obj.status.conditions) do
-    if condition.type == "Ready" then
-      if condition.status == "True" then
-        hs.status = "Healthy"
-        hs.message = condition.message or "Serving"
-      else
-        hs.status = "Progressing"
-        hs.message = condition.message or condition.reason or "Not ready yet"
-      end
-      return hs
-    end
-  end
-end
-hs.status = "Progressing"
-hs.message = "Waiting for the Ready condition"
-return hs
-`;
+${readyConditionLua("Serving")}`;
 var RAY_CLUSTER = `local hs = {}
 if obj.status == nil or obj.status.state == nil then
   hs.status = "Progressing"
@@ -37800,22 +37803,7 @@ if obj.status.state == "ERROR" or obj.status.state == "FAILED" then
   end
   return hs
 end
-for _, condition in ipairs(obj.status.conditions) do
-  if condition.type == "Ready" then
-    if condition.status == "True" then
-      hs.status = "Healthy"
-      hs.message = condition.message or "Ready"
-    else
-      hs.status = "Progressing"
-      hs.message = condition.message or condition.reason or "Not ready yet"
-    end
-    return hs
-  end
-end
-hs.status = "Progressing"
-hs.message = "Waiting for the Ready condition"
-return hs
-`;
+${readyConditionLua("Ready")}`;
 var ARGO_APPLICATION = `local hs = {}
 hs.status = "Progressing"
 hs.message = ""
