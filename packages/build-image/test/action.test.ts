@@ -43,14 +43,14 @@ describe('build-image bundle run as the Actions runner would, against the local 
     expect(rest).toEqual({
       'build-id': expect.stringMatching(/^ray-vllm-image:/),
       'image-uri': `123456789012.dkr.ecr.us-east-1.amazonaws.com/ray-vllm:${tag}`,
-      'image-ref': `123456789012.dkr.ecr.us-east-1.amazonaws.com/ray-vllm@${digest}`,
+      'image-ref': `123456789012.dkr.ecr.us-east-1.amazonaws.com/ray-vllm:${tag}@${digest}`,
       'digest': digest,
       'skipped': 'false',
     });
     // the log, grouped by phase in the runner's group commands
     expect(result.stdout).toMatch(/::group::CodeBuild BUILD\n\[Container\] 2025\/01\/01 Entering phase BUILD\n#1 building\n#2 pushing\n/);
     expect(result.summary).toContain('## build-image: built');
-    expect(result.summary).toContain(`| Image | \`123456789012.dkr.ecr.us-east-1.amazonaws.com/ray-vllm@${digest}\` |`);
+    expect(result.summary).toContain(`| Image | \`123456789012.dkr.ecr.us-east-1.amazonaws.com/ray-vllm:${tag}@${digest}\` |`);
     // provenance reaches the build, not the tag
     const start = aws.calls.find((c) => c.operation === 'StartBuild')!.input as { environmentVariablesOverride: { name: string; value: string }[] };
     expect(start.environmentVariablesOverride).toContainEqual({ name: 'BUILD_ARG_OCI_REVISION', value: 'f00dfeed', type: 'PLAINTEXT' });

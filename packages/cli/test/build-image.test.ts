@@ -55,7 +55,7 @@ describe('ray-gitops build-image', () => {
     expect(first.code).toBe(0);
     const result = JSON.parse(first.stdout) as { tag: string; skipped: boolean; buildId: string; imageRef: string };
     expect(result).toMatchObject({ skipped: false, buildId: expect.stringMatching(/^ray-vllm-image:/) });
-    expect(result.imageRef).toMatch(/^123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\/ray-vllm@sha256:[0-9a-f]{64}$/);
+    expect(result.imageRef).toMatch(/^123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\/ray-vllm:ctx-[0-9a-f]{32}@sha256:[0-9a-f]{64}$/);
     expect(first.stderr).toContain('== CodeBuild BUILD\n[Container] Entering phase BUILD\nbuilding\n');
     expect(first.stderr).toContain(`build id: ${result.buildId}`);
 

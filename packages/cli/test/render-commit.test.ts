@@ -1,43 +1,23 @@
-import { execFileSync } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, test } from 'vitest';
 import { runCli } from './run-cli.js';
+import { git, gitopsRepo as newGitopsRepo, type GitopsRepo } from '../../core/test/support/gitops-repo.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const IMAGE = `123456789012.dkr.ecr.us-west-2.amazonaws.com/ray-vllm@sha256:${'ab'.repeat(32)}`;
 const VERSIONS = join(REPO_ROOT, 'docker', 'versions.json');
-const PERSON = ['-c', 'user.name=Platform Engineer', '-c', 'user.email=platform@example.com', '-c', 'commit.gpgsign=false'];
 
-const roots: string[] = [];
+const repos: GitopsRepo[] = [];
 afterEach(async () => {
-  await Promise.all(roots.splice(0).map((root) => rm(root, { recursive: true, force: true })));
+  await Promise.all(repos.splice(0).map((repo) => repo.remove()));
 });
 
-function git(dir: string, ...args: string[]): string {
-  return execFileSync('git', [...PERSON, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
-}
-
-/** A bare origin whose main holds the repository's catalog, and a clone of it to render in. */
-async function gitopsRepo(): Promise<{ bare: string; clone: string; out: string; catalog: string }> {
-  const root = await mkdtemp(join(tmpdir(), 'cli-render-commit-'));
-  roots.push(root);
-  const bare = join(root, 'origin.git');
-  const clone = join(root, 'clone');
-  git(root, 'init', '--quiet', '--bare', '--initial-branch=main', bare);
-  git(root, 'init', '--quiet', '--initial-branch=main', clone);
-  const out = join(clone, 'gitops');
-  const catalog = join(out, 'models');
-  await mkdir(out, { recursive: true });
-  await cp(join(REPO_ROOT, 'gitops', 'models'), catalog, { recursive: true });
-  await writeFile(join(out, 'render-settings.yaml'), 'repoURL: https://github.com/example-org/ray-gitops.git\n');
-  git(clone, 'add', '--all');
-  git(clone, 'commit', '--quiet', '-m', 'catalog');
-  git(clone, 'remote', 'add', 'origin', bare);
-  git(clone, 'push', '--quiet', '--set-upstream', 'origin', 'main');
-  return { bare, clone, out, catalog };
+async function gitopsRepo(): Promise<GitopsRepo> {
+  const repo = await newGitopsRepo('cli-render-commit');
+  repos.push(repo);
+  return repo;
 }
 
 function render(repo: { out: string; catalog: string }, ...args: string[]) {
@@ -80,15 +60,15 @@ describe('ray-gitops render --commit', () => {
     const before = git(repo.bare, 'rev-parse', 'main');
     expect((await render(repo, '--image', IMAGE, '--commit')).code).toBe(0);
     expect(git(repo.bare, 'rev-parse', 'main')).toBe(before);
-    expect(git(repo.clone, 'log', '-1', '--format=%an', 'HEAD').trim()).toBe('github-actions[bot]');
+    // the address GitHub links to the github-actions[bot] account
+    expect(git(repo.clone, 'log', '-1', '--format=%an <%ae>', 'HEAD').trim()).toBe('github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>');
     expect(git(repo.clone, 'status', '--porcelain')).toBe('?? gitops/models/README.txt\n');
   });
 
   test('a rendered file that conflicts with what another clone pushed fails with a clear message and pushes nothing', async () => {
     const repo = await gitopsRepo();
     expect((await render(repo, '--image', IMAGE, '--push')).code).toBe(0);
-    const other = join(repo.clone, '..', 'other');
-    git(join(repo.clone, '..'), 'clone', '--quiet', repo.bare, other);
+    const other = repo.cloneAgain('other');
     const rgd = 'gitops/platform/llm-service.rgd.yaml';
     // their hand edit pins another image on the very line our next render changes
     await writeFile(join(other, rgd), (await readFile(join(other, rgd), 'utf8')).replaceAll(IMAGE, IMAGE.replace(/ab$/, 'ef')));

@@ -7,3 +7,5 @@ export * from './render/index.js';
 export * from './stage/index.js';
 export * from './policy/index.js';
 export * from './gitops/index.js';
+export * from './plan/index.js';
+export * from './github/index.js';

@@ -2,14 +2,17 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as core from '@actions/core';
 import {
+  commitRenderedTree,
   createWorkflowReporter,
   DEFAULT_VERSIONS_FILE,
   InputFileError,
+  parseGitIdentity,
   parseStagedModels,
   renderCatalog,
   renderSummaryMarkdown,
   reportDiagnostics,
   SETTINGS_FILE_NAME,
+  type CommitBackResult,
   type StagedModel,
 } from '@ray-gitops/core';
 
@@ -20,6 +23,9 @@ export async function run(): Promise<void> {
     const outDir = core.getInput('out') || 'gitops';
     const image = core.getInput('image');
     const check = core.getBooleanInput('check');
+    const commit = core.getBooleanInput('commit');
+    if (check && commit) throw new Error("check writes nothing, so it cannot be combined with commit: 'true'");
+    const identity = commit ? parseGitIdentity(core.getInput('commit-author'), 'the commit-author input') : undefined;
     const stagedInput = core.getInput('staged');
     const reporter = createWorkflowReporter(core);
     const staged = stagedInput === '' ? undefined : await readStaged(stagedInput);
@@ -38,7 +44,20 @@ export async function run(): Promise<void> {
     const files = (result.plan?.changes ?? []).map((change) => join(outDir, change.path));
     core.setOutput('changed', files.length > 0 ? 'true' : 'false');
     core.setOutput('files', JSON.stringify(files));
-    await core.summary.addRaw(renderSummaryMarkdown(result, { outDir, check })).write();
+    const committed = identity && result.ok
+      ? await commitRenderedTree(result, {
+          outDir,
+          identity,
+          push: core.getBooleanInput('push'),
+          ...(core.getInput('branch') ? { branch: core.getInput('branch') } : {}),
+          reporter,
+        })
+      : undefined;
+    core.setOutput('committed', committed?.committed ? 'true' : 'false');
+    core.setOutput('commit', committed?.commit ?? '');
+    const summary = core.summary.addRaw(renderSummaryMarkdown(result, { outDir, check }));
+    if (committed) summary.addRaw(commitSummaryMarkdown(committed));
+    await summary.write();
 
     if (!result.ok) {
       core.setFailed(`the catalog at ${catalogDir} has errors; nothing was rendered (see the annotations)`);
@@ -63,4 +82,10 @@ async function readStaged(value: string): Promise<Map<string, StagedModel>> {
     throw new InputFileError(`the staged input is neither JSON nor a readable file: '${trimmed}' (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
   }
   return parseStagedModels(text, trimmed);
+}
+
+function commitSummaryMarkdown(result: CommitBackResult): string {
+  if (!result.committed) return '\n**Commit:** nothing to commit; the rendered files are already in git.\n';
+  const where = result.pushed ? `, pushed after ${result.attempts} attempt(s)` : ', not pushed';
+  return `\n**Commit:** \`${result.commit!.slice(0, 12)}\` with ${result.files.length} file(s)${where}.\n`;
 }

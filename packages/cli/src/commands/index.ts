@@ -2,6 +2,9 @@ import type { CommandDefinition } from '../command.js';
 import { buildImageCommand } from './build-image.js';
 import { catalogCheckCommand } from './catalog-check.js';
 import { fitCommand } from './fit.js';
+import { pipelineCommand } from './pipeline.js';
+import { planCommand } from './plan.js';
+import { prCommentCommand } from './pr-comment.js';
 import { prestageCommand } from './prestage.js';
 import { renderCommand } from './render.js';
 import { validateCommand } from './validate.js';
@@ -14,4 +17,7 @@ export const COMMANDS: readonly CommandDefinition[] = [
   prestageCommand,
   buildImageCommand,
   fitCommand,
+  planCommand,
+  prCommentCommand,
+  pipelineCommand,
 ];

@@ -1,21 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  commitBack,
-  commitBackMessage,
+  commitRenderedTree,
   DEFAULT_VERSIONS_FILE,
   formatDiagnostic,
+  GITHUB_ACTIONS_BOT,
   InputFileError,
+  parseGitIdentity,
   parseStagedModels,
   renderCatalog,
   SETTINGS_FILE_NAME,
-  type GitIdentity,
   type StagedModel,
   UsageError,
 } from '@ray-gitops/core';
 import { ExitCode, type CommandDefinition } from '../command.js';
-
-const DEFAULT_AUTHOR = 'github-actions[bot] <41898278+github-actions[bot]@users.noreply.github.com>';
 
 export const renderCommand: CommandDefinition = {
   path: ['render'],
@@ -39,7 +37,7 @@ export const renderCommand: CommandDefinition = {
     push: { type: 'boolean', description: 'with --commit (implied): push the commit, rebasing and retrying when the branch moved; never force-pushes' },
     remote: { type: 'string', value: 'NAME', default: 'origin', description: 'remote to push to' },
     branch: { type: 'string', value: 'NAME', description: 'branch to push to; default the checked-out branch' },
-    author: { type: 'string', value: "'NAME <EMAIL>'", default: DEFAULT_AUTHOR, description: 'identity of the commit' },
+    author: { type: 'string', value: "'NAME <EMAIL>'", default: GITHUB_ACTIONS_BOT, description: 'identity of the commit' },
   },
   async run({ values, streams, reporter }) {
     const outDir = values.out as string;
@@ -47,7 +45,7 @@ export const renderCommand: CommandDefinition = {
     const push = values.push === true;
     const commit = values.commit === true || push;
     if (check && commit) throw new UsageError('--check writes nothing, so it cannot be combined with --commit or --push');
-    const identity = commit ? parseAuthor(values.author as string) : undefined;
+    const identity = commit ? parseGitIdentity(values.author as string, '--author') : undefined;
     const staged = typeof values.staged === 'string' ? await readStaged(values.staged) : undefined;
     const result = await renderCatalog({
       catalogDir: values.catalog as string,
@@ -81,13 +79,9 @@ export const renderCommand: CommandDefinition = {
         `${pending > 0 ? `, ${pending} not staged yet` : ''}; image ${image}`,
     );
     if (identity) {
-      // Only what render owns: every rendered file, and the ones it deleted; never the catalog or other edits.
-      const paths = [...tree!.files.map((file) => file.path), ...plan!.changes.filter((change) => change.kind === 'deleted').map((change) => change.path)];
-      await commitBack({
-        repoDir: outDir,
-        paths: paths.map((path) => join(outDir, path)),
+      await commitRenderedTree(result, {
+        outDir,
         identity,
-        message: commitBackMessage({ models: tree!.models.map((model) => model.name), image: result.image!.ref }),
         push,
         remote: values.remote as string,
         ...(typeof values.branch === 'string' ? { branch: values.branch } : {}),
@@ -97,12 +91,6 @@ export const renderCommand: CommandDefinition = {
     return ExitCode.ok;
   },
 };
-
-function parseAuthor(text: string): GitIdentity {
-  const match = /^\s*([^<>]+?)\s*<([^<>\s]+@[^<>\s]+)>\s*$/.exec(text);
-  if (!match) throw new UsageError(`--author '${text}' must look like 'NAME <EMAIL>', e.g. '${DEFAULT_AUTHOR}'`);
-  return { name: match[1]!, email: match[2]! };
-}
 
 async function readStaged(file: string): Promise<Map<string, StagedModel>> {
   let text: string;

@@ -6,7 +6,8 @@ import { Git, type GitIdentity } from './git.js';
 import { UsageError } from '../errors/index.js';
 import { silentReporter, type Reporter } from '../report/index.js';
 
-export const DEFAULT_PUSH_ATTEMPTS = 5;
+// enough for a handful of pipelines pushing to one branch at the same moment
+export const DEFAULT_PUSH_ATTEMPTS = 10;
 
 export interface CommitBackOptions {
   /** any directory inside the working tree */
@@ -21,7 +22,7 @@ export interface CommitBackOptions {
   readonly remote?: string;
   /** the remote branch to push to; default the checked-out branch */
   readonly branch?: string;
-  /** push attempts in all, each after a rebase onto the moved branch; default 5 */
+  /** push attempts in all, each after a rebase onto the moved branch; default 10 */
   readonly maxAttempts?: number;
   /** base pause before a retry, grown per attempt with jitter; default 250 ms */
   readonly retryDelayMs?: number;
@@ -125,6 +126,8 @@ async function existingOrTracked(git: Git, top: string, paths: readonly string[]
     .map((rel) => `:(literal)${rel}`);
 }
 
+const LOST_REF_RACE = /failed to update ref|cannot lock ref|failed to lock|incorrect old value/i;
+
 type PushStatus = { kind: 'behind' | 'remote-rejected' | 'other'; reason: string };
 
 /** Reads `git push --porcelain`: `!<TAB>from:to<TAB>[rejected] (fetch first)` means the branch moved. */
@@ -134,7 +137,9 @@ function pushStatus(stdout: string): PushStatus {
     if (flag !== '!') continue;
     const reason = summary.replace(/^\[[^\]]*\]\s*/, '').replace(/^\((.*)\)$/, '$1') || summary;
     if (summary.startsWith('[rejected]')) return { kind: 'behind', reason };
-    if (summary.startsWith('[remote rejected]')) return { kind: 'remote-rejected', reason };
+    // Two pushes landing together: the loser's ref update fails on the remote's lock or its old-value
+    // check. The branch moved under it, exactly as when it was behind, so it is retried the same way.
+    if (summary.startsWith('[remote rejected]')) return { kind: LOST_REF_RACE.test(reason) ? 'behind' : 'remote-rejected', reason };
     return { kind: 'other', reason };
   }
   return { kind: 'other', reason: 'unknown' };

@@ -34,7 +34,10 @@ export interface ImageBuildResult {
   readonly tag: string;
   /** `<registry>/<repository>:<tag>` */
   readonly imageUri: string;
-  /** `<registry>/<repository>@sha256:…`, what render-rgd puts in the RayService */
+  /**
+   * `<registry>/<repository>:<tag>@sha256:…`, what render-rgd puts in the RayService: the digest pins
+   * the bytes, the content tag lets a later plan see which build context the cluster runs.
+   */
   readonly imageRef: string;
   readonly digest: string;
   /** true when the tag was already in ECR and no build ran */
@@ -205,7 +208,7 @@ async function describeResult(
 ): Promise<ImageBuildResult> {
   const host = await services.registry.registryHost(registryId);
   const repository = `${host}/${plan.repository}`;
-  return { tag: plan.tag, imageUri: `${repository}:${plan.tag}`, imageRef: `${repository}@${digest}`, digest, ...rest };
+  return { tag: plan.tag, imageUri: `${repository}:${plan.tag}`, imageRef: `${repository}:${plan.tag}@${digest}`, digest, ...rest };
 }
 
 const FAILED_PHASE_STATUSES = new Set(['FAILED', 'FAULT', 'TIMED_OUT', 'STOPPED', 'CLIENT_ERROR']);

@@ -76,7 +76,7 @@ describe('build-image against CodeBuild, ECR, CloudWatch Logs and S3 (local serv
       tag: p.tag,
       digest,
       imageUri: `123456789012.dkr.ecr.us-east-1.amazonaws.com/ray-vllm:${p.tag}`,
-      imageRef: `123456789012.dkr.ecr.us-east-1.amazonaws.com/ray-vllm@${digest}`,
+      imageRef: `123456789012.dkr.ecr.us-east-1.amazonaws.com/ray-vllm:${p.tag}@${digest}`,
     });
   });
 
@@ -127,7 +127,7 @@ describe('build-image against CodeBuild, ECR, CloudWatch Logs and S3 (local serv
     ]);
     expect(events.find((e) => e.text === '#11 step 11/11')?.group).toBe('CodeBuild BUILD');
     expect(result).toMatchObject({ skipped: false, uploaded: true, digest: aws.images.get('ray-vllm')!.get(p.tag) });
-    expect(result.imageRef).toBe(`123456789012.dkr.ecr.us-east-1.amazonaws.com/ray-vllm@${result.digest}`);
+    expect(result.imageRef).toBe(`123456789012.dkr.ecr.us-east-1.amazonaws.com/ray-vllm:${p.tag}@${result.digest}`);
     expect(aws.count('StopBuild')).toBe(0);
 
     // the next run finds the tag and skips

@@ -1,0 +1,75 @@
+import { join } from 'node:path';
+import { planFiles } from './files.js';
+import { planImage } from './image.js';
+import { planModels } from './models.js';
+import { planStaging } from './staging.js';
+import type { PlanVerdict, PullRequestPlan } from './types.js';
+import { checkCatalog } from '../catalog/check-catalog.js';
+import type { HubOptions } from '../fit/metadata.js';
+import { readPreviousRender } from '../render/previous.js';
+
+export interface BuildPlanOptions {
+  /** default gitops/models */
+  readonly catalogDir?: string;
+  /** the committed rendered tree; default gitops */
+  readonly outDir?: string;
+  /** the image build context; default docker (its versions.json is the render's too) */
+  readonly contextDir?: string;
+  /** BuildKit named contexts, NAME → DIR; default serve=serve, as build-image */
+  readonly namedContexts?: Readonly<Record<string, string>>;
+  /** no Hub calls: fit and sizes are "not checked" */
+  readonly offline?: boolean;
+  /** Hub endpoint and token; HF_ENDPOINT and HF_TOKEN when not given */
+  readonly hub?: Pick<HubOptions, 'endpoint' | 'token'>;
+}
+
+/**
+ * What merging this pull request would do, worked out with no AWS call and no write: the catalog
+ * check and fit, the image build or reuse, the models to stage and their sizes, and the rendered
+ * files that change.
+ */
+export async function buildPlan(options: BuildPlanOptions = {}): Promise<PullRequestPlan> {
+  const catalogDir = options.catalogDir ?? 'gitops/models';
+  const outDir = options.outDir ?? 'gitops';
+  const contextDir = options.contextDir ?? 'docker';
+  const offline = options.offline ?? false;
+  const hub = options.hub ?? {};
+
+  const checked = await checkCatalog(catalogDir);
+  const previous = await readPreviousRender(outDir);
+  const models = await planModels(checked.entries, { offline, hub });
+  const image = await planImage({ contextDir, namedContexts: options.namedContexts ?? { serve: 'serve' }, committedImage: previous.image });
+  const staging = await planStaging(checked.entries, previous.placements, { offline, hub });
+  const files = await planFiles({ catalogDir, outDir, versionsFile: join(contextDir, 'versions.json') });
+
+  const catalog = { dir: catalogDir, files: checked.files.length, models, diagnostics: checked.diagnostics };
+  const parts = { catalog, image, staging, files };
+  return { verdict: verdictOf(parts), offline, ...parts };
+}
+
+/**
+ * The first line a reviewer reads: ready or not and why, then what the merge does. Image lint errors
+ * are named too: they do not block the pull request's check, but build-image refuses to build.
+ */
+function verdictOf({ catalog, image, staging, files }: Omit<PullRequestPlan, 'verdict' | 'offline'>): PlanVerdict {
+  const errors = catalog.diagnostics.filter((d) => d.severity === 'error').length;
+  const misfits = catalog.models.filter((m) => m.fit.status === 'does-not-fit').length;
+  const imageErrors = image.diagnostics.filter((d) => d.severity === 'error').length;
+  const ok = errors === 0 && misfits === 0;
+  const blockers = [errors > 0 ? `${errors} catalog error(s)` : '', misfits > 0 ? `${misfits} model(s) do not fit their GPUs` : ''].filter(Boolean);
+  const does = [
+    IMAGE_WORDS[image.decision],
+    staging.length === 0 ? 'nothing to stage' : `${staging.length} model(s) to stage`,
+    files.status === 'not-planned' ? 'rendered files not worked out' : files.changes.length === 0 ? 'no rendered file changes' : `${files.changes.length} rendered file(s) change`,
+  ];
+  const head = ok ? `Ready to merge: ${catalog.models.length} model(s) pass the catalog check` : `Not ready: ${blockers.join(', ')}`;
+  const warning = imageErrors > 0 ? `; build-image will refuse to build until ${imageErrors} image definition error(s) are fixed` : '';
+  return { ok, headline: `${head}; ${does.join(', ')}${warning}` };
+}
+
+const IMAGE_WORDS: Record<PullRequestPlan['image']['decision'], string> = {
+  'reuse': 'image reused',
+  'build': 'image rebuilt',
+  'build-if-missing': 'image built unless ECR has it',
+  'unknown': 'image not worked out',
+};

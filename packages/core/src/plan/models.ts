@@ -1,0 +1,67 @@
+import type { ModelFit, ModelPlan } from './types.js';
+import type { CatalogEntry } from '../catalog/check-catalog.js';
+import type { ModelSource } from '../catalog/model-entry.js';
+import { RayGitopsError } from '../errors/errors.js';
+import { hubMetadataSource, type ModelMetadataSource } from '../fit/catalog-fit.js';
+import { gib } from '../fit/estimate.js';
+import type { HubOptions, ModelMetadata } from '../fit/metadata.js';
+import { describeMisfit, fitCatalogEntry } from '../fit/report.js';
+import { sourceIdentity } from '../render/staged.js';
+
+export interface PlanModelsOptions {
+  /** no network: every fit is "not checked" */
+  readonly offline: boolean;
+  readonly hub?: HubOptions;
+}
+
+/**
+ * Each valid entry with its fit verdict, from the Hub's config.json as `catalog check --fit` reads it.
+ * A model whose metadata cannot be had (offline, gated, Hub down, not a Hub source) is "not checked"
+ * with the reason: the plan still tells the reviewer everything else.
+ */
+export async function planModels(entries: readonly CatalogEntry[], options: PlanModelsOptions): Promise<ModelPlan[]> {
+  const source = hubMetadataSource(options.hub);
+  const models: ModelPlan[] = [];
+  for (const item of entries) {
+    const { entry } = item;
+    models.push({
+      name: entry.name,
+      file: item.file,
+      source: sourceIdentity(entry.source),
+      gpu: { type: entry.serving.gpu.type, count: entry.serving.gpu.count },
+      maxModelLen: entry.serving.maxModelLen,
+      fit: await fitOf(item, source, options.offline),
+    });
+  }
+  return models;
+}
+
+async function fitOf(item: CatalogEntry, source: ModelMetadataSource, offline: boolean): Promise<ModelFit> {
+  const notHub = notFromHub(item.entry.source);
+  if (notHub) return { status: 'not-checked', reason: notHub };
+  if (offline) return { status: 'not-checked', reason: 'offline' };
+  let metadata: ModelMetadata | undefined;
+  try {
+    metadata = await source(item);
+  } catch (error) {
+    if (!(error instanceof RayGitopsError)) throw error;
+    return { status: 'not-checked', reason: error.message };
+  }
+  if (!metadata) return { status: 'not-checked', reason: 'no metadata for this source' };
+  const verdict = fitCatalogEntry(item.entry, metadata);
+  return verdict.fits
+    ? { status: 'fits', verdict, summary: `${verdict.concurrentSequences} sequence(s) of ${verdict.maxModelLen} tokens at once; weights ${gib(verdict.weightBytesPerGpu)} per GPU` }
+    : { status: 'does-not-fit', verdict, summary: describeMisfit(verdict) };
+}
+
+/** Why a source has no config.json to read before staging, or undefined for a Hub source. */
+function notFromHub(source: ModelSource): string | undefined {
+  switch (source.kind) {
+    case 'huggingface':
+      return undefined;
+    case 'url':
+      return 'the config is inside the .tar archive; it is read when the archive is staged';
+    case 's3':
+      return 'the weights are already in S3, which a pull request does not read';
+  }
+}

@@ -1,0 +1,78 @@
+import type { StagingItem, StagingReason, StagingSize } from './types.js';
+import type { CatalogEntry } from '../catalog/check-catalog.js';
+import type { ModelSource } from '../catalog/model-entry.js';
+import { RayGitopsError } from '../errors/errors.js';
+import { placeModel, sourceIdentity, type PreviousPlacement } from '../render/staged.js';
+import { DEFAULT_HF_ENDPOINT, resolveHuggingFace, type HuggingFaceOptions } from '../stage/hf.js';
+import { printableUrl } from '../stage/http.js';
+import { isRetryable, type RetryPolicy } from '../stage/retry.js';
+import { selectFiles } from '../stage/select.js';
+
+/** A plan should answer in seconds: two quick tries, not the long patience of a staging run. */
+const PLAN_RETRY: RetryPolicy = { attempts: 2, baseMs: 200, maxMs: 1_000 };
+const HEAD_TIMEOUT_MS = 15_000;
+
+export interface PlanStagingOptions {
+  readonly offline: boolean;
+  /** Hub endpoint and token; HF_ENDPOINT and HF_TOKEN when not given */
+  readonly hub?: Pick<HuggingFaceOptions, 'endpoint' | 'token'>;
+}
+
+/**
+ * The models the merge stages: those render would leave pending, because the committed tree records
+ * no staged weights for their current source. Sizes come from the Hub's file listing, narrowed to the
+ * files staging copies (the default selection), or from the archive's Content-Length.
+ */
+export async function planStaging(
+  entries: readonly CatalogEntry[],
+  previous: ReadonlyMap<string, PreviousPlacement>,
+  options: PlanStagingOptions,
+): Promise<StagingItem[]> {
+  const items: StagingItem[] = [];
+  for (const { entry } of entries) {
+    const before = previous.get(entry.name);
+    if (placeModel(entry, undefined, before).placement.origin !== 'pending') continue;
+    const identity = sourceIdentity(entry.source);
+    const reason: StagingReason = before === undefined ? 'new' : before.sourceIdentity !== identity ? 'source-changed' : 'not-staged';
+    items.push({ name: entry.name, source: identity, reason, size: options.offline ? { status: 'unknown', reason: 'offline' } : await sizeOf(entry.source, options) });
+  }
+  return items;
+}
+
+async function sizeOf(source: ModelSource, options: PlanStagingOptions): Promise<StagingSize> {
+  try {
+    if (source.kind === 'huggingface') {
+      const resolved = await resolveHuggingFace(source.repo, source.revision, { ...options.hub, retry: PLAN_RETRY });
+      const { files } = selectFiles(resolved.files);
+      return { status: 'known', files: files.length, bytes: files.reduce((sum, file) => sum + file.size, 0), commit: resolved.commit };
+    }
+    if (source.kind === 'url') return await archiveSize(source.url);
+    return { status: 'unknown', reason: 'already in S3' };
+  } catch (error) {
+    if (error instanceof RayGitopsError) return { status: 'unknown', reason: error.message };
+    // staging's Hub client lets network failures through as they are, after its retries
+    if (!isRetryable(error)) throw error;
+    const endpoint = options.hub?.endpoint ?? process.env.HF_ENDPOINT ?? DEFAULT_HF_ENDPOINT;
+    return { status: 'unknown', reason: `cannot reach the Hugging Face Hub at ${printableUrl(endpoint).replace(/\/$/, '')} (${networkCause(error)})` };
+  }
+}
+
+function networkCause(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+  if (typeof cause?.code === 'string') return cause.code;
+  return typeof cause?.message === 'string' ? cause.message : (error as Error).message;
+}
+
+/** The archive's size from a HEAD request: staging lists its files only while reading it whole. */
+async function archiveSize(url: string): Promise<StagingSize> {
+  let response: Response;
+  try {
+    response = await fetch(url, { method: 'HEAD', redirect: 'follow', signal: AbortSignal.timeout(HEAD_TIMEOUT_MS) });
+  } catch (error) {
+    return { status: 'unknown', reason: `cannot reach ${printableUrl(url)} (${networkCause(error)})` };
+  }
+  const length = Number(response.headers.get('content-length'));
+  if (!response.ok) return { status: 'unknown', reason: `${printableUrl(url)} answered HTTP ${response.status}` };
+  if (!Number.isSafeInteger(length) || length <= 0) return { status: 'unknown', reason: `${printableUrl(url)} does not say its size` };
+  return { status: 'archive', bytes: length };
+}
