@@ -30,7 +30,7 @@ export function formatSummary(result: PipelineResult, options: { readonly crds: 
   if (image) {
     const { plan, errors } = image;
     row('image', `${plan.repository}:${plan.tag} planned, not built (no AWS call); StartBuild request in ${displayPath(image.planFile)}`);
-    if (errors.length > 0) row('', `${errors.length} lint error(s) a real build stops at (listed above): ${[...new Set(errors)].join(', ')}`);
+    if (errors.length > 0) row('', `${errors.length} lint error(s) a real build stops at, fix before deploying (listed above): ${[...new Set(errors)].join(', ')}`);
     row('', `rendered as ${image.imageRef.replace(/@sha256:([0-9a-f]{12})[0-9a-f]+$/, '@sha256:$1…')}, a placeholder digest derived from the tag`);
   }
   if (render?.result.plan && render.result.tree) {
@@ -70,7 +70,9 @@ function headline(result: PipelineResult): string {
   const time = `in ${result.seconds.toFixed(1)} s`;
   if (result.failure?.interrupted) return `ray-gitops pipeline: interrupted ${time}`;
   if (result.failure) return `ray-gitops pipeline: failed at '${result.failure.step}' ${time}`;
-  return result.ok ? `ray-gitops pipeline: green ${time}` : `ray-gitops pipeline: problems found ${time}`;
+  if (!result.ok) return `ray-gitops pipeline: problems found ${time}`;
+  const blockers = result.image?.errors.length ?? 0;
+  return `ray-gitops pipeline: green ${time}${blockers > 0 ? `; ${blockers} image lint error(s) would stop a real build (see image)` : ''}`;
 }
 
 /** The same result for machines (`--json`). */

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { commitBack, type CommitBackResult } from './commit-back.js';
 import type { GitIdentity } from './git.js';
 import { commitBackMessage } from './message.js';
@@ -25,7 +25,8 @@ export async function commitRenderedTree(render: RenderCatalogResult, options: C
   const deleted = plan.changes.filter((change) => change.kind === 'deleted').map((change) => change.path);
   return commitBack({
     repoDir: options.outDir,
-    paths: [...tree.files.map((file) => file.path), ...deleted].map((path) => join(options.outDir, path)),
+    // absolute: commitBack reads relative paths against repoDir, and outDir may itself be relative
+    paths: [...tree.files.map((file) => file.path), ...deleted].map((path) => resolve(options.outDir, path)),
     identity: options.identity,
     message: commitBackMessage({ models: tree.models.map((model) => model.name), image: image.ref }),
     push: options.push,

@@ -51,6 +51,8 @@ export interface RunnerOptions {
   readonly inputs?: Record<string, string>;
   /** extra environment, e.g. AWS_ENDPOINT_URL_* of local servers */
   readonly env?: Record<string, string>;
+  /** the checkout the step runs in (working directory and GITHUB_WORKSPACE); default this repository */
+  readonly workspace?: string;
 }
 
 /**
@@ -72,14 +74,14 @@ export async function startAsRunner(bundle: string, options: RunnerOptions): Pro
     PATH: process.env.PATH,
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
-    GITHUB_WORKSPACE: REPO_ROOT,
+    GITHUB_WORKSPACE: options.workspace ?? REPO_ROOT,
     ...options.env,
   };
   for (const [name, fallback] of Object.entries(declared)) {
     env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = inputs[name] ?? fallback;
   }
 
-  const child = spawn(process.execPath, [bundle], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [bundle], { cwd: options.workspace ?? REPO_ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
   let stdout = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   const outputs = async () => parseFileCommand(await readFile(outputFile, 'utf8'));
