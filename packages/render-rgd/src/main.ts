@@ -46,12 +46,12 @@ export async function run(): Promise<void> {
     core.setOutput('files', JSON.stringify(files));
     const committed = identity && result.ok
       ? await commitRenderedTree(result, {
-          outDir,
-          identity,
-          push: core.getBooleanInput('push'),
-          ...(core.getInput('branch') ? { branch: core.getInput('branch') } : {}),
-          reporter,
-        })
+        outDir,
+        identity,
+        push: core.getBooleanInput('push'),
+        ...(core.getInput('branch') ? { branch: core.getInput('branch') } : {}),
+        reporter,
+      })
       : undefined;
     core.setOutput('committed', committed?.committed ? 'true' : 'false');
     core.setOutput('commit', committed?.commit ?? '');
