@@ -4,23 +4,14 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PlanHub } from './hub.js';
 import { copyRepository, planOptions, QWEN_ON_HUB, QWEN_STAGED, REPO_ROOT, setCommittedImage } from './workspace.js';
 import { buildPlan, planJson, planMarkdown, PLAN_MARKDOWN_LIMIT, type PullRequestPlan } from '../../src/plan/index.js';
+import { validEntry } from '../catalog/fixtures.js';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 const REPOSITORY = '123456789012.dkr.ecr.us-west-2.amazonaws.com/ray-vllm';
 
 /** A catalog entry for another Qwen deployment; `maxModelLen` decides whether it fits one L4. */
 function qwenEntry(name: string, maxModelLen: number): string {
-  return [
-    `name: ${name}`,
-    'source:',
-    '  huggingface:',
-    '    repo: Qwen/Qwen2.5-7B-Instruct',
-    '    revision: main',
-    'serving:',
-    `  maxModelLen: ${maxModelLen}`,
-    '  gpu: { type: L4, count: 1 }',
-    '',
-  ].join('\n');
+  return validEntry(name).replace('maxModelLen: 8192', `maxModelLen: ${maxModelLen}`);
 }
 
 describe('the plan of the committed catalog, offline', () => {
