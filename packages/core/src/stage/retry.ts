@@ -20,6 +20,8 @@ export function isRetryable(error: unknown): boolean {
   if (e.code && RETRYABLE_CODES.has(e.code)) return true;
   if (RETRYABLE_S3.has(e.name)) return true;
   const status = e.$metadata?.httpStatusCode;
+  // 501: the server lacks the call (s3rver has no multipart listing); asking again cannot help
+  if (e.name === 'NotImplemented' || status === 501) return false;
   if (status !== undefined && (status >= 500 || status === 429)) return true;
   if (e.$retryable) return true;
   if (e.name === 'TimeoutError' || e.name === 'AbortError' && !('aborted' in e)) return true;

@@ -80,6 +80,26 @@ describe('S3 layout and parts', () => {
     const data = Buffer.from('The quick brown fox jumps over the lazy dog, twice over and again');
     expect(crc32c(data.subarray(13), crc32c(data.subarray(0, 13)))).toBe(crc32c(data));
   });
+
+  it('computes the same CRC-32C as the bit-by-bit definition at every alignment and length', () => {
+    /* eslint-disable no-bitwise -- the reference is the CRC's definition */
+    const reference = (bytes: Uint8Array) => {
+      let crc = 0xffffffff;
+      for (const byte of bytes) {
+        crc ^= byte;
+        for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0x82f63b78 : crc >>> 1;
+      }
+      return ~crc >>> 0;
+    };
+    /* eslint-enable no-bitwise */
+    const data = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 151 + 7) % 256));
+    for (let start = 0; start < 8; start++) {
+      for (const length of [0, 1, 3, 15, 16, 17, 64, 100, 292 - start]) {
+        const slice = data.subarray(start, start + length);
+        expect(crc32c(slice)).toBe(reference(slice));
+      }
+    }
+  });
 });
 
 describe('Hugging Face protocol', () => {
@@ -114,6 +134,22 @@ describe('Hugging Face protocol', () => {
       await expect(wrong).rejects.toThrow(/HF_TOKEN's account has no access/);
       await expect(wrong).rejects.not.toThrow(/hf_wrong/);
       expect((await resolveHuggingFace('acme/locked', 'main', { endpoint: hub.endpoint, token: TEST_TOKEN })).commit).toMatch(/^[0-9a-f]{40}$/);
+    } finally {
+      await hub.stop();
+    }
+  });
+
+  it('says which file the Hub no longer has when a listed file is gone (EntryNotFound)', async () => {
+    const repo = generatedModel('acme/shrinking', [1]);
+    const hub = new FakeHub([repo]);
+    await hub.start();
+    try {
+      const source = await resolveHuggingFace('acme/shrinking', 'main', { endpoint: hub.endpoint, token: '' });
+      const config = source.files.find((f) => f.path === 'config.json')!;
+      repo.files.splice(repo.files.findIndex((f) => f.path === 'config.json'), 1);
+      const opening = source.open(config, 0);
+      await expect(opening).rejects.toThrow(SourceNotFoundError);
+      await expect(opening).rejects.toThrow(/acme\/shrinking\/config\.json .*EntryNotFound\): not found at the source/);
     } finally {
       await hub.stop();
     }

@@ -1,0 +1,30 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { PartBuffers } from './part-buffers.js';
+import type { Progress } from './progress.js';
+import type { RetryPolicy } from './retry.js';
+import type { Semaphore } from './semaphore.js';
+import type { ResolvedSource } from './types.js';
+import type { Reporter } from '../report/index.js';
+
+export type Sdk = typeof import('@aws-sdk/client-s3');
+
+/** What every file upload of one staging run shares. */
+export interface StageContext {
+  readonly s3: S3Client;
+  readonly sdk: Sdk;
+  readonly bucket: string;
+  readonly source: ResolvedSource;
+  readonly storageClass: string;
+  /** one part size for the whole run, so every part buffer can serve every file */
+  readonly partSize: number;
+  readonly buffers: PartBuffers;
+  /** uploads in flight */
+  readonly slots: Semaphore;
+  readonly progress: Progress;
+  readonly reporter: Reporter;
+  readonly retry: RetryPolicy;
+  /** key → uploadId of multipart uploads this run created or continued and has not finished */
+  readonly openUploads: Map<string, string>;
+  /** the first failure of any file: the others stop at their next chunk */
+  failed: unknown;
+}

@@ -1,0 +1,37 @@
+import type { PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
+
+/** A missing object or upload, however the server words it. */
+export function isNotFound(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.name === 'NoSuchUpload' || e?.$metadata?.httpStatusCode === 404;
+}
+
+/** A call the server does not offer (s3rver has no ListMultipartUploads, ListParts or AbortMultipartUpload). */
+export function isUnsupported(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === 'NotImplemented' || e?.name === 'MethodNotAllowed' || e?.$metadata?.httpStatusCode === 501 || e?.$metadata?.httpStatusCode === 405;
+}
+
+/** `Name (HTTP status): message` of an S3 or network error, for retry and warning lines. */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return `${error.name}${status ? ` (HTTP ${status})` : ''}: ${error.message}`;
+}
+
+/**
+ * Sends `command`'s body as UNSIGNED-PAYLOAD: SigV4 otherwise hashes every byte once more (on plain
+ * HTTP endpoints). Only for bodies that carry Content-MD5 and a CRC32C checksum: both are signed
+ * headers, so the server still rejects altered bytes.
+ */
+export function unsignedPayload<C extends PutObjectCommand | UploadPartCommand>(command: C): C {
+  (command.middlewareStack as UploadPartCommand['middlewareStack']).add(
+    (next) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+      return next(args);
+    },
+    { step: 'build', name: 'stageUnsignedPayload' },
+  );
+  return command;
+}
