@@ -398,7 +398,7 @@ const PIPELINE_INPUTS: readonly PipelineInput[] = [
     name: 'models',
     type: 'string',
     default: '',
-    description: 'Catalog entries to stage, comma-separated; empty for every entry that needs staging.',
+    description: "Catalog entries to stage, comma-separated, or 'all'; empty for every entry that needs staging.",
     doc: 'An entry needs staging when the committed tree records no S3 prefix for its current source (a new model, or a changed source). Rendering always covers the whole catalog.',
   },
   {
@@ -412,8 +412,8 @@ const PIPELINE_INPUTS: readonly PipelineInput[] = [
     name: 'force-restage',
     type: 'boolean',
     default: false,
-    description: 'Stage the selected entries even when the tree already records a prefix for their source.',
-    doc: 'Resolves a branch revision (such as main) again, so a model follows its branch; staging what is already in S3 writes nothing.',
+    description: 'Stage the selected entries (default all) again even when the tree records a prefix: check every object against its source.',
+    doc: 'Resolves a branch revision (such as main) again, so a model follows its branch; objects already in S3 and matching are not sent again.',
   },
   {
     name: 'environment',
@@ -599,92 +599,19 @@ jobs:
           ecr-repository: \${{ inputs.ecr-repository }}
           codebuild-project: \${{ inputs.codebuild-project }}
           source-bucket: \${{ inputs.build-source-bucket }}
-      # A first render (kept only in this checkout) shows which models have no S3 prefix for their
-      # current source: those are the ones to stage, unless force-restage or the models input says more.
-      - name: Render, to find the models without a staged prefix
+      # Without a models input: the entries the committed tree records no staged weights for (new models,
+      # changed sources); with force-restage, every entry, each checked object by object against its source.
+      - name: Stage the models' weights in S3
+        id: prestage
         if: \${{ steps.inputs.outputs.prestage == 'true' }}
-        uses: ${sideAction('render-rgd')}
+        uses: ${sideAction('prestage-model')}
         with:
+          model: \${{ inputs.models || (inputs.force-restage && 'all' || 'pending') }}
           catalog: \${{ inputs.catalog }}
           out: \${{ inputs.out }}
-          versions: \${{ inputs.context }}/versions.json
-      - name: Choose the models to stage
-        id: select
-        if: \${{ steps.inputs.outputs.prestage == 'true' }}
-        env:
-          MODELS: \${{ inputs.models }}
-          FORCE_RESTAGE: \${{ inputs.force-restage }}
-          CATALOG: \${{ inputs.catalog }}
-          OUT: \${{ inputs.out }}
-        run: |
-          names=()
-          if [ -n "$(printf '%s' "$MODELS" | tr -d '[:space:],')" ]; then
-            IFS=',' read -r -a names <<< "$MODELS"
-          else
-            for file in "$CATALOG"/*.yaml; do [ -e "$file" ] && names+=("$(basename "$file" .yaml)"); done
-          fi
-          selected=()
-          for name in "\${names[@]}"; do
-            name="$(printf '%s' "$name" | tr -d '[:space:]')"
-            [ -z "$name" ] && continue
-            if ! [[ "$name" =~ ^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$ ]] || [ ! -f "$CATALOG/$name.yaml" ]; then
-              echo "::error::the models input names something that is not an entry of $CATALOG (names are DNS-1035 labels)"; exit 1
-            fi
-            # an entry whose source is already in S3 has nothing to stage
-            if grep -Eq '(^|[[:space:]{,])s3:([[:space:]]|$)' "$CATALOG/$name.yaml"; then continue; fi
-            instance="$OUT/workloads/$name/instance.yaml"
-            if [ "$FORCE_RESTAGE" = true ] || ! grep -Eq '^[[:space:]]+source: "?s3://' "$instance" 2>/dev/null; then
-              selected+=("$name")
-            fi
-          done
-          echo "models=\${selected[*]}" >> "$GITHUB_OUTPUT"
-          echo "to stage: \${selected[*]:-none}"
-      - name: Set up Node.js 24 (prestage-model's runtime, run once per model)
-        if: \${{ steps.select.outputs.models != '' }}
-        uses: ${ACTIONS.setupNode}
-        with:
-          node-version: '24'
-      # prestage-model once per model: its bundled entry point, with the inputs the runner would pass
-      # (INPUT_<NAME>) and a GITHUB_OUTPUT file of its own, merged into one staged-prefix map for render-rgd.
-      - name: Stage the models' weights in S3 (prestage-model per model)
-        id: prestage
-        if: \${{ steps.select.outputs.models != '' }}
-        env:
-          MODELS: \${{ steps.select.outputs.models }}
-          CATALOG: \${{ inputs.catalog }}
-          STAGE_DEST: \${{ inputs.stage-dest }}
-          HF_TOKEN: \${{ secrets.HF_TOKEN }}
-          PRESTAGE: ${SIDE_DIR}/packages/prestage-model/dist/index.js
-        run: |
-          dir="$RUNNER_TEMP/ray-gitops-staged"
-          mkdir -p "$dir"
-          failed=()
-          for model in $MODELS; do
-            echo "prestage-model: $model"
-            : > "$dir/$model.outputs"
-            if ! env "INPUT_MODEL=$model" "INPUT_CATALOG=$CATALOG" "INPUT_DEST=$STAGE_DEST" \\
-              "INPUT_CONCURRENCY=8" "INPUT_STORAGE-CLASS=INTELLIGENT_TIERING" \\
-              "GITHUB_OUTPUT=$dir/$model.outputs" node "$PRESTAGE"; then
-              failed+=("$model")
-            fi
-          done
-          node - "$dir" $MODELS > "$dir/staged.json" <<'EOF'
-          const { readFileSync } = require('node:fs');
-          const [dir, ...models] = process.argv.slice(2);
-          const staged = {};
-          for (const model of models.sort()) {
-            const lines = readFileSync(\`\${dir}/\${model}.outputs\`, 'utf8').split('\\n');
-            const start = lines.findIndex((line) => line.startsWith('staged<<'));
-            if (start < 0) continue;
-            const end = lines.indexOf(lines[start].slice('staged<<'.length), start + 1);
-            staged[model] = JSON.parse(lines.slice(start + 1, end).join('\\n'));
-          }
-          process.stdout.write(\`\${JSON.stringify(staged, null, 2)}\\n\`);
-          EOF
-          echo "staged=$dir/staged.json" >> "$GITHUB_OUTPUT"
-          if [ "\${#failed[@]}" -gt 0 ]; then
-            echo "::error::staging failed for: \${failed[*]} (the others are staged; a re-run resumes)"; exit 1
-          fi
+          dest: \${{ inputs.stage-dest }}
+          recheck: \${{ inputs.force-restage }}
+          hf-token: \${{ secrets.HF_TOKEN }}
       - name: Render the tree with the image and the staged prefixes
         id: render
         if: \${{ steps.inputs.outputs.render == 'true' }}
@@ -741,7 +668,7 @@ on:
   workflow_dispatch:
     inputs:
       models:
-        description: Catalog entries to stage, comma-separated; empty for every entry without a staged prefix.
+        description: Catalog entries to stage, comma-separated, or all; empty for every entry without a staged prefix.
         type: string
         required: false
         default: ''
@@ -751,7 +678,7 @@ on:
         required: false
         default: ${ALL_STAGES}
       force-restage:
-        description: Stage the chosen entries again even when the tree records a prefix (follows a moved branch revision).
+        description: Stage the chosen entries (default all) again, checking every object against its source (follows a moved branch revision).
         type: boolean
         required: false
         default: false

@@ -98,8 +98,7 @@ async function deployJob() {
   const build = await step('build-image', { 'context': image.context, 'named-contexts': `serve=${image.serve}`, 'source-bucket': 'build-sources', 'poll-interval-seconds': '0.01' }, env);
   // RGW refuses INTELLIGENT_TIERING, the default storage class
   const prestage = await step('prestage-model', { 'model': MODEL, 'catalog': 'gitops/models', 'dest': 's3://models/llm', 'storage-class': '' }, env);
-  const staged = JSON.stringify({ [MODEL]: JSON.parse(prestage.outputs.staged!) });
-  const renderInputs = { image: build.outputs['image-ref']!, staged, versions: VERSIONS };
+  const renderInputs = { image: build.outputs['image-ref']!, staged: prestage.outputs.staged!, versions: VERSIONS };
   const render = await step('render-rgd', renderInputs, env);
   const validate = await step('validate-manifests', { 'crds': `${UPSTREAM_CRDS}\ngitops/platform`, 'sarif-file': join(work, 'results.sarif') }, env);
   const commit = await step('render-rgd', { ...renderInputs, commit: 'true' }, env);

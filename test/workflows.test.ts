@@ -181,10 +181,6 @@ describe('the workflow lint catches', () => {
     expect(findings).toContain("the run: script of 'select' never writes 'models'");
   });
 
-  it('an INPUT_ variable a directly started action bundle does not read', () => {
-    const direct = good('      - run: env INPUT_MODEL=a INPUT_FORCE=true node packages/prestage-model/dist/index.js\n');
-    expect(findingsOf(direct)).toBe("bad.yml:12:14: prestage-model has no input 'force' (set as INPUT_FORCE)");
-  });
 
   it('a with: key or secret the reusable pipeline does not declare', () => {
     const call = `name: t
@@ -291,72 +287,6 @@ describe('the pipeline reads its inputs', () => {
   });
 });
 
-describe('the pipeline chooses the models to stage', () => {
-  const choose = script('Choose the models to stage');
-  const env = { CATALOG: 'gitops/models', OUT: 'gitops' };
-
-  it('by default, every entry the rendered tree records no S3 prefix for (never an s3: source)', () => {
-    const result = runStep(choose, catalogRepo(), { ...env, MODELS: '', FORCE_RESTAGE: 'false' });
-    expect(result.status, result.stderr).toBe(0);
-    expect(result.outputs).toBe('models=beta\n');
-  });
-
-  it('with force-restage, every named entry that has a source to stage', () => {
-    const result = runStep(choose, catalogRepo(), { ...env, MODELS: ' alpha, gamma ,', FORCE_RESTAGE: 'true' });
-    expect(result.status, result.stderr).toBe(0);
-    expect(result.outputs).toBe('models=alpha\n');
-  });
-
-  it('refuses a name that is not a catalog entry, without echoing it', () => {
-    const result = runStep(choose, catalogRepo(), { ...env, MODELS: 'alpha,../etc/passwd', FORCE_RESTAGE: 'false' });
-    expect(result.status).toBe(1);
-    expect(result.stdout).toContain('::error::the models input names something that is not an entry of gitops/models');
-    expect(result.stdout).not.toContain('passwd');
-  });
-});
-
-describe('the pipeline stages each model with prestage-model and merges the staged records', () => {
-  const stage = script("Stage the models' weights in S3 (prestage-model per model)");
-
-  /** A stand-in for the bundle that writes its outputs the way @actions/core does (heredoc delimiters). */
-  function fakePrestage(dir: string, failFor = ''): string {
-    const file = join(dir, 'fake-prestage.cjs');
-    writeFileSync(
-      file,
-      [
-        "const { appendFileSync } = require('node:fs');",
-        'const model = process.env.INPUT_MODEL;',
-        `if (model === '${failFor}') { console.log('::error::stage failed'); process.exit(1); }`,
-        "if (process.env['INPUT_STORAGE-CLASS'] !== 'INTELLIGENT_TIERING' || !process.env.INPUT_DEST.startsWith('s3://')) process.exit(3);",
-        'const staged = JSON.stringify({ uri: `${process.env.INPUT_DEST}/org/${model}/c0ffee/`, commit: "c0ffee", manifestUri: "s3://m", source: `huggingface:org/${model}@main` });',
-        "const d = 'ghadelimiter_1234';",
-        'appendFileSync(process.env.GITHUB_OUTPUT, `s3-uri<<${d}\\ns3://x\\n${d}\\nstaged<<${d}\\n${staged}\\n${d}\\n`);',
-      ].join('\n'),
-    );
-    chmodSync(file, 0o644);
-    return file;
-  }
-
-  it('writes one staged-prefix map keyed by model name, as render-rgd reads it', () => {
-    const dir = catalogRepo();
-    const result = runStep(stage, dir, { MODELS: 'beta alpha', CATALOG: 'gitops/models', STAGE_DEST: 's3://models/p', PRESTAGE: fakePrestage(dir) });
-    expect(result.status, result.stderr + result.stdout).toBe(0);
-    const path = /^staged=(.+)$/m.exec(result.outputs)?.[1];
-    expect(path).toBe(join(dir, '.runner-temp/ray-gitops-staged/staged.json'));
-    const staged = JSON.parse(readFileSync(path!, 'utf8')) as Record<string, { uri: string; commit: string }>;
-    expect(Object.keys(staged)).toEqual(['alpha', 'beta']);
-    expect(staged.beta).toMatchObject({ uri: 's3://models/p/org/beta/c0ffee/', commit: 'c0ffee', source: 'huggingface:org/beta@main' });
-  });
-
-  it('stages the others when one model fails, then fails the step naming it', () => {
-    const dir = catalogRepo();
-    const result = runStep(stage, dir, { MODELS: 'alpha beta', CATALOG: 'gitops/models', STAGE_DEST: 's3://models/p', PRESTAGE: fakePrestage(dir, 'alpha') });
-    expect(result.status).toBe(1);
-    expect(result.stdout).toContain('::error::staging failed for: alpha');
-    const staged = JSON.parse(readFileSync(join(dir, '.runner-temp/ray-gitops-staged/staged.json'), 'utf8')) as Record<string, unknown>;
-    expect(Object.keys(staged)).toEqual(['beta']);
-  });
-});
 
 describe('the plan comment workflow', () => {
   const text = read(`${WORKFLOW_DIR}/pr-comment.yml`);

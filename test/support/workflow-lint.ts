@@ -262,18 +262,6 @@ export function checkWorkflow(text: string, file: string, context: WorkflowConte
         if (step.run.includes('${{')) {
           findings.push(yaml.at([...stepPath, 'run'], 'expression expanded inside a run: script (script injection); pass the value through env:'));
         }
-        // a local action's bundle run directly: its INPUT_<NAME> variables must be inputs it reads
-        for (const match of step.run.matchAll(/packages\/([\w-]+)\/dist\/index\.js/g)) {
-          const action = context.actions.get(match[1]!);
-          if (!action) {
-            findings.push(yaml.at([...stepPath, 'run'], `the run: script starts packages/${match[1]}, which is not a local action`));
-            continue;
-          }
-          for (const input of step.run.matchAll(/\bINPUT_([A-Z0-9_-]+)=/g)) {
-            const key = input[1]!.toLowerCase();
-            if (!action.inputs.has(key)) findings.push(yaml.at([...stepPath, 'run'], `${match[1]} has no input '${key}' (set as INPUT_${input[1]})`));
-          }
-        }
       }
       // every steps.X.outputs.Y this step reads comes from an earlier step that sets Y
       for (const [id, output] of references(step, /\bsteps\.([\w-]+)\.outputs\.([\w-]+)/g)) {

@@ -1,61 +1,114 @@
-import { join } from 'node:path';
 import * as core from '@actions/core';
 import {
   createWorkflowReporter,
   detectWeightFormat,
-  loadModelEntry,
+  loadCatalogEntry,
   type ResolvedSource,
   resolveSource,
+  selectCatalogModels,
   type SelectOptions,
+  type SourceRequest,
   stageModel,
   type StageResult,
   UsageError,
 } from '@ray-gitops/core';
 
-/** Reads the inputs, stages the model into S3, sets the outputs and writes a per-file job summary. */
+/** One model staged by this step: its catalog name (when it came from the catalog) and the stager's result. */
+interface StagedModelRun {
+  readonly name?: string;
+  readonly result: StageResult;
+}
+
+/** Reads the inputs, stages the model or models into S3, sets the outputs and writes a per-file job summary. */
 export async function run(): Promise<void> {
   try {
     const token = core.getInput('hf-token') || process.env.HF_TOKEN || '';
     if (token) core.setSecret(token);
     const reporter = createWorkflowReporter(core);
-    const dest = core.getInput('dest', { required: true });
     const selection: SelectOptions = { include: core.getMultilineInput('include'), exclude: core.getMultilineInput('exclude') };
     const concurrency = Number(core.getInput('concurrency') || '8');
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`the concurrency input must be a positive whole number, not '${core.getInput('concurrency')}'`);
+    const resolveOptions = { selection, ...(token ? { token } : {}), onRetry: reporter.info };
+    const stage = (source: ResolvedSource) =>
+      core.group(`Stage ${source.description} to S3`, () =>
+        stageModel({
+          source,
+          dest: core.getInput('dest', { required: true }),
+          selection,
+          concurrency,
+          storageClass: core.getInput('storage-class'),
+          recheck: core.getBooleanInput('recheck'),
+          reporter,
+        }),
+      );
 
-    const source = await core.group('Resolve the source', () => resolveRequestedSource(selection, token, reporter.info));
-    const result = await core.group(`Stage ${source.description} to S3`, () =>
-      stageModel({ source, dest, selection, concurrency, storageClass: core.getInput('storage-class'), reporter }),
-    );
-    core.setOutput('s3-uri', result.s3Uri);
-    core.setOutput('commit', result.commit);
-    core.setOutput('manifest-uri', result.manifestUri);
-    core.setOutput('bytes-uploaded', String(result.bytesUploaded));
-    core.setOutput('bytes-skipped', String(result.bytesSkipped));
-    const format = detectWeightFormat(result.files.map((f) => f.path));
-    core.setOutput('staged', JSON.stringify({ uri: result.s3Uri, commit: result.commit, manifestUri: result.manifestUri, source: result.source, ...(format ? { format } : {}) }));
-    await core.summary.addRaw(summaryMarkdown(result)).write();
+    const request = requestedSource();
+    if (request.kind !== 'catalog') {
+      const result = await stage(await core.group('Resolve the source', () => resolveSource(request, resolveOptions)));
+      await setOutputs([{ result }], JSON.stringify(stagedRecord(result)));
+      return;
+    }
+
+    const catalogDir = core.getInput('catalog') || 'gitops/models';
+    const runs: StagedModelRun[] = [];
+    const failed: string[] = [];
+    const names = await selectCatalogModels(request.names, catalogDir, core.getInput('out') || 'gitops');
+    if (names.length === 0) reporter.info(`nothing to stage: no entry of ${catalogDir} matches '${request.names}'`);
+    for (const name of names) {
+      try {
+        const source = await core.group(`Resolve ${name}`, async () => {
+          const entry = await loadCatalogEntry(catalogDir, name);
+          if (entry.source.kind === 's3') return undefined;
+          return resolveSource({ kind: 'catalog', name, source: entry.source }, resolveOptions);
+        });
+        if (source === undefined) reporter.info(`${name}: its weights already live in S3 (an s3: source); nothing to stage`);
+        else runs.push({ name, result: await stage(source) });
+      } catch (error) {
+        // the other models still stage: a re-run resumes the failed ones and skips the rest
+        failed.push(name);
+        core.error(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    const staged = Object.fromEntries(runs.map((one) => [one.name!, stagedRecord(one.result)]));
+    await setOutputs(runs, JSON.stringify(staged));
+    if (failed.length > 0) core.setFailed(`staging failed for ${failed.join(', ')}; the others are staged, and a re-run resumes where each stopped`);
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error));
   }
 }
 
-async function resolveRequestedSource(selection: SelectOptions, token: string, log: (message: string) => void): Promise<ResolvedSource> {
+/** What render-rgd's staged input takes for one model. */
+function stagedRecord(result: StageResult) {
+  const format = detectWeightFormat(result.files.map((f) => f.path));
+  return { uri: result.s3Uri, commit: result.commit, manifestUri: result.manifestUri, source: result.source, ...(format ? { format } : {}) };
+}
+
+async function setOutputs(runs: readonly StagedModelRun[], staged: string): Promise<void> {
+  const only = runs.length === 1 ? runs[0]!.result : undefined;
+  core.setOutput('s3-uri', only?.s3Uri ?? '');
+  core.setOutput('commit', only?.commit ?? '');
+  core.setOutput('manifest-uri', only?.manifestUri ?? '');
+  core.setOutput('bytes-uploaded', String(runs.reduce((sum, one) => sum + one.result.bytesUploaded, 0)));
+  core.setOutput('bytes-skipped', String(runs.reduce((sum, one) => sum + one.result.bytesSkipped, 0)));
+  core.setOutput('staged', staged);
+  await core.summary.addRaw(runs.length === 0 ? 'Nothing to stage.\n' : runs.map((one) => summaryMarkdown(one.result)).join('\n')).write();
+}
+
+type RequestedSource = Exclude<SourceRequest, { kind: 'catalog' }> | { readonly kind: 'catalog'; readonly names: string };
+
+/** Exactly one of the inputs hf, url, dir and model says what to stage. */
+function requestedSource(): RequestedSource {
   const hf = core.getInput('hf');
   const url = core.getInput('url');
   const dir = core.getInput('dir');
   const model = core.getInput('model');
   const given = [hf && 'hf', url && 'url', dir && 'dir', model && 'model'].filter(Boolean);
   if (given.length !== 1) throw new UsageError(`set exactly one of the inputs hf, url, dir or model${given.length > 1 ? ` (got ${given.join(', ')})` : ''}`);
-  const options = { selection, ...(token ? { token } : {}), onRetry: log };
-  if (hf) return resolveSource({ kind: 'huggingface', ref: hf }, options);
-  if (dir) return resolveSource({ kind: 'dir', path: dir }, options);
+  if (hf) return { kind: 'huggingface', ref: hf };
+  if (dir) return { kind: 'dir', path: dir };
   const sha256 = core.getInput('sha256');
-  if (url) return resolveSource({ kind: 'url', url, ...(sha256 ? { sha256 } : {}) }, options);
-  const file = join(core.getInput('catalog') || 'gitops/models', `${model}.yaml`);
-  const loaded = await loadModelEntry(file);
-  if (!loaded.entry) throw new UsageError(`the catalog entry ${file} has problems: ${loaded.diagnostics.map((d) => d.message).join('; ')}; run 'ray-gitops catalog check'`);
-  return resolveSource({ kind: 'catalog', name: model, source: loaded.entry.source }, options);
+  if (url) return { kind: 'url', url, ...(sha256 ? { sha256 } : {}) };
+  return { kind: 'catalog', names: model };
 }
 
 /** A job summary: the destination, the transfer figures, and one row per file. */

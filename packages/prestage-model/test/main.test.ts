@@ -1,12 +1,16 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { basename, join } from 'node:path';
+import { CreateBucketCommand, DeleteObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { parseStagedModels, renderCatalog } from '../../core/src/index.js';
 import { startRgw, type Rgw } from '../../core/test/stage/ceph.js';
 import { FakeHub } from '../../core/test/stage/hf-server.js';
-import { generatedModel, writeModelDir } from '../../core/test/stage/model.js';
-import { bundleAction, runAsRunner } from '../../core/test/support/action-runner.js';
+import { expectedPaths, generatedModel, writeModelDir } from '../../core/test/stage/model.js';
+import { bundleAction, REPO_ROOT, runAsRunner } from '../../core/test/support/action-runner.js';
+
+const IMAGE = `123456789012.dkr.ecr.us-west-2.amazonaws.com/ray-vllm@sha256:${'ab'.repeat(32)}`;
+const VERSIONS = join(REPO_ROOT, 'docker', 'versions.json');
 
 let bundle: string;
 let s3Env: Record<string, string>;
@@ -18,11 +22,13 @@ async function runAction(inputs: Record<string, string>, env: Record<string, str
 }
 
 let rgw: Rgw;
+let s3: S3Client;
 beforeAll(async () => {
   [rgw, bundle] = await Promise.all([startRgw('prestage-action', 17690), bundleAction('prestage-model')]);
   // RGW rejects INTELLIGENT_TIERING, the default storage class, so runAction passes none
   s3Env = { AWS_ENDPOINT_URL_S3: rgw.endpoint, AWS_ACCESS_KEY_ID: rgw.accessKeyId, AWS_SECRET_ACCESS_KEY: rgw.secretAccessKey, AWS_REGION: 'us-east-1' };
-  await new S3Client({ region: 'us-east-1', endpoint: rgw.endpoint, forcePathStyle: true, credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey } }).send(new CreateBucketCommand({ Bucket: 'action' }));
+  s3 = new S3Client({ region: 'us-east-1', endpoint: rgw.endpoint, forcePathStyle: true, credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey } });
+  await s3.send(new CreateBucketCommand({ Bucket: 'action' }));
 }, 600_000);
 
 afterAll(async () => {
@@ -49,40 +55,80 @@ describe('prestage-model action', () => {
     }
   }, 120_000);
 
-  test('stages one catalog model by name from the Hugging Face repo its entry names', async () => {
-    const repo = generatedModel('acme/catalog-llm', [6], { commit: 'c7'.repeat(20) });
-    const hub = new FakeHub([repo]);
+  test('stages catalog models by name, all of them, or those the rendered tree awaits, into the staged map render-rgd takes', async () => {
+    const first = generatedModel('acme/catalog-llm', [6], { commit: 'c7'.repeat(20) });
+    const second = generatedModel('acme/other-llm', [6], { commit: 'd8'.repeat(20) });
+    const hub = new FakeHub([first, second]);
     await hub.start();
     const catalog = await mkdtemp(join(tmpdir(), 'prestage-model-catalog-'));
+    const entry = (name: string, source: string[]) =>
+      writeFile(join(catalog, `${name}.yaml`), [`name: ${name}`, 'source:', ...source, 'serving:', '  maxModelLen: 4096', '  gpu: { type: L4, count: 1 }', ''].join('\n'));
     try {
-      await writeFile(
-        join(catalog, 'catalog-llm.yaml'),
-        [
-          'name: catalog-llm',
-          'description: A generated model served by the test Hub.',
-          'source:',
-          '  huggingface:',
-          '    repo: acme/catalog-llm',
-          '    revision: main',
-          'serving:',
-          '  maxModelLen: 4096',
-          '  gpu: { type: L4, count: 1 }',
-          '  replicas: { min: 1, max: 1 }',
-          '',
-        ].join('\n'),
-      );
-      const staged = await runAction({ model: 'catalog-llm', catalog, dest: 's3://action/catalog' }, { HF_ENDPOINT: hub.endpoint });
-      expect(staged.failed).toBe(false);
-      expect(staged.outputs['s3-uri']).toBe(`s3://action/catalog/acme/catalog-llm/${repo.commit}/`);
-      expect(staged.outputs.commit).toBe(repo.commit);
-      expect(staged.summary).toContain('| `model-00001-of-00001.safetensors` |');
+      await entry('catalog-llm', ['  huggingface:', '    repo: acme/catalog-llm', '    revision: main']);
+      await entry('other-llm', ['  huggingface:', '    repo: acme/other-llm', '    revision: main']);
+      await entry('in-s3-llm', ['  s3:', '    uri: s3://action/elsewhere/in-s3-llm/']);
+      const env = { HF_ENDPOINT: hub.endpoint };
 
-      const missing = await runAction({ model: 'no-such-llm', catalog, dest: 's3://action/catalog' }, { HF_ENDPOINT: hub.endpoint });
+      const one = await runAction({ model: 'catalog-llm', catalog, dest: 's3://action/catalog' }, env);
+      expect(one.failed).toBe(false);
+      expect(one.outputs['s3-uri']).toBe(`s3://action/catalog/acme/catalog-llm/${first.commit}/`);
+      expect(one.outputs.commit).toBe(first.commit);
+      expect(JSON.parse(one.outputs.staged!)).toEqual({
+        'catalog-llm': expect.objectContaining({ uri: one.outputs['s3-uri'], commit: first.commit }),
+      });
+      expect(one.summary).toContain('| `model-00001-of-00001.safetensors` |');
+
+      const all = await runAction({ model: 'all', catalog, dest: 's3://action/catalog' }, env);
+      expect(all.failed).toBe(false);
+      expect(Object.keys(JSON.parse(all.outputs.staged!)).sort()).toEqual(['catalog-llm', 'other-llm']);
+      expect(all.outputs['s3-uri']).toBe('');
+      // catalog-llm was complete: one manifest read; only other-llm's bytes went up
+      const selected = new Set(expectedPaths(second));
+      expect(Number(all.outputs['bytes-uploaded'])).toBe(second.files.filter((file) => selected.has(file.path)).reduce((sum, file) => sum + file.size, 0));
+      expect(all.stdout).toContain('in-s3-llm: its weights already live in S3');
+
+      // pending: what the rendered tree records no staged weights for
+      const out = join(catalog, '..', `${basename(catalog)}-out`);
+      await mkdir(out);
+      await writeFile(join(out, 'render-settings.yaml'), 'repoURL: https://github.com/example-org/gitops.git\n');
+      const rendered = await renderCatalog({ catalogDir: catalog, outDir: out, image: IMAGE, staged: parseStagedModels(all.outputs.staged!, 'staged'), versionsFile: VERSIONS });
+      expect(rendered.ok).toBe(true);
+      const nothing = await runAction({ model: 'pending', catalog, out, dest: 's3://action/catalog' }, env);
+      expect(nothing).toMatchObject({ failed: false, outputs: { 'staged': '{}', 'bytes-uploaded': '0' } });
+      await entry('third-llm', ['  huggingface:', '    repo: acme/catalog-llm', '    revision: main']);
+      const third = await runAction({ model: 'pending', catalog, out, dest: 's3://action/catalog' }, env);
+      expect(Object.keys(JSON.parse(third.outputs.staged!))).toEqual(['third-llm']);
+
+      const missing = await runAction({ model: 'catalog-llm, no-such-llm', catalog, dest: 's3://action/catalog' }, env);
       expect(missing.failed).toBe(true);
       expect(missing.stdout).toContain('no-such-llm.yaml');
+      expect(Object.keys(JSON.parse(missing.outputs.staged!))).toEqual(['catalog-llm']);
     } finally {
       await hub.stop();
       await rm(catalog, { recursive: true, force: true });
+      await rm(`${catalog}-out`, { recursive: true, force: true });
+    }
+  }, 180_000);
+
+  test('recheck ignores the manifest and uploads again only what is missing in S3', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'prestage-model-recheck-'));
+    try {
+      const model = generatedModel('local/recheck', [6]);
+      await writeModelDir(join(dir, 'recheck'), model);
+      const first = await runAction({ dir: join(dir, 'recheck'), dest: 's3://action/recheck' });
+      expect(first.failed).toBe(false);
+      const shard = model.files.find((file) => file.path.startsWith('model-') && file.path.endsWith('.safetensors'))!;
+      const key = `${first.outputs['s3-uri']!.replace('s3://action/', '')}${shard.path}`;
+      await s3.send(new DeleteObjectCommand({ Bucket: 'action', Key: key }));
+
+      const trusting = await runAction({ dir: join(dir, 'recheck'), dest: 's3://action/recheck' });
+      expect(trusting.outputs['bytes-uploaded']).toBe('0');
+      const rechecked = await runAction({ dir: join(dir, 'recheck'), dest: 's3://action/recheck', recheck: 'true' });
+      expect(rechecked.failed).toBe(false);
+      expect(Number(rechecked.outputs['bytes-uploaded'])).toBe(shard.size);
+      expect((await s3.send(new HeadObjectCommand({ Bucket: 'action', Key: key }))).ContentLength).toBe(shard.size);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   }, 120_000);
 

@@ -2,7 +2,7 @@ import type { StagingItem, StagingReason, StagingSize } from './types.js';
 import type { CatalogEntry } from '../catalog/check-catalog.js';
 import type { ModelSource } from '../catalog/model-entry.js';
 import { RayGitopsError } from '../errors/errors.js';
-import { placeModel, sourceIdentity, type PreviousPlacement } from '../render/staged.js';
+import { awaitsStaging, sourceIdentity, type PreviousPlacement } from '../render/staged.js';
 import { DEFAULT_HF_ENDPOINT, resolveHuggingFace, type HuggingFaceOptions } from '../stage/hf.js';
 import { printableUrl } from '../stage/http.js';
 import { isRetryable, type RetryPolicy } from '../stage/retry.js';
@@ -31,7 +31,7 @@ export async function planStaging(
   const items: StagingItem[] = [];
   for (const { entry } of entries) {
     const before = previous.get(entry.name);
-    if (placeModel(entry, undefined, before).placement.origin !== 'pending') continue;
+    if (!awaitsStaging(entry, before)) continue;
     const identity = sourceIdentity(entry.source);
     const reason: StagingReason = before === undefined ? 'new' : before.sourceIdentity !== identity ? 'source-changed' : 'not-staged';
     items.push({ name: entry.name, source: identity, reason, size: options.offline ? { status: 'unknown', reason: 'offline' } : await sizeOf(entry.source, options) });

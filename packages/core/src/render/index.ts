@@ -22,6 +22,7 @@ export {
   type RenderSettings,
 } from './settings.js';
 export {
+  awaitsStaging,
   detectWeightFormat,
   formatFromEngineArgs,
   parseStagedModels,

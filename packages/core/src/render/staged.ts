@@ -142,6 +142,11 @@ export interface PreviousPlacement {
   readonly format: WeightFormat;
 }
 
+/** True when the rendered tree has no staged weights for the entry's current source: staging it is what is left to do. */
+export function awaitsStaging(entry: ModelEntry, previous: PreviousPlacement | undefined): boolean {
+  return placeModel(entry, undefined, previous).placement.origin === 'pending';
+}
+
 /**
  * Decides where a model's weights come from, in order: the staged-prefix map (if it was staged from
  * this entry's source), an S3 source in the catalog, what the previous render recorded for the same

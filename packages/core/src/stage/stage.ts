@@ -35,6 +35,11 @@ export interface StageOptions {
   /** a progress line every this many ms; default 5000 */
   readonly progressIntervalMs?: number;
   readonly retry?: RetryPolicy;
+  /**
+   * Do not trust a completion manifest: check every object against the source again (size and the
+   * sha256 it was stored with), upload what is missing or differs, and write the manifest anew.
+   */
+  readonly recheck?: boolean;
 }
 
 export interface StageResult {
@@ -81,7 +86,7 @@ export async function stageModel(options: StageOptions): Promise<StageResult> {
   const base = { s3Uri, manifestUri, org: source.org, name: source.name, commit: source.commit, source: source.description, totalBytes, notes };
 
   // 1. a complete model: nothing to do but read its manifest
-  const existing = await readManifest(s3, sdk, location.bucket, manifestKey, retry);
+  const existing = options.recheck ? undefined : await readManifest(s3, sdk, location.bucket, manifestKey, retry);
   if (existing && manifestCovers(existing, files)) {
     reporter.info(`${s3Uri} is already staged (manifest ${manifestUri}); nothing to do`);
     return {
