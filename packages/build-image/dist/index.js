@@ -81192,7 +81192,7 @@ async function uploadContext(plan, bucket, services, reporter, retry) {
 async function describeResult(plan, registryId, digest, services, rest) {
   const host = await services.registry.registryHost(registryId);
   const repository = `${host}/${plan.repository}`;
-  return { tag: plan.tag, imageUri: `${repository}:${plan.tag}`, imageRef: `${repository}@${digest}`, digest, ...rest };
+  return { tag: plan.tag, imageUri: `${repository}:${plan.tag}`, imageRef: `${repository}:${plan.tag}@${digest}`, digest, ...rest };
 }
 var FAILED_PHASE_STATUSES = /* @__PURE__ */ new Set(["FAILED", "FAULT", "TIMED_OUT", "STOPPED", "CLIENT_ERROR"]);
 function findFailedPhase(build) {

@@ -973,7 +973,7 @@ var require_util = __commonJS({
     var net = __require("node:net");
     var { Blob: Blob2 } = __require("node:buffer");
     var nodeUtil = __require("node:util");
-    var { stringify } = __require("node:querystring");
+    var { stringify: stringify2 } = __require("node:querystring");
     var { EventEmitter: EE } = __require("node:events");
     var { InvalidArgumentError } = require_errors();
     var { headerNameLowerCasedRecord } = require_constants();
@@ -1033,7 +1033,7 @@ var require_util = __commonJS({
       if (url.includes("?") || url.includes("#")) {
         throw new Error('Query params cannot be passed when url already contains "?" or "#".');
       }
-      const stringified = stringify(queryParams);
+      const stringified = stringify2(queryParams);
       if (stringified) {
         url += "?" + stringified;
       }
@@ -1078,14 +1078,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path8 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path9 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path8 && path8[0] !== "/") {
-          path8 = `/${path8}`;
+        if (path9 && path9[0] !== "/") {
+          path9 = `/${path9}`;
         }
-        return new URL(`${origin}${path8}`);
+        return new URL(`${origin}${path9}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1536,39 +1536,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path8, origin }
+          request: { method, path: path9, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path8);
+        debuglog("sending request to %s %s/%s", method, origin, path9);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path8, origin },
+          request: { method, path: path9, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path8,
+          path9,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path8, origin }
+          request: { method, path: path9, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path8);
+        debuglog("trailers received from %s %s/%s", method, origin, path9);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path8, origin },
+          request: { method, path: path9, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path8,
+          path9,
           error2.message
         );
       });
@@ -1617,9 +1617,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path8, origin }
+            request: { method, path: path9, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path8);
+          debuglog("sending request to %s %s/%s", method, origin, path9);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1682,7 +1682,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path8,
+        path: path9,
         method,
         body,
         headers,
@@ -1697,11 +1697,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path8 !== "string") {
+        if (typeof path9 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path8[0] !== "/" && !(path8.startsWith("http://") || path8.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path9[0] !== "/" && !(path9.startsWith("http://") || path9.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path8)) {
+        } else if (invalidPathRegex.test(path9)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1767,7 +1767,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path8, query) : path8;
+        this.path = query ? buildURL(path9, query) : path9;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6460,7 +6460,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path8, host, upgrade, blocking, reset } = request;
+      const { method, path: path9, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6541,7 +6541,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path8} HTTP/1.1\r
+      let header = `${method} ${path9} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7070,7 +7070,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path8, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path9, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7167,7 +7167,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path8;
+      headers[HTTP2_HEADER_PATH] = path9;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7520,9 +7520,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path8 = search ? `${pathname}${search}` : pathname;
+        const path9 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path8;
+        this.opts.path = path9;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8761,10 +8761,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path8 = "/",
+          path: path9 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path8;
+        opts.path = origin + path9;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10736,20 +10736,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path8) {
-      if (typeof path8 !== "string") {
-        return path8;
+    function safeUrl(path9) {
+      if (typeof path9 !== "string") {
+        return path9;
       }
-      const pathSegments = path8.split("?");
+      const pathSegments = path9.split("?");
       if (pathSegments.length !== 2) {
-        return path8;
+        return path9;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path8, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path8);
+    function matchKey(mockDispatch2, { path: path9, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path9);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10771,7 +10771,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path8 }) => matchValue(safeUrl(path8), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path9 }) => matchValue(safeUrl(path9), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10809,9 +10809,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path8, method, body, headers, query } = opts;
+      const { path: path9, method, body, headers, query } = opts;
       return {
-        path: path8,
+        path: path9,
         method,
         body,
         headers,
@@ -11274,10 +11274,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path8, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path9, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path8,
+            Path: path9,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16156,9 +16156,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path8) {
-      for (let i = 0; i < path8.length; ++i) {
-        const code = path8.charCodeAt(i);
+    function validateCookiePath(path9) {
+      for (let i = 0; i < path9.length; ++i) {
+        const code = path9.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -16240,7 +16240,7 @@ var require_util6 = __commonJS({
         throw new Error("Invalid cookie max-age");
       }
     }
-    function stringify(cookie) {
+    function stringify2(cookie) {
       if (cookie.name.length === 0) {
         return null;
       }
@@ -16298,7 +16298,7 @@ var require_util6 = __commonJS({
       validateCookiePath,
       validateCookieValue,
       toIMFDate,
-      stringify
+      stringify: stringify2
     };
   }
 });
@@ -16444,7 +16444,7 @@ var require_cookies = __commonJS({
   "../../node_modules/undici/lib/web/cookies/index.js"(exports, module) {
     "use strict";
     var { parseSetCookie } = require_parse();
-    var { stringify } = require_util6();
+    var { stringify: stringify2 } = require_util6();
     var { webidl } = require_webidl();
     var { Headers: Headers2 } = require_headers();
     function getCookies(headers) {
@@ -16487,7 +16487,7 @@ var require_cookies = __commonJS({
       webidl.argumentLengthCheck(arguments, 2, "setCookie");
       webidl.brandCheck(headers, Headers2, { strict: false });
       cookie = webidl.converters.Cookie(cookie);
-      const str = stringify(cookie);
+      const str = stringify2(cookie);
       if (str) {
         headers.append("Set-Cookie", str);
       }
@@ -19078,11 +19078,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path8 = opts.path;
+          let path9 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path8 = `/${path8}`;
+            path9 = `/${path9}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path8);
+          url = new URL(util.parseOrigin(url).origin + path9);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -19281,10 +19281,10 @@ var require_code = __commonJS({
     function interpolate(x) {
       return typeof x == "number" || typeof x == "boolean" || x === null ? x : safeStringify(Array.isArray(x) ? x.join(",") : x);
     }
-    function stringify(x) {
+    function stringify2(x) {
       return new _Code(safeStringify(x));
     }
-    exports.stringify = stringify;
+    exports.stringify = stringify2;
     function safeStringify(x) {
       return JSON.stringify(x).replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
     }
@@ -22382,8 +22382,8 @@ var require_utils2 = __commonJS({
       }
       return ind;
     }
-    function removeDotSegments(path8) {
-      let input = path8;
+    function removeDotSegments(path9) {
+      let input = path9;
       const output = [];
       let nextSlash = -1;
       let len = 0;
@@ -22457,11 +22457,11 @@ var require_utils2 = __commonJS({
       }
       return output.join("");
     }
-    function removeDotSegmentsRelative(path8) {
-      if (path8 === "" || path8[0] === "/") {
-        return removeDotSegments(path8);
+    function removeDotSegmentsRelative(path9) {
+      if (path9 === "" || path9[0] === "/") {
+        return removeDotSegments(path9);
       }
-      const segments = path8.split("/");
+      const segments = path9.split("/");
       const last = segments.length - 1;
       const output = [];
       let trailingDirectory = false;
@@ -22824,8 +22824,8 @@ var require_schemes = __commonJS({
       }
       if (wsComponent.resourceName) {
         const queryIndex = wsComponent.resourceName.indexOf("?");
-        const path8 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
-        wsComponent.path = path8 && path8 !== "/" ? path8 : void 0;
+        const path9 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
+        wsComponent.path = path9 && path9 !== "/" ? path9 : void 0;
         wsComponent.query = queryIndex === -1 ? void 0 : wsComponent.resourceName.slice(queryIndex + 1);
         wsComponent.resourceName = void 0;
       }
@@ -22991,7 +22991,7 @@ var require_fast_uri = __commonJS({
         normalizeString(uri, options);
       } else if (typeof uri === "object") {
         uri = /** @type {T} */
-        parse(serialize(uri, options), options);
+        parse2(serialize(uri, options), options);
       }
       return uri;
     }
@@ -23034,8 +23034,8 @@ var require_fast_uri = __commonJS({
     function resolveComponent(base, relative3, options, skipNormalization) {
       const target = {};
       if (!skipNormalization) {
-        base = parse(serialize(base, options), options);
-        relative3 = parse(serialize(relative3, options), options);
+        base = parse2(serialize(base, options), options);
+        relative3 = parse2(serialize(relative3, options), options);
       }
       options = options || {};
       if (!options.tolerant && relative3.scheme) {
@@ -23353,7 +23353,7 @@ var require_fast_uri = __commonJS({
       }
       return { parsed, malformedAuthorityOrPort, malformedPercentEncoding, malformedSchemeSpecific, malformedHost, malformedScheme };
     }
-    function parse(uri, opts) {
+    function parse2(uri, opts) {
       return parseWithStatus(uri, opts).parsed;
     }
     function normalizeString(uri, opts) {
@@ -23390,7 +23390,7 @@ var require_fast_uri = __commonJS({
       resolveComponent,
       equal,
       serialize,
-      parse
+      parse: parse2
     };
     module.exports = fastUri;
     module.exports.default = fastUri;
@@ -26710,17 +26710,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node, visitor, path8) {
-      const ctrl = callVisitor(key, node, visitor, path8);
+    function visit_(key, node, visitor, path9) {
+      const ctrl = callVisitor(key, node, visitor, path9);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path8, ctrl);
-        return visit_(key, ctrl, visitor, path8);
+        replaceNode(key, path9, ctrl);
+        return visit_(key, ctrl, visitor, path9);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path8 = Object.freeze(path8.concat(node));
+          path9 = Object.freeze(path9.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = visit_(i, node.items[i], visitor, path8);
+            const ci = visit_(i, node.items[i], visitor, path9);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -26731,13 +26731,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path8 = Object.freeze(path8.concat(node));
-          const ck = visit_("key", node.key, visitor, path8);
+          path9 = Object.freeze(path9.concat(node));
+          const ck = visit_("key", node.key, visitor, path9);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = visit_("value", node.value, visitor, path8);
+          const cv = visit_("value", node.value, visitor, path9);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -26758,17 +26758,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node, visitor, path8) {
-      const ctrl = await callVisitor(key, node, visitor, path8);
+    async function visitAsync_(key, node, visitor, path9) {
+      const ctrl = await callVisitor(key, node, visitor, path9);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path8, ctrl);
-        return visitAsync_(key, ctrl, visitor, path8);
+        replaceNode(key, path9, ctrl);
+        return visitAsync_(key, ctrl, visitor, path9);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path8 = Object.freeze(path8.concat(node));
+          path9 = Object.freeze(path9.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = await visitAsync_(i, node.items[i], visitor, path8);
+            const ci = await visitAsync_(i, node.items[i], visitor, path9);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -26779,13 +26779,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path8 = Object.freeze(path8.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path8);
+          path9 = Object.freeze(path9.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path9);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path8);
+          const cv = await visitAsync_("value", node.value, visitor, path9);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -26812,23 +26812,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node, visitor, path8) {
+    function callVisitor(key, node, visitor, path9) {
       if (typeof visitor === "function")
-        return visitor(key, node, path8);
+        return visitor(key, node, path9);
       if (identity.isMap(node))
-        return visitor.Map?.(key, node, path8);
+        return visitor.Map?.(key, node, path9);
       if (identity.isSeq(node))
-        return visitor.Seq?.(key, node, path8);
+        return visitor.Seq?.(key, node, path9);
       if (identity.isPair(node))
-        return visitor.Pair?.(key, node, path8);
+        return visitor.Pair?.(key, node, path9);
       if (identity.isScalar(node))
-        return visitor.Scalar?.(key, node, path8);
+        return visitor.Scalar?.(key, node, path9);
       if (identity.isAlias(node))
-        return visitor.Alias?.(key, node, path8);
+        return visitor.Alias?.(key, node, path9);
       return void 0;
     }
-    function replaceNode(key, path8, node) {
-      const parent = path8[path8.length - 1];
+    function replaceNode(key, path9, node) {
+      const parent = path9[path9.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node;
       } else if (identity.isPair(parent)) {
@@ -27440,10 +27440,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path8, value) {
+    function collectionFromPath(schema, path9, value) {
       let v = value;
-      for (let i = path8.length - 1; i >= 0; --i) {
-        const k = path8[i];
+      for (let i = path9.length - 1; i >= 0; --i) {
+        const k = path9[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -27462,7 +27462,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path8) => path8 == null || typeof path8 === "object" && !!path8[Symbol.iterator]().next().done;
+    var isEmptyPath = (path9) => path9 == null || typeof path9 === "object" && !!path9[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -27492,11 +27492,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path8, value) {
-        if (isEmptyPath(path8))
+      addIn(path9, value) {
+        if (isEmptyPath(path9))
           this.add(value);
         else {
-          const [key, ...rest] = path8;
+          const [key, ...rest] = path9;
           const node = this.get(key, true);
           if (identity.isCollection(node))
             node.addIn(rest, value);
@@ -27510,8 +27510,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path8) {
-        const [key, ...rest] = path8;
+      deleteIn(path9) {
+        const [key, ...rest] = path9;
         if (rest.length === 0)
           return this.delete(key);
         const node = this.get(key, true);
@@ -27525,8 +27525,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path8, keepScalar) {
-        const [key, ...rest] = path8;
+      getIn(path9, keepScalar) {
+        const [key, ...rest] = path9;
         const node = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node) ? node.value : node;
@@ -27544,8 +27544,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path8) {
-        const [key, ...rest] = path8;
+      hasIn(path9) {
+        const [key, ...rest] = path9;
         if (rest.length === 0)
           return this.has(key);
         const node = this.get(key, true);
@@ -27555,8 +27555,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path8, value) {
-        const [key, ...rest] = path8;
+      setIn(path9, value) {
+        const [key, ...rest] = path9;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -28103,7 +28103,7 @@ var require_stringify = __commonJS({
         props.push(doc.directives.tagString(tag));
       return props.join(" ");
     }
-    function stringify(item, ctx, onComment, onChompKeep) {
+    function stringify2(item, ctx, onComment, onChompKeep) {
       if (identity.isPair(item))
         return item.toString(ctx, onComment, onChompKeep);
       if (identity.isAlias(item)) {
@@ -28132,7 +28132,7 @@ var require_stringify = __commonJS({
 ${ctx.indent}${str}`;
     }
     exports.createStringifyContext = createStringifyContext;
-    exports.stringify = stringify;
+    exports.stringify = stringify2;
   }
 });
 
@@ -28142,7 +28142,7 @@ var require_stringifyPair = __commonJS({
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
-    var stringify = require_stringify();
+    var stringify2 = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
       const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
@@ -28164,7 +28164,7 @@ var require_stringifyPair = __commonJS({
       });
       let keyCommentDone = false;
       let chompKeep = false;
-      let str = stringify.stringify(key, ctx, () => keyCommentDone = true, () => chompKeep = true);
+      let str = stringify2.stringify(key, ctx, () => keyCommentDone = true, () => chompKeep = true);
       if (!explicitKey && !ctx.inFlow && str.length > 1024) {
         if (simpleKeys)
           throw new Error("With simple keys, single line scalar must not span more than 1024 characters");
@@ -28216,7 +28216,7 @@ ${indent}:`;
         ctx.indent = ctx.indent.substring(2);
       }
       let valueCommentDone = false;
-      const valueStr = stringify.stringify(value, ctx, () => valueCommentDone = true, () => chompKeep = true);
+      const valueStr = stringify2.stringify(value, ctx, () => valueCommentDone = true, () => chompKeep = true);
       let ws = " ";
       if (keyComment || vsb || vcb) {
         ws = vsb ? "\n" : "";
@@ -28357,7 +28357,7 @@ var require_addPairToJSMap = __commonJS({
     "use strict";
     var log = require_log();
     var merge = require_merge();
-    var stringify = require_stringify();
+    var stringify2 = require_stringify();
     var identity = require_identity();
     var toJS = require_toJS();
     function addPairToJSMap(ctx, map, { key, value }) {
@@ -28393,7 +28393,7 @@ var require_addPairToJSMap = __commonJS({
       if (typeof jsKey !== "object")
         return String(jsKey);
       if (identity.isNode(key) && ctx?.doc) {
-        const strCtx = stringify.createStringifyContext(ctx.doc, {});
+        const strCtx = stringify2.createStringifyContext(ctx.doc, {});
         strCtx.anchors = /* @__PURE__ */ new Set();
         for (const node of ctx.anchors.keys())
           strCtx.anchors.add(node.anchor);
@@ -28460,12 +28460,12 @@ var require_stringifyCollection = __commonJS({
   "../../node_modules/yaml/dist/stringify/stringifyCollection.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var stringify = require_stringify();
+    var stringify2 = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyCollection(collection, ctx, options) {
       const flow = ctx.inFlow ?? collection.flow;
-      const stringify2 = flow ? stringifyFlowCollection : stringifyBlockCollection;
-      return stringify2(collection, ctx, options);
+      const stringify3 = flow ? stringifyFlowCollection : stringifyBlockCollection;
+      return stringify3(collection, ctx, options);
     }
     function stringifyBlockCollection({ comment, items }, ctx, { blockItemPrefix, flowChars, itemIndent, onChompKeep, onComment }) {
       const { indent, options: { commentString } } = ctx;
@@ -28490,7 +28490,7 @@ var require_stringifyCollection = __commonJS({
           }
         }
         chompKeep = false;
-        let str2 = stringify.stringify(item, itemCtx, () => comment2 = null, () => chompKeep = true);
+        let str2 = stringify2.stringify(item, itemCtx, () => comment2 = null, () => chompKeep = true);
         if (comment2)
           str2 += stringifyComment.lineComment(str2, itemIndent, commentString(comment2));
         if (chompKeep && comment2)
@@ -28557,7 +28557,7 @@ ${indent}${line}` : "\n";
         }
         if (comment)
           reqNewline = true;
-        let str = stringify.stringify(item, itemCtx, () => comment = null);
+        let str = stringify2.stringify(item, itemCtx, () => comment = null);
         reqNewline || (reqNewline = lines.length > linesAtValue || str.includes("\n"));
         if (i < items.length - 1) {
           str += ",";
@@ -29918,7 +29918,7 @@ var require_stringifyDocument = __commonJS({
   "../../node_modules/yaml/dist/stringify/stringifyDocument.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var stringify = require_stringify();
+    var stringify2 = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyDocument(doc, options) {
       const lines = [];
@@ -29933,7 +29933,7 @@ var require_stringifyDocument = __commonJS({
       }
       if (hasDirectives)
         lines.push("---");
-      const ctx = stringify.createStringifyContext(doc, options);
+      const ctx = stringify2.createStringifyContext(doc, options);
       const { commentString } = ctx.options;
       if (doc.commentBefore) {
         if (lines.length !== 1)
@@ -29955,7 +29955,7 @@ var require_stringifyDocument = __commonJS({
           contentComment = doc.contents.comment;
         }
         const onChompKeep = contentComment ? void 0 : () => chompKeep = true;
-        let body = stringify.stringify(doc.contents, ctx, () => contentComment = null, onChompKeep);
+        let body = stringify2.stringify(doc.contents, ctx, () => contentComment = null, onChompKeep);
         if (contentComment)
           body += stringifyComment.lineComment(body, "", commentString(contentComment));
         if ((body[0] === "|" || body[0] === ">") && lines[lines.length - 1] === "---") {
@@ -29963,7 +29963,7 @@ var require_stringifyDocument = __commonJS({
         } else
           lines.push(body);
       } else {
-        lines.push(stringify.stringify(doc.contents, ctx));
+        lines.push(stringify2.stringify(doc.contents, ctx));
       }
       if (doc.directives?.docEnd) {
         if (doc.comment) {
@@ -30071,9 +30071,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path8, value) {
+      addIn(path9, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path8, value);
+          this.contents.addIn(path9, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -30148,14 +30148,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path8) {
-        if (Collection.isEmptyPath(path8)) {
+      deleteIn(path9) {
+        if (Collection.isEmptyPath(path9)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path8) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path9) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -30170,10 +30170,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path8, keepScalar) {
-        if (Collection.isEmptyPath(path8))
+      getIn(path9, keepScalar) {
+        if (Collection.isEmptyPath(path9))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path8, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path9, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -30184,10 +30184,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path8) {
-        if (Collection.isEmptyPath(path8))
+      hasIn(path9) {
+        if (Collection.isEmptyPath(path9))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path8) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path9) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -30204,13 +30204,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path8, value) {
-        if (Collection.isEmptyPath(path8)) {
+      setIn(path9, value) {
+        if (Collection.isEmptyPath(path9)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path8), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path9), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path8, value);
+          this.contents.setIn(path9, value);
         }
       }
       /**
@@ -32099,7 +32099,7 @@ var require_cst_scalar = __commonJS({
 var require_cst_stringify = __commonJS({
   "../../node_modules/yaml/dist/parse/cst-stringify.js"(exports) {
     "use strict";
-    var stringify = (cst) => "type" in cst ? stringifyToken(cst) : stringifyItem(cst);
+    var stringify2 = (cst) => "type" in cst ? stringifyToken(cst) : stringifyItem(cst);
     function stringifyToken(token) {
       switch (token.type) {
         case "block-scalar": {
@@ -32152,7 +32152,7 @@ var require_cst_stringify = __commonJS({
         res += stringifyToken(value);
       return res;
     }
-    exports.stringify = stringify;
+    exports.stringify = stringify2;
   }
 });
 
@@ -32171,9 +32171,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path8) => {
+    visit.itemAtPath = (cst, path9) => {
       let item = cst;
-      for (const [field, index] of path8) {
+      for (const [field, index] of path9) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -32182,23 +32182,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path8) => {
-      const parent = visit.itemAtPath(cst, path8.slice(0, -1));
-      const field = path8[path8.length - 1][0];
+    visit.parentCollection = (cst, path9) => {
+      const parent = visit.itemAtPath(cst, path9.slice(0, -1));
+      const field = path9[path9.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path8, item, visitor) {
-      let ctrl = visitor(item, path8);
+    function _visit(path9, item, visitor) {
+      let ctrl = visitor(item, path9);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path8.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path9.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -32209,10 +32209,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path8);
+            ctrl = ctrl(item, path9);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path8) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path9) : ctrl;
     }
     exports.visit = visit;
   }
@@ -33863,7 +33863,7 @@ var require_public_api = __commonJS({
       }
       return doc;
     }
-    function parse(src, reviver, options) {
+    function parse2(src, reviver, options) {
       let _reviver = void 0;
       if (typeof reviver === "function") {
         _reviver = reviver;
@@ -33882,7 +33882,7 @@ var require_public_api = __commonJS({
       }
       return doc.toJS(Object.assign({ reviver: _reviver }, options));
     }
-    function stringify(value, replacer, options) {
+    function stringify2(value, replacer, options) {
       let _replacer = null;
       if (typeof replacer === "function" || Array.isArray(replacer)) {
         _replacer = replacer;
@@ -33904,10 +33904,10 @@ var require_public_api = __commonJS({
         return value.toString(options);
       return new Document.Document(value, _replacer, options).toString(options);
     }
-    exports.parse = parse;
+    exports.parse = parse2;
     exports.parseAllDocuments = parseAllDocuments;
     exports.parseDocument = parseDocument2;
-    exports.stringify = stringify;
+    exports.stringify = stringify2;
   }
 });
 
@@ -36062,8 +36062,8 @@ var require_client2 = __commonJS({
 var require_config = __commonJS({
   "../../node_modules/@smithy/core/dist-cjs/submodules/config/index.js"(exports) {
     var { homedir } = __require("node:os");
-    var { sep: sep4, join: join5 } = __require("node:path");
-    var { createHash: createHash4 } = __require("node:crypto");
+    var { sep: sep4, join: join7 } = __require("node:path");
+    var { createHash: createHash6 } = __require("node:crypto");
     var { readFile: readFile$1 } = __require("node:fs/promises");
     var { IniSectionType } = require_dist_cjs();
     var { normalizeProvider } = require_client2();
@@ -36223,9 +36223,9 @@ var require_config = __commonJS({
     var DEFAULT_PROFILE = "default";
     var getProfileName = (init) => init.profile || process.env[ENV_PROFILE] || DEFAULT_PROFILE;
     var getSSOTokenFilepath = (id) => {
-      const hasher = createHash4("sha1");
+      const hasher = createHash6("sha1");
       const cacheName = hasher.update(id).digest("hex");
-      return join5(getHomeDir(), ".aws", "sso", "cache", `${cacheName}.json`);
+      return join7(getHomeDir(), ".aws", "sso", "cache", `${cacheName}.json`);
     };
     var tokenIntercept = {};
     var getSSOTokenFromFile = async (id) => {
@@ -36252,9 +36252,9 @@ var require_config = __commonJS({
       ...data.default && { default: data.default }
     });
     var ENV_CONFIG_PATH = "AWS_CONFIG_FILE";
-    var getConfigFilepath = () => process.env[ENV_CONFIG_PATH] || join5(getHomeDir(), ".aws", "config");
+    var getConfigFilepath = () => process.env[ENV_CONFIG_PATH] || join7(getHomeDir(), ".aws", "config");
     var ENV_CREDENTIALS_PATH = "AWS_SHARED_CREDENTIALS_FILE";
-    var getCredentialsFilepath = () => process.env[ENV_CREDENTIALS_PATH] || join5(getHomeDir(), ".aws", "credentials");
+    var getCredentialsFilepath = () => process.env[ENV_CREDENTIALS_PATH] || join7(getHomeDir(), ".aws", "credentials");
     var prefixKeyRegex = /^([\w-]+)\s(["'])?([\w-@+.%:/]+)\2$/;
     var profileNameBlockList = ["__proto__", "profile __proto__"];
     var parseIni = (iniData) => {
@@ -36304,14 +36304,14 @@ var require_config = __commonJS({
     };
     var filePromises = {};
     var fileIntercept = {};
-    var readFile = (path8, options) => {
-      if (fileIntercept[path8] !== void 0) {
-        return fileIntercept[path8];
+    var readFile2 = (path9, options) => {
+      if (fileIntercept[path9] !== void 0) {
+        return fileIntercept[path9];
       }
-      if (!filePromises[path8] || options?.ignoreCache) {
-        filePromises[path8] = readFile$1(path8, "utf8");
+      if (!filePromises[path9] || options?.ignoreCache) {
+        filePromises[path9] = readFile$1(path9, "utf8");
       }
-      return filePromises[path8];
+      return filePromises[path9];
     };
     var swallowError$1 = () => ({});
     var loadSharedConfigFiles = async (init = {}) => {
@@ -36320,17 +36320,17 @@ var require_config = __commonJS({
       const relativeHomeDirPrefix = "~/";
       let resolvedFilepath = filepath;
       if (filepath.startsWith(relativeHomeDirPrefix)) {
-        resolvedFilepath = join5(homeDir, filepath.slice(2));
+        resolvedFilepath = join7(homeDir, filepath.slice(2));
       }
       let resolvedConfigFilepath = configFilepath;
       if (configFilepath.startsWith(relativeHomeDirPrefix)) {
-        resolvedConfigFilepath = join5(homeDir, configFilepath.slice(2));
+        resolvedConfigFilepath = join7(homeDir, configFilepath.slice(2));
       }
       const parsedFiles = await Promise.all([
-        readFile(resolvedConfigFilepath, {
+        readFile2(resolvedConfigFilepath, {
           ignoreCache: init.ignoreCache
         }).then(parseIni).then(getConfigData).catch(swallowError$1),
-        readFile(resolvedFilepath, {
+        readFile2(resolvedFilepath, {
           ignoreCache: init.ignoreCache
         }).then(parseIni).catch(swallowError$1)
       ]);
@@ -36341,7 +36341,7 @@ var require_config = __commonJS({
     };
     var getSsoSessionData = (data) => Object.entries(data).filter(([key]) => key.startsWith(IniSectionType.SSO_SESSION + CONFIG_PREFIX_SEPARATOR)).reduce((acc, [key, value]) => ({ ...acc, [key.substring(key.indexOf(CONFIG_PREFIX_SEPARATOR) + 1)]: value }), {});
     var swallowError = () => ({});
-    var loadSsoSessionData = async (init = {}) => readFile(init.configFilepath ?? getConfigFilepath()).then(parseIni).then(getSsoSessionData).catch(swallowError);
+    var loadSsoSessionData = async (init = {}) => readFile2(init.configFilepath ?? getConfigFilepath()).then(parseIni).then(getSsoSessionData).catch(swallowError);
     var mergeConfigFiles = (...files) => {
       const merged = {};
       for (const file of files) {
@@ -36363,8 +36363,8 @@ var require_config = __commonJS({
       getFileRecord() {
         return fileIntercept;
       },
-      interceptFile(path8, contents) {
-        fileIntercept[path8] = Promise.resolve(contents);
+      interceptFile(path9, contents) {
+        fileIntercept[path9] = Promise.resolve(contents);
       },
       getTokenRecord() {
         return tokenIntercept;
@@ -36752,7 +36752,7 @@ var require_config = __commonJS({
     exports.nodeFipsConfigSelectors = nodeFipsConfigSelectors;
     exports.numberSelector = numberSelector;
     exports.parseKnownFiles = parseKnownFiles;
-    exports.readFile = readFile;
+    exports.readFile = readFile2;
     exports.resolveCustomEndpointsConfig = resolveCustomEndpointsConfig;
     exports.resolveDefaultsModeConfig = resolveDefaultsModeConfig;
     exports.resolveEndpointsConfig = resolveEndpointsConfig;
@@ -36890,8 +36890,8 @@ var require_endpoints = __commonJS({
               return endpoint.url.href;
             }
             if ("hostname" in endpoint) {
-              const { protocol, hostname, port, path: path8 } = endpoint;
-              return `${protocol}//${hostname}${port ? ":" + port : ""}${path8}`;
+              const { protocol, hostname, port, path: path9 } = endpoint;
+              return `${protocol}//${hostname}${port ? ":" + port : ""}${path9}`;
             }
           }
           return endpoint;
@@ -37146,18 +37146,18 @@ var require_endpoints = __commonJS({
       }
       return void 0;
     }
-    var getAttrPathList = (path8) => {
-      const parts = path8.split(".");
+    var getAttrPathList = (path9) => {
+      const parts = path9.split(".");
       const pathList = [];
       for (const part of parts) {
         const squareBracketIndex = part.indexOf("[");
         if (squareBracketIndex !== -1) {
           if (part.indexOf("]") !== part.length - 1) {
-            throw new EndpointError(`Path: '${path8}' does not end with ']'`);
+            throw new EndpointError(`Path: '${path9}' does not end with ']'`);
           }
           const arrayIndex = part.slice(squareBracketIndex + 1, -1);
           if (Number.isNaN(parseInt(arrayIndex))) {
-            throw new EndpointError(`Invalid array index: '${arrayIndex}' in path: '${path8}'`);
+            throw new EndpointError(`Invalid array index: '${arrayIndex}' in path: '${path9}'`);
           }
           if (squareBracketIndex !== 0) {
             pathList.push(part.slice(0, squareBracketIndex));
@@ -37169,9 +37169,9 @@ var require_endpoints = __commonJS({
       }
       return pathList;
     };
-    var getAttr = (value, path8) => getAttrPathList(path8).reduce((acc, index) => {
+    var getAttr = (value, path9) => getAttrPathList(path9).reduce((acc, index) => {
       if (typeof acc !== "object") {
-        throw new EndpointError(`Index '${index}' in '${path8}' not found in '${JSON.stringify(value)}'`);
+        throw new EndpointError(`Index '${index}' in '${path9}' not found in '${JSON.stringify(value)}'`);
       } else if (Array.isArray(acc)) {
         const i = parseInt(index);
         return acc[i < 0 ? acc.length + i : i];
@@ -37196,8 +37196,8 @@ var require_endpoints = __commonJS({
             return value;
           }
           if (typeof value === "object" && "hostname" in value) {
-            const { hostname: hostname2, port, protocol: protocol2 = "", path: path8 = "", query = {} } = value;
-            const url = new URL(`${protocol2}//${hostname2}${port ? `:${port}` : ""}${path8}`);
+            const { hostname: hostname2, port, protocol: protocol2 = "", path: path9 = "", query = {} } = value;
+            const url = new URL(`${protocol2}//${hostname2}${port ? `:${port}` : ""}${path9}`);
             url.search = Object.entries(query).map(([k, v]) => `${k}=${v}`).join("&");
             return url;
           }
@@ -37582,7 +37582,7 @@ var require_endpoints = __commonJS({
 // ../../node_modules/@smithy/core/dist-cjs/submodules/serde/index.js
 var require_serde = __commonJS({
   "../../node_modules/@smithy/core/dist-cjs/submodules/serde/index.js"(exports) {
-    var { createHmac, createHash: createHash4, getRandomValues } = __require("node:crypto");
+    var { createHmac, createHash: createHash6, getRandomValues } = __require("node:crypto");
     var { hasOwn, HttpResponse } = require_transport();
     exports.hasOwn = hasOwn;
     var { ReadStream, lstatSync, fstatSync } = __require("node:fs");
@@ -38489,7 +38489,7 @@ var require_serde = __commonJS({
         return Promise.resolve(this.hash.digest());
       }
       reset() {
-        this.hash = this.secret ? createHmac(this.algorithmIdentifier, castSourceData(this.secret)) : createHash4(this.algorithmIdentifier);
+        this.hash = this.secret ? createHmac(this.algorithmIdentifier, castSourceData(this.secret)) : createHash6(this.algorithmIdentifier);
       }
     };
     function castSourceData(toCast, encoding) {
@@ -39247,7 +39247,7 @@ var require_checksum = __commonJS({
     var { createReadStream: createReadStream2 } = __require("node:fs");
     var { Writable } = __require("node:stream");
     var { toUint8Array, concatBytes } = require_serde();
-    var { createHash: createHash4, createHmac } = __require("node:crypto");
+    var { createHash: createHash6, createHmac } = __require("node:crypto");
     var zlib = __require("node:zlib");
     async function blobReader(blob, onChunk, chunkSize = 1024 * 1024) {
       const size = blob.size;
@@ -39410,7 +39410,7 @@ var require_checksum = __commonJS({
     }
     var hasNativeCrypto$1 = (() => {
       try {
-        createHash4("md5");
+        createHash6("md5");
         return true;
       } catch {
         return false;
@@ -39420,7 +39420,7 @@ var require_checksum = __commonJS({
     function buildNativeClass$2() {
       return class Md5Node {
         digestLength = 16;
-        hash = createHash4("md5");
+        hash = createHash6("md5");
         update(data) {
           this.hash.update(toUint8Array(data));
         }
@@ -39429,7 +39429,7 @@ var require_checksum = __commonJS({
           return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
         }
         reset() {
-          this.hash = createHash4("md5");
+          this.hash = createHash6("md5");
         }
       };
     }
@@ -39717,7 +39717,7 @@ var require_checksum = __commonJS({
     ]);
     var hasNativeCrypto = (() => {
       try {
-        createHash4("sha256");
+        createHash6("sha256");
         return true;
       } catch {
         return false;
@@ -39757,7 +39757,7 @@ var require_checksum = __commonJS({
           this.finished = false;
         }
         createHash() {
-          return this.secret ? createHmac("sha256", toBuffer(this.secret)) : createHash4("sha256");
+          return this.secret ? createHmac("sha256", toBuffer(this.secret)) : createHash6("sha256");
         }
       };
     }
@@ -40919,29 +40919,29 @@ var require_protocols = __commonJS({
       response.syntheticBodySchema = createBodySchema(schema, bodyMemberNames, bodyMemberSchemas);
       return bindings;
     };
-    var buildPathSegments = (path8) => {
+    var buildPathSegments = (path9) => {
       const segments = [];
       let offset = 0;
-      for (const match of path8.matchAll(/\{([^{}+]+)(\+)?\}/g)) {
+      for (const match of path9.matchAll(/\{([^{}+]+)(\+)?\}/g)) {
         if (match.index > offset) {
-          segments.push([path8.slice(offset, match.index), 0]);
+          segments.push([path9.slice(offset, match.index), 0]);
         }
         segments.push([match[1], match[2] ? 2 : 1]);
         offset = match.index + match[0].length;
       }
-      if (segments.length && offset < path8.length) {
-        segments.push([path8.slice(offset), 0]);
+      if (segments.length && offset < path9.length) {
+        segments.push([path9.slice(offset), 0]);
       }
       return segments.length ? segments : void 0;
     };
     var buildHttpOperationBindings = (schema) => {
       const { http: http2, endpoint } = translateTraits(schema.traits ?? {});
-      const [path8, search] = http2?.[1].split("?") ?? [];
+      const [path9, search] = http2?.[1].split("?") ?? [];
       return [
         http2?.[0],
-        path8,
+        path9,
         search ? [...new URLSearchParams(search)] : [],
-        path8 ? buildPathSegments(path8) : void 0,
+        path9 ? buildPathSegments(path9) : void 0,
         endpoint?.[0]
       ];
     };
@@ -41179,10 +41179,10 @@ var require_protocols = __commonJS({
         if (endpoint) {
           this.updateServiceEndpoint(request, endpoint);
           this.setHostPrefix(request, operationSchema, input, operation);
-          const [method, path8, staticQuery] = operation;
+          const [method, path9, staticQuery] = operation;
           if (method) {
             request.method = method;
-            request.path = request.path === "/" ? path8 : request.path + path8;
+            request.path = request.path === "/" ? path9 : request.path + path9;
             for (const [key, value] of staticQuery) {
               query[key] = value;
             }
@@ -41324,10 +41324,10 @@ var require_protocols = __commonJS({
         return this.serializer.flush();
       }
       serializePath(segments, labels2, bindings) {
-        let path8 = "";
+        let path9 = "";
         for (const [value, kind] of segments) {
           if (kind === 0) {
-            path8 += value;
+            path9 += value;
             continue;
           }
           const replacement = labels2?.[value];
@@ -41335,12 +41335,12 @@ var require_protocols = __commonJS({
             if (hasOwn(bindings.byName, value) && bindings.byName[value][2] === 33) {
               throw new Error(`No value provided for input HTTP label: ${value}.`);
             }
-            path8 += `{${value}${kind === 2 ? "+" : ""}}`;
+            path9 += `{${value}${kind === 2 ? "+" : ""}}`;
           } else {
-            path8 += kind === 2 ? replacement.split("/").map(extendedEncodeURIComponent).join("/") : extendedEncodeURIComponent(replacement);
+            path9 += kind === 2 ? replacement.split("/").map(extendedEncodeURIComponent).join("/") : extendedEncodeURIComponent(replacement);
           }
         }
-        return path8;
+        return path9;
       }
       async deserializeResponse(operationSchema, context, response) {
         const deserializer = this.deserializer;
@@ -41554,11 +41554,11 @@ var require_protocols = __commonJS({
           this.applyEmptyBody(request);
         }
         const { service, operation } = getSmithyContext(context);
-        const path8 = `/service/${service}/operation/${operation}`;
+        const path9 = `/service/${service}/operation/${operation}`;
         if (request.path.endsWith("/")) {
-          request.path += path8.slice(1);
+          request.path += path9.slice(1);
         } else {
-          request.path += path8;
+          request.path += path9;
         }
         return request;
       }
@@ -41623,8 +41623,8 @@ var require_protocols = __commonJS({
         return this;
       }
       p(memberName, labelValueProvider, uriLabel, isGreedyLabel) {
-        this.resolvePathStack.push((path8) => {
-          this.path = resolvedPath(path8, this.input, memberName, labelValueProvider, uriLabel, isGreedyLabel);
+        this.resolvePathStack.push((path9) => {
+          this.path = resolvedPath(path9, this.input, memberName, labelValueProvider, uriLabel, isGreedyLabel);
         });
         return this;
       }
@@ -43966,9 +43966,9 @@ var require_dist_cjs2 = __commonJS({
         return void 0;
       };
     }
-    var get = (fromObject, path8) => {
+    var get = (fromObject, path9) => {
       let cursor = fromObject;
-      const pathComponents = path8.split(".");
+      const pathComponents = path9.split(".");
       for (const step of pathComponents) {
         if (!cursor || typeof cursor !== "object") {
           return void 0;
@@ -46544,8 +46544,8 @@ More information can be found at: https://a.co/c895JFp`);
     };
     var createUserAgentStringParsingProvider = ({ serviceId, clientVersion }) => async (config) => {
       const module2 = require_es5();
-      const parse = module2.parse ?? module2.default.parse ?? (() => "");
-      const parsedUA = typeof window !== "undefined" && window?.navigator?.userAgent ? parse(window.navigator.userAgent) : void 0;
+      const parse2 = module2.parse ?? module2.default.parse ?? (() => "");
+      const parsedUA = typeof window !== "undefined" && window?.navigator?.userAgent ? parse2(window.navigator.userAgent) : void 0;
       const sections = [
         ["aws-sdk-js", clientVersion],
         ["ua", "2.1"],
@@ -47552,10 +47552,10 @@ ${longDate}
 ${credentialScope}
 ${toHex(hashedRequest)}`;
       }
-      getCanonicalPath({ path: path8 }) {
+      getCanonicalPath({ path: path9 }) {
         if (this.uriEscapePath) {
           const normalizedPathSegments = [];
-          for (const pathSegment of path8.split("/")) {
+          for (const pathSegment of path9.split("/")) {
             if (pathSegment?.length === 0) {
               continue;
             }
@@ -47568,11 +47568,11 @@ ${toHex(hashedRequest)}`;
               normalizedPathSegments.push(pathSegment);
             }
           }
-          const normalizedPath = `${path8?.startsWith("/") ? "/" : ""}${normalizedPathSegments.join("/")}${normalizedPathSegments.length > 0 && path8?.endsWith("/") ? "/" : ""}`;
+          const normalizedPath = `${path9?.startsWith("/") ? "/" : ""}${normalizedPathSegments.join("/")}${normalizedPathSegments.length > 0 && path9?.endsWith("/") ? "/" : ""}`;
           const doubleEncoded = escapeUri(normalizedPath);
           return doubleEncoded.replace(/%2F/g, "/");
         }
-        return path8;
+        return path9;
       }
       validateResolvedCredentials(credentials) {
         if (typeof credentials !== "object" || typeof credentials.accessKeyId !== "string" || typeof credentials.secretAccessKey !== "string") {
@@ -48004,7 +48004,7 @@ var require_util10 = __commonJS({
   "../../node_modules/@aws-sdk/core/dist-cjs/submodules/util/index.js"(exports) {
     var { buildQueryString } = require_protocols();
     var validate = (str) => typeof str === "string" && str.indexOf("arn:") === 0 && str.split(":").length >= 6;
-    var parse = (arn) => {
+    var parse2 = (arn) => {
       const segments = arn.split(":");
       if (segments.length < 6 || segments[0] !== "arn") {
         throw new Error("Malformed ARN");
@@ -48027,15 +48027,15 @@ var require_util10 = __commonJS({
     };
     function formatUrl(request) {
       const { port, query } = request;
-      let { protocol, path: path8, hostname } = request;
+      let { protocol, path: path9, hostname } = request;
       if (protocol && protocol.slice(-1) !== ":") {
         protocol += ":";
       }
       if (port) {
         hostname += `:${port}`;
       }
-      if (path8 && path8.charAt(0) !== "/") {
-        path8 = `/${path8}`;
+      if (path9 && path9.charAt(0) !== "/") {
+        path9 = `/${path9}`;
       }
       let queryString = query ? buildQueryString(query) : "";
       if (queryString && queryString[0] !== "?") {
@@ -48051,7 +48051,7 @@ var require_util10 = __commonJS({
       if (request.fragment) {
         fragment = `#${request.fragment}`;
       }
-      return `${protocol}//${auth}${hostname}${path8}${queryString}${fragment}`;
+      return `${protocol}//${auth}${hostname}${path9}${queryString}${fragment}`;
     }
     function hasOwn(container, key) {
       return Object.prototype.hasOwnProperty.call(container, key);
@@ -48059,7 +48059,7 @@ var require_util10 = __commonJS({
     exports.build = build;
     exports.formatUrl = formatUrl;
     exports.hasOwn = hasOwn;
-    exports.parse = parse;
+    exports.parse = parse2;
     exports.validate = validate;
   }
 });
@@ -48929,7 +48929,7 @@ var require_cbor = __commonJS({
         throw new Error("Malformed RPCv2 CBOR response, status: " + response.statusCode);
       }
     };
-    var buildHttpRpcRequest = async (context, headers, path8, resolvedHostname, body) => {
+    var buildHttpRpcRequest = async (context, headers, path9, resolvedHostname, body) => {
       const endpoint = await context.endpoint();
       const { hostname, protocol = "https", port, path: basePath } = endpoint;
       const contents = {
@@ -48937,7 +48937,7 @@ var require_cbor = __commonJS({
         hostname,
         port,
         method: "POST",
-        path: basePath.endsWith("/") ? basePath.slice(0, -1) + path8 : basePath + path8,
+        path: basePath.endsWith("/") ? basePath.slice(0, -1) + path9 : basePath + path9,
         headers: {
           ...headers
         }
@@ -52287,7 +52287,7 @@ var require_s3 = __commonJS({
     var { booleanSelector, SelectorType } = require_config();
     var { httpSigningMiddlewareOptions } = require_dist_cjs2();
     var { Readable } = __require("node:stream");
-    var { validate, parse } = require_util10();
+    var { validate, parse: parse2 } = require_util10();
     var { AwsRestXmlProtocol } = require_protocols2();
     var { NormalizedSchema } = require_schema5();
     var CONTENT_LENGTH_HEADER = "content-length";
@@ -53009,7 +53009,7 @@ var require_s3 = __commonJS({
         if (options.bucketEndpoint) {
           request.hostname = bucketName;
         } else if (validate(bucketName)) {
-          const bucketArn = parse(bucketName);
+          const bucketArn = parse2(bucketName);
           const clientRegion = await options.region();
           const useDualstackEndpoint = await options.useDualstackEndpoint();
           const useFipsEndpoint = await options.useFipsEndpoint();
@@ -54328,12 +54328,12 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             const password = request.password ?? "";
             auth = `${username}:${password}`;
           }
-          let path8 = request.path;
+          let path9 = request.path;
           if (queryString) {
-            path8 += `?${queryString}`;
+            path9 += `?${queryString}`;
           }
           if (request.fragment) {
-            path8 += `#${request.fragment}`;
+            path9 += `#${request.fragment}`;
           }
           let hostname = request.hostname ?? "";
           if (hostname[0] === "[" && hostname.endsWith("]")) {
@@ -54345,7 +54345,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             headers: request.headers,
             host: hostname,
             method: request.method,
-            path: path8,
+            path: path9,
             port: request.port,
             agent,
             auth
@@ -54767,16 +54767,16 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             reject(err);
           };
           const queryString = query ? buildQueryString(query) : "";
-          let path8 = request.path;
+          let path9 = request.path;
           if (queryString) {
-            path8 += `?${queryString}`;
+            path9 += `?${queryString}`;
           }
           if (request.fragment) {
-            path8 += `#${request.fragment}`;
+            path9 += `#${request.fragment}`;
           }
           const clientHttp2Stream = session.request({
             ...request.headers,
-            [constants3.HTTP2_HEADER_PATH]: path8,
+            [constants3.HTTP2_HEADER_PATH]: path9,
             [constants3.HTTP2_HEADER_METHOD]: method
           });
           if (effectiveRequestTimeout) {
@@ -58522,10 +58522,10 @@ var require_dist_cjs12 = __commonJS({
     var { setCredentialFeature } = require_client3();
     var { CredentialsProviderError, parseKnownFiles, getProfileName } = require_config();
     var { HttpRequest } = require_protocols();
-    var { createHash: createHash4, createPrivateKey, createPublicKey, sign } = __require("node:crypto");
+    var { createHash: createHash6, createPrivateKey, createPublicKey, sign } = __require("node:crypto");
     var { promises: promises3 } = __require("node:fs");
     var { homedir } = __require("node:os");
-    var { dirname: dirname3, join: join5 } = __require("node:path");
+    var { dirname: dirname3, join: join7 } = __require("node:path");
     var LoginCredentialsFetcher = class _LoginCredentialsFetcher {
       profileData;
       init;
@@ -58691,10 +58691,10 @@ var require_dist_cjs12 = __commonJS({
         await promises3.writeFile(tokenFilePath, JSON.stringify(token, null, 2), "utf8");
       }
       getTokenFilePath() {
-        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join5(homedir(), ".aws", "login", "cache");
+        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join7(homedir(), ".aws", "login", "cache");
         const loginSessionBytes = Buffer.from(this.loginSession, "utf8");
-        const loginSessionSha256 = createHash4("sha256").update(loginSessionBytes).digest("hex");
-        return join5(directory, `${loginSessionSha256}.json`);
+        const loginSessionSha256 = createHash6("sha256").update(loginSessionBytes).digest("hex");
+        return join7(directory, `${loginSessionSha256}.json`);
       }
       derToRawSignature(derSignature) {
         let offset = 2;
@@ -59294,7 +59294,7 @@ var require_dist_cjs16 = __commonJS({
 var require_sha = __commonJS({
   "../../node_modules/@aws-sdk/checksums/dist-cjs/submodules/sha/index.js"(exports) {
     var { toUint8Array, concatBytes } = require_serde();
-    var { createHmac, createHash: createHash4 } = __require("node:crypto");
+    var { createHmac, createHash: createHash6 } = __require("node:crypto");
     var { Sha256, Sha256Js, Sha256Node } = require_checksum();
     exports.Sha256 = Sha256;
     exports.Sha256Js = Sha256Js;
@@ -59465,7 +59465,7 @@ var require_sha = __commonJS({
     };
     var hasNativeCrypto = (() => {
       try {
-        createHash4("sha1");
+        createHash6("sha1");
         return true;
       } catch {
         return false;
@@ -59505,7 +59505,7 @@ var require_sha = __commonJS({
           this.finished = false;
         }
         createHash() {
-          return this.secret ? createHmac("sha1", toBuffer$1(this.secret)) : createHash4("sha1");
+          return this.secret ? createHmac("sha1", toBuffer$1(this.secret)) : createHash6("sha1");
         }
       };
     }
@@ -60018,7 +60018,7 @@ var require_sha = __commonJS({
     function detectNative() {
       if (nativeSupported === void 0) {
         try {
-          createHash4("sha512");
+          createHash6("sha512");
           nativeSupported = true;
         } catch {
           nativeSupported = false;
@@ -60069,7 +60069,7 @@ var require_sha = __commonJS({
         this.nativeFinished = false;
       }
       createNative() {
-        return this.nativeSecret !== void 0 ? createHmac("sha512", toBuffer(this.nativeSecret)) : createHash4("sha512");
+        return this.nativeSecret !== void 0 ? createHmac("sha512", toBuffer(this.nativeSecret)) : createHash6("sha512");
       }
     };
     function toBuffer(data) {
@@ -69968,9 +69968,6 @@ var require_dist_cjs17 = __commonJS({
   }
 });
 
-// src/main.ts
-import { join as join4 } from "node:path";
-
 // ../../node_modules/@actions/core/lib/core.js
 var core_exports = {};
 __export(core_exports, {
@@ -72244,6 +72241,10 @@ function getIDToken(aud) {
   });
 }
 
+// ../core/src/catalog/check-catalog.ts
+import { readdir as readdir2, stat as stat3 } from "node:fs/promises";
+import * as path8 from "node:path";
+
 // ../core/src/catalog/display-path.ts
 import * as path6 from "node:path";
 function displayPath(file, cwd = process.cwd()) {
@@ -72300,8 +72301,8 @@ function quote(value) {
   const escaped = cut.replace(/[\x00-\x1f\x7f\u2028\u2029]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
   return `'${escaped}'`;
 }
-function fieldName(path8) {
-  return path8.length === 0 ? "the entry" : path8.map(String).join(".");
+function fieldName(path9) {
+  return path9.length === 0 ? "the entry" : path9.map(String).join(".");
 }
 function formatNumber(value) {
   if (Number.isNaN(value)) return ".nan";
@@ -72340,8 +72341,8 @@ function schemaFindings(errors) {
   return findings;
 }
 function describeError(error2) {
-  const path8 = pointerToPath(error2.instancePath);
-  const field = fieldName(path8);
+  const path9 = pointerToPath(error2.instancePath);
+  const field = fieldName(path9);
   const parent = error2.parentSchema ?? {};
   const params = error2.params;
   switch (error2.keyword) {
@@ -72350,46 +72351,46 @@ function describeError(error2) {
       const known = Object.keys(parent.properties ?? {});
       const suggestion = closestMatch(name, known);
       const hint = suggestion !== void 0 ? `did you mean ${quote(suggestion)}?` : `remove it, or use one of ${known.join(", ")}`;
-      return { code: "catalog/unknown-field", message: `unknown field ${quote(name)} in ${field}; ${hint}`, path: [...path8, name], at: "key" };
+      return { code: "catalog/unknown-field", message: `unknown field ${quote(name)} in ${field}; ${hint}`, path: [...path9, name], at: "key" };
     }
     case "required": {
       const name = String(params.missingProperty);
       const example = parent.properties?.[name]?.examples?.[0];
       const hint = example === void 0 ? "add it" : `add it, for example ${name}: ${inlineYaml(example)}`;
-      return { code: "catalog/missing-field", message: `${field} is missing the required field ${quote(name)}; ${hint}`, path: [...path8, name], at: "key" };
+      return { code: "catalog/missing-field", message: `${field} is missing the required field ${quote(name)}; ${hint}`, path: [...path9, name], at: "key" };
     }
     case "type": {
       const example = parent.examples?.[0];
-      const key = path8[path8.length - 1];
+      const key = path9[path9.length - 1];
       const sample = example === void 0 || key === void 0 ? void 0 : `${String(key)}: ${inlineYaml(example)}`;
-      return { code: "catalog/wrong-type", message: typeMessage(field, typeList(params.type), error2.data, sample), path: path8, at: "value" };
+      return { code: "catalog/wrong-type", message: typeMessage(field, typeList(params.type), error2.data, sample), path: path9, at: "value" };
     }
     case "enum": {
       const allowed = params.allowedValues.map(String);
       const suggestion = typeof error2.data === "string" ? closestMatch(error2.data, allowed) : void 0;
       const hint = suggestion !== void 0 ? `did you mean ${quote(suggestion)}?` : `use ${listOr(allowed)}`;
-      return { code: "catalog/invalid-value", message: `${field} ${shortValue(error2.data)} is not allowed; ${hint}`, path: path8, at: "value" };
+      return { code: "catalog/invalid-value", message: `${field} ${shortValue(error2.data)} is not allowed; ${hint}`, path: path9, at: "value" };
     }
     case "minimum":
     case "maximum": {
       const { minimum, maximum } = parent;
       const range = minimum !== void 0 && maximum !== void 0 ? `between ${minimum} and ${maximum}` : minimum !== void 0 ? `to at least ${minimum}` : `to at most ${maximum}`;
-      return { code: "catalog/out-of-range", message: `${field} is ${shortValue(error2.data)}, out of range; set it ${range}`, path: path8, at: "value" };
+      return { code: "catalog/out-of-range", message: `${field} is ${shortValue(error2.data)}, out of range; set it ${range}`, path: path9, at: "value" };
     }
     case "minLength":
-      return { code: "catalog/invalid-value", message: `${field} is empty; set a value`, path: path8, at: "value" };
+      return { code: "catalog/invalid-value", message: `${field} is empty; set a value`, path: path9, at: "value" };
     case "maxLength": {
       const limit = Number(params.limit);
       if (error2.propertyName !== void 0) {
         return {
           code: "catalog/invalid-value",
           message: `${field} key ${quote(error2.propertyName)} is longer than ${limit} characters; shorten it`,
-          path: [...path8, error2.propertyName],
+          path: [...path9, error2.propertyName],
           at: "key"
         };
       }
       const length = typeof error2.data === "string" ? error2.data.length : 0;
-      return { code: "catalog/invalid-value", message: `${field} is ${length} characters long; shorten it to at most ${limit}`, path: path8, at: "value" };
+      return { code: "catalog/invalid-value", message: `${field} is ${length} characters long; shorten it to at most ${limit}`, path: path9, at: "value" };
     }
     case "pattern": {
       const hint = sentenceTail(parent.patternErrorMessage ?? `use a value that matches ${String(params.pattern)}`);
@@ -72397,30 +72398,30 @@ function describeError(error2) {
         return {
           code: "catalog/invalid-value",
           message: `${field} key ${quote(error2.propertyName)} is not valid; ${hint}`,
-          path: [...path8, error2.propertyName],
+          path: [...path9, error2.propertyName],
           at: "key"
         };
       }
-      return { code: "catalog/invalid-value", message: `${field} ${shortValue(error2.data)} is not valid; ${hint}`, path: path8, at: "value" };
+      return { code: "catalog/invalid-value", message: `${field} ${shortValue(error2.data)} is not valid; ${hint}`, path: path9, at: "value" };
     }
     case "propertyNames":
       return void 0;
     // the failing keyword inside propertyNames reports it, with the key's position
     case "minProperties": {
       const kinds = Object.keys(parent.properties ?? {});
-      return { code: "catalog/source-kind", message: `${field} is empty; set exactly one of ${listOr(kinds)}`, path: path8, at: "value" };
+      return { code: "catalog/source-kind", message: `${field} is empty; set exactly one of ${listOr(kinds)}`, path: path9, at: "value" };
     }
     case "maxProperties": {
       const present = Object.keys(error2.data ?? {});
       return {
         code: "catalog/source-kind",
         message: `${field} sets ${listAnd(present.map(quote))}, but exactly one is allowed; keep only the one the weights come from`,
-        path: [...path8, present[present.length - 1]],
+        path: [...path9, present[present.length - 1]],
         at: "key"
       };
     }
     default:
-      return { code: "catalog/schema", message: `${field} ${error2.message ?? "is not valid"}; see model.schema.json`, path: path8, at: "value" };
+      return { code: "catalog/schema", message: `${field} ${error2.message ?? "is not valid"}; see model.schema.json`, path: path9, at: "value" };
   }
 }
 function typeMessage(field, expected, data, sample) {
@@ -73096,17 +73097,17 @@ function checkEngineArgs(engineArgs) {
   if (!isRecord(engineArgs)) return [];
   const findings = [];
   for (const key of Object.keys(engineArgs)) {
-    const path8 = ["serving", "engineArgs", key];
+    const path9 = ["serving", "engineArgs", key];
     if (!KEBAB_CASE.test(key)) {
       const suggestion = toKebabCase(key);
       const hint = KEBAB_CASE.test(suggestion) ? `write it as ${quote(suggestion)}` : "write the vLLM flag name in kebab-case without '--'";
-      findings.push({ code: "catalog/engine-arg-name", message: `serving.engineArgs key ${quote(key)} is not a vLLM flag name in kebab-case; ${hint}`, path: path8, at: "key" });
+      findings.push({ code: "catalog/engine-arg-name", message: `serving.engineArgs key ${quote(key)} is not a vLLM flag name in kebab-case; ${hint}`, path: path9, at: "key" });
     } else if (Object.hasOwn(RENDERER_ENGINE_ARGS, key)) {
       const owner = RENDERER_ENGINE_ARGS[key];
       findings.push({
         code: "catalog/engine-arg-reserved",
         message: `serving.engineArgs key ${quote(key)} is set by ray-gitops from ${owner}; remove it and change ${owner} instead`,
-        path: path8,
+        path: path9,
         at: "key"
       });
     }
@@ -73414,9 +73415,9 @@ function locateFinding(parsed, finding) {
   const range = node?.range ?? [0, 0];
   return location(parsed.file, parsed.lineCounter, range[0], range[1]);
 }
-function walk(parsed, path8) {
+function walk(parsed, path9) {
   let found = { value: parsed.document.contents ?? void 0 };
-  for (const segment of path8) {
+  for (const segment of path9) {
     const node = found.value;
     let next;
     if ((0, import_yaml2.isMap)(node)) {
@@ -73549,6 +73550,31 @@ var UsageError = class extends RayGitopsError {
 var InputFileError = class extends RayGitopsError {
 };
 
+// ../core/src/catalog/check-catalog.ts
+function isCatalogFileName(name) {
+  return /\.ya?ml$/i.test(name);
+}
+async function listCatalogFiles(dir) {
+  const shown = displayPath(dir);
+  let names;
+  try {
+    const stats = await stat3(dir);
+    if (!stats.isDirectory()) {
+      throw new InputFileError(`catalog directory ${quote(shown)} is not a directory; point at the folder that holds one <name>.yaml file per model`);
+    }
+    names = await readdir2(dir);
+  } catch (error2) {
+    if (error2 instanceof InputFileError) throw error2;
+    const code = error2.code;
+    const reason = code === "ENOENT" ? "it does not exist" : code === "EACCES" || code === "EPERM" ? "permission denied" : code ?? String(error2);
+    throw new InputFileError(`cannot read the catalog directory ${quote(shown)} (${reason}); check the path and its permissions`, { cause: error2 });
+  }
+  return names.filter(isCatalogFileName).sort(compareCodeUnits).map((name) => displayPath(path8.join(dir, name)));
+}
+function compareCodeUnits(a, b) {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 // ../core/src/report/reporter.ts
 var silentReporter = {
   info: () => void 0,
@@ -73579,13 +73605,136 @@ function annotationAt(location2) {
   };
 }
 
+// ../core/src/render/api.ts
+var LLM_SERVICE = {
+  group: "ray-gitops.io",
+  version: "v1alpha1",
+  kind: "LLMService",
+  apiVersion: "ray-gitops.io/v1alpha1"
+};
+var ANNOTATIONS = {
+  /** on each instance: the catalog source it was staged from (sourceIdentity) */
+  source: "ray-gitops.io/source",
+  /** on the RGD: the image every RayService runs */
+  image: "ray-gitops.io/image",
+  /** on the RGD: Ray version of that image (docker/versions.json) */
+  rayVersion: "ray-gitops.io/ray-version",
+  syncWave: "argocd.argoproj.io/sync-wave",
+  syncOptions: "argocd.argoproj.io/sync-options"
+};
+
+// ../core/src/render/argocd.ts
+var TREE = {
+  bootstrap: "bootstrap",
+  apps: "apps",
+  platform: "platform",
+  workloads: "workloads"
+};
+
 // ../core/src/render/staged.ts
+var WEIGHT_FORMATS = ["huggingface", "mistral"];
+function sourceIdentity(source) {
+  switch (source.kind) {
+    case "huggingface":
+      return `huggingface:${source.repo}@${source.revision}`;
+    case "url":
+      return source.sha256 === void 0 ? `url:${source.url}` : `url:${source.url}#sha256=${source.sha256}`;
+    case "s3":
+      return `s3:${source.uri}`;
+  }
+}
 function detectWeightFormat(files) {
   if (files.length === 0) return void 0;
   const names = new Set(files.map((file) => file.split("/").pop()));
   const consolidated = [...names].some((name) => /^consolidated(\.\d+)?\.safetensors$/.test(name));
   if (names.has("params.json") && consolidated && !names.has("config.json")) return "mistral";
   return "huggingface";
+}
+function formatFromEngineArgs(engineArgs) {
+  const asks = ["tokenizer-mode", "config-format", "load-format"].some((key) => engineArgs[key] === "mistral");
+  return asks ? "mistral" : void 0;
+}
+function awaitsStaging(entry, previous) {
+  return placeModel(entry, void 0, previous).placement.origin === "pending";
+}
+function placeModel(entry, staged, previous) {
+  const identity = sourceIdentity(entry.source);
+  const hinted = formatFromEngineArgs(entry.serving.engineArgs);
+  if (staged && staged.source !== void 0 && staged.source !== identity) {
+    const fallback = placeModel(entry, void 0, previous);
+    return {
+      placement: fallback.placement,
+      warning: `${entry.name}: the staged-prefix map was staged from ${staged.source}, but the catalog now says ${identity}; ignoring it until the new source is staged`
+    };
+  }
+  if (staged) {
+    return { placement: { source: staged.uri, commit: staged.commit, manifest: staged.manifestUri, format: staged.format ?? hinted ?? "huggingface", origin: "staged" } };
+  }
+  if (entry.source.kind === "s3") {
+    return { placement: { source: entry.source.uri, commit: "", manifest: "", format: hinted ?? "huggingface", origin: "catalog-s3" } };
+  }
+  if (previous && previous.sourceIdentity === identity && previous.source !== "") {
+    return { placement: { source: previous.source, commit: previous.commit, manifest: previous.manifest, format: previous.format, origin: "previous-render" } };
+  }
+  return {
+    placement: { source: "", commit: "", manifest: "", format: hinted ?? "huggingface", origin: "pending" },
+    warning: `${entry.name} is not staged yet: its instance is rendered without a RayService until prestage records where its weights are (stage it with 'ray-gitops prestage' and render with --staged)`
+  };
+}
+
+// ../core/src/render/previous.ts
+var import_yaml4 = __toESM(require_dist(), 1);
+import { readdir as readdir3, readFile } from "node:fs/promises";
+import { join as join4 } from "node:path";
+
+// ../core/src/render/yaml-out.ts
+var import_yaml3 = __toESM(require_dist(), 1);
+var GENERATED_MARKER = "# Generated by ray-gitops render";
+
+// ../core/src/render/tree.ts
+var RGD_PATH = `${TREE.platform}/llm-service.rgd.yaml`;
+
+// ../core/src/render/previous.ts
+async function readPreviousRender(outDir) {
+  const placements = /* @__PURE__ */ new Map();
+  const rgd = await readGenerated(join4(outDir, RGD_PATH));
+  const annotations = rgd?.metadata?.annotations;
+  const image = typeof annotations?.[ANNOTATIONS.image] === "string" ? annotations[ANNOTATIONS.image] : void 0;
+  let models = [];
+  try {
+    models = await readdir3(join4(outDir, TREE.workloads));
+  } catch {
+  }
+  for (const model of models.sort()) {
+    const instance = await readGenerated(join4(outDir, TREE.workloads, model, "instance.yaml"));
+    const placement = instance && placementOf(instance);
+    if (placement) placements.set(placement.name, placement.value);
+  }
+  return { ...image ? { image } : {}, placements };
+}
+function placementOf(instance) {
+  if (instance.apiVersion !== LLM_SERVICE.apiVersion || instance.kind !== LLM_SERVICE.kind) return void 0;
+  const name = instance.spec?.name;
+  const model = instance.spec?.model ?? {};
+  const identity = instance.metadata?.annotations?.[ANNOTATIONS.source];
+  if (typeof name !== "string" || typeof identity !== "string") return void 0;
+  const text = (key) => typeof model[key] === "string" ? model[key] : "";
+  const format = WEIGHT_FORMATS.includes(text("format")) ? text("format") : "huggingface";
+  return { name, value: { sourceIdentity: identity, source: text("source"), commit: text("commit"), manifest: text("manifest"), format } };
+}
+async function readGenerated(file) {
+  let text;
+  try {
+    text = await readFile(file, "utf8");
+  } catch {
+    return void 0;
+  }
+  if (!text.startsWith(GENERATED_MARKER)) return void 0;
+  try {
+    return (0, import_yaml4.parse)(text, { maxAliasCount: 0 });
+  } catch {
+    return void 0;
+  }
 }
 
 // ../core/src/stage/errors.ts
@@ -73677,6 +73826,7 @@ function isRetryable(error2) {
   if (e.code && RETRYABLE_CODES.has(e.code)) return true;
   if (RETRYABLE_S3.has(e.name)) return true;
   const status = e.$metadata?.httpStatusCode;
+  if (e.name === "NotImplemented" || status === 501) return false;
   if (status !== void 0 && (status >= 500 || status === 429)) return true;
   if (e.$retryable) return true;
   if (e.name === "TimeoutError" || e.name === "AbortError" && !("aborted" in e)) return true;
@@ -73810,8 +73960,8 @@ async function* skip(chunks, bytes) {
 // ../core/src/stage/local-dir.ts
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { readdir as readdir2, stat as stat3 } from "node:fs/promises";
-import { basename as basename4, join as join3, resolve as resolve3 } from "node:path";
+import { readdir as readdir4, stat as stat4 } from "node:fs/promises";
+import { basename as basename4, join as join5, resolve as resolve3 } from "node:path";
 
 // ../core/src/stage/select.ts
 function globToRegExp(glob) {
@@ -73898,16 +74048,16 @@ async function resolveLocalDir(dir, options = {}) {
   const root = resolve3(dir);
   let paths;
   try {
-    if (!(await stat3(root)).isDirectory()) throw new InputFileError(`--dir ${dir} is not a directory`);
-    paths = (await readdir2(root, { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile()).map((entry) => join3(entry.parentPath, entry.name).slice(root.length + 1).split("\\").join("/")).sort();
+    if (!(await stat4(root)).isDirectory()) throw new InputFileError(`--dir ${dir} is not a directory`);
+    paths = (await readdir4(root, { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile()).map((entry) => join5(entry.parentPath, entry.name).slice(root.length + 1).split("\\").join("/")).sort();
   } catch (error2) {
     if (error2 instanceof InputFileError) throw error2;
     throw new InputFileError(`cannot read the model directory '${dir}' (${error2.code ?? String(error2)})`, { cause: error2 });
   }
   const listed = [];
-  for (const path8 of paths) listed.push({ path: path8, size: (await stat3(join3(root, path8))).size });
+  for (const path9 of paths) listed.push({ path: path9, size: (await stat4(join5(root, path9))).size });
   const files = [];
-  for (const file of selectFiles(listed, options.selection).files) files.push({ ...file, sha256: await hashFile(join3(root, file.path)) });
+  for (const file of selectFiles(listed, options.selection).files) files.push({ ...file, sha256: await hashFile(join5(root, file.path)) });
   return {
     description: `dir:${root}`,
     kind: "dir",
@@ -73916,13 +74066,13 @@ async function resolveLocalDir(dir, options = {}) {
     commit: contentCommit(files),
     files,
     open(file, offset) {
-      return Promise.resolve(createReadStream(join3(root, file.path), { start: offset, highWaterMark: 1024 * 1024 }));
+      return Promise.resolve(createReadStream(join5(root, file.path), { start: offset, highWaterMark: 1024 * 1024 }));
     }
   };
 }
-async function hashFile(path8) {
+async function hashFile(path9) {
   const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path8, { highWaterMark: 1024 * 1024 })) hash.update(chunk);
+  for await (const chunk of createReadStream(path9, { highWaterMark: 1024 * 1024 })) hash.update(chunk);
   return hash.digest("hex");
 }
 
@@ -73955,35 +74105,420 @@ async function createStageS3Client(options = {}) {
   });
 }
 
-// ../core/src/stage/stage.ts
-import { createHash as createHash2 } from "node:crypto";
+// ../core/src/stage/format.ts
+function formatBytes(bytes) {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = -1;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
+}
+
+// ../core/src/stage/s3-requests.ts
+function isNotFound(error2) {
+  const e = error2;
+  return e?.name === "NoSuchKey" || e?.name === "NotFound" || e?.name === "NoSuchUpload" || e?.$metadata?.httpStatusCode === 404;
+}
+function isUnsupported(error2) {
+  const e = error2;
+  return e?.name === "NotImplemented" || e?.name === "MethodNotAllowed" || e?.$metadata?.httpStatusCode === 501 || e?.$metadata?.httpStatusCode === 405;
+}
+function describeError2(error2) {
+  if (!(error2 instanceof Error)) return String(error2);
+  const status = error2.$metadata?.httpStatusCode;
+  return `${error2.name}${status ? ` (HTTP ${status})` : ""}: ${error2.message}`;
+}
+function unsignedPayload(command) {
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request;
+      if (request.headers) request.headers["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD";
+      return next(args);
+    },
+    { step: "build", name: "stageUnsignedPayload" }
+  );
+  return command;
+}
+
+// ../core/src/stage/manifest.ts
+var STAGE_TOOL_VERSION = "0.1.0";
+function stagedKeys(location2, source) {
+  return {
+    modelPrefix: `${joinKey(location2.prefix, source.org, source.name, source.commit)}/`,
+    manifestKey: joinKey(location2.prefix, ".manifests", source.org, source.name, `${source.commit}.json`)
+  };
+}
+async function readManifest(s3, sdk, bucket, key, retry) {
+  try {
+    const response = await withRetry(() => s3.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key })), { policy: retry });
+    return JSON.parse(await response.Body.transformToString());
+  } catch (error2) {
+    if (isNotFound(error2) || error2 instanceof SyntaxError) return void 0;
+    throw error2;
+  }
+}
+function manifestCovers(manifest, files) {
+  if (!Array.isArray(manifest.files) || manifest.files.length !== files.length) return false;
+  const byPath = new Map(manifest.files.map((f) => [f.path, f]));
+  return files.every((f) => {
+    const m = byPath.get(f.path);
+    return m !== void 0 && m.size === f.size && (f.sha256 === void 0 || m.sha256 === f.sha256);
+  });
+}
+async function writeManifest(s3, sdk, bucket, key, manifest, retry) {
+  const body = `${JSON.stringify(manifest, null, 2)}
+`;
+  await withRetry(() => s3.send(new sdk.PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: "application/json" })), { policy: retry });
+}
+
+// ../core/src/stage/multipart.ts
+import { createHash as createHash3 } from "node:crypto";
 
 // ../core/src/stage/crc32c.ts
+import { endianness } from "node:os";
 var TABLE = (() => {
-  const table = new Uint32Array(8 * 256);
+  const table = new Uint32Array(16 * 256);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? c >>> 1 ^ 2197175160 : c >>> 1;
     table[n] = c >>> 0;
   }
   for (let n = 0; n < 256; n++) {
-    for (let t = 1; t < 8; t++) table[t * 256 + n] = table[(t - 1) * 256 + n] >>> 8 ^ table[table[(t - 1) * 256 + n] & 255];
+    for (let t = 1; t < 16; t++) table[t * 256 + n] = table[(t - 1) * 256 + n] >>> 8 ^ table[table[(t - 1) * 256 + n] & 255];
   }
   return table;
 })();
+var WORDS = endianness() === "LE";
 function crc32c(data, previous = 0) {
+  const t = TABLE;
   let crc = ~previous >>> 0;
   let i = 0;
-  const end8 = data.length - data.length % 8;
-  const t = TABLE;
-  for (; i < end8; i += 8) {
-    const a = (crc ^ (data[i] | data[i + 1] << 8 | data[i + 2] << 16 | data[i + 3] << 24)) >>> 0;
-    const b = data[i + 4] | data[i + 5] << 8 | data[i + 6] << 16 | data[i + 7] << 24;
-    crc = t[7 * 256 + (a & 255)] ^ t[6 * 256 + (a >>> 8 & 255)] ^ t[5 * 256 + (a >>> 16 & 255)] ^ t[4 * 256 + (a >>> 24)] ^ t[3 * 256 + (b & 255)] ^ t[2 * 256 + (b >>> 8 & 255)] ^ t[256 + (b >>> 16 & 255)] ^ t[b >>> 24 & 255];
+  if (WORDS) {
+    const head = Math.min(data.length, 4 - (data.byteOffset & 3) & 3);
+    for (; i < head; i++) crc = t[(crc ^ data[i]) & 255] ^ crc >>> 8;
+    const words = data.length - i >>> 4 << 2;
+    const w = words > 0 ? new Uint32Array(data.buffer, data.byteOffset + i, words) : new Uint32Array(0);
+    for (let j = 0; j < words; j += 4) {
+      const a = crc ^ w[j];
+      const b = w[j + 1];
+      const c = w[j + 2];
+      const d = w[j + 3];
+      crc = t[15 * 256 + (a & 255)] ^ t[14 * 256 + (a >>> 8 & 255)] ^ t[13 * 256 + (a >>> 16 & 255)] ^ t[12 * 256 + (a >>> 24)] ^ t[11 * 256 + (b & 255)] ^ t[10 * 256 + (b >>> 8 & 255)] ^ t[9 * 256 + (b >>> 16 & 255)] ^ t[8 * 256 + (b >>> 24)] ^ t[7 * 256 + (c & 255)] ^ t[6 * 256 + (c >>> 8 & 255)] ^ t[5 * 256 + (c >>> 16 & 255)] ^ t[4 * 256 + (c >>> 24)] ^ t[3 * 256 + (d & 255)] ^ t[2 * 256 + (d >>> 8 & 255)] ^ t[256 + (d >>> 16 & 255)] ^ t[d >>> 24];
+    }
+    i += words * 4;
   }
   for (; i < data.length; i++) crc = t[(crc ^ data[i]) & 255] ^ crc >>> 8;
   return ~crc >>> 0;
 }
+function crc32cBase64(crc) {
+  const out = Buffer.alloc(4);
+  out.writeUInt32BE(crc);
+  return out.toString("base64");
+}
+
+// ../core/src/stage/read.ts
+async function* resilientChunks(source, file, start, options = {}) {
+  const policy = options.policy ?? DEFAULT_RETRY;
+  let offset = start;
+  let attempt = 0;
+  while (offset < file.size) {
+    try {
+      const chunks = await source.open(file, offset, options.signal);
+      for await (const chunk of chunks) {
+        if (offset + chunk.length > file.size) throw new IntegrityError(`${file.path}: the source sent more than the ${file.size} bytes it listed`);
+        offset += chunk.length;
+        attempt = 0;
+        yield chunk;
+      }
+      if (offset < file.size) throw new RetryableError(`${file.path}: the source ended at byte ${offset} of ${file.size}`);
+    } catch (error2) {
+      if (!isRetryable(error2) || ++attempt >= policy.attempts) throw error2;
+      const wait = error2 instanceof RetryableError && error2.retryAfterMs !== void 0 ? error2.retryAfterMs : backoffMs(attempt, policy);
+      options.onRetry?.(`${file.path}: ${error2.message}; resuming at byte ${offset} in ${wait} ms`);
+      await sleep(wait);
+    }
+  }
+}
+
+// ../core/src/stage/source-hashes.ts
+import { createHash as createHash2 } from "node:crypto";
+var SourceHashes = class {
+  constructor(file) {
+    this.file = file;
+    this.sha1 = file.gitSha1 ? createHash2("sha1").update(`blob ${file.size}\0`) : void 0;
+  }
+  file;
+  sha256 = createHash2("sha256");
+  sha1;
+  update(chunk) {
+    this.sha256.update(chunk);
+    this.sha1?.update(chunk);
+  }
+  /** The file's sha256, once it matches what the source published, or an IntegrityError that says which did not. */
+  verify() {
+    const { file } = this;
+    const sha256 = this.sha256.digest("hex");
+    if (file.sha256 && sha256 !== file.sha256) throw new IntegrityError(`${file.path}: sha256 ${sha256} does not match the source's ${file.sha256}`);
+    const sha1 = this.sha1?.digest("hex");
+    if (file.gitSha1 && sha1 !== file.gitSha1) throw new IntegrityError(`${file.path}: git blob sha1 ${sha1} does not match the source's ${file.gitSha1}`);
+    return sha256;
+  }
+};
+function objectMetadata(file, sha256 = file.sha256) {
+  return { ...sha256 ? { sha256 } : {}, ...file.gitSha1 ? { "git-sha1": file.gitSha1 } : {} };
+}
+
+// ../core/src/stage/multipart.ts
+var MiB = 1024 * 1024;
+var MIN_PART = 5 * MiB;
+var MAX_PARTS = 9e3;
+function partSizeFor(size, minimum) {
+  const floor = Math.max(MIN_PART, minimum);
+  return Math.max(floor, Math.ceil(size / MAX_PARTS / MiB) * MiB);
+}
+var isMd5Hex = (etag) => /^[0-9a-f]{32}$/.test(etag);
+async function findOpenUpload(ctx, key, fileSize) {
+  const { s3, sdk, bucket, partSize } = ctx;
+  let uploads;
+  try {
+    const listed = await withRetry(() => s3.send(new sdk.ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key })), { policy: ctx.retry });
+    uploads = (listed.Uploads ?? []).filter((u) => u.Key === key && u.UploadId);
+  } catch (error2) {
+    if (isUnsupported(error2)) return void 0;
+    throw error2;
+  }
+  if (uploads.length === 0) return void 0;
+  uploads.sort((a, b) => (b.Initiated?.getTime() ?? 0) - (a.Initiated?.getTime() ?? 0));
+  const [newest, ...older] = uploads;
+  for (const old of older) await abortUpload(ctx, key, old.UploadId);
+  const parts = /* @__PURE__ */ new Map();
+  let marker;
+  for (; ; ) {
+    const request = { Bucket: bucket, Key: key, UploadId: newest.UploadId, ...marker ? { PartNumberMarker: marker } : {} };
+    const page = await withRetry(() => s3.send(new sdk.ListPartsCommand(request)), { policy: ctx.retry });
+    for (const part of page.Parts ?? []) {
+      const number = part.PartNumber ?? 0;
+      const expected = Math.min(partSize, fileSize - (number - 1) * partSize);
+      if (number >= 1 && part.Size === expected && part.ETag) parts.set(number, { etag: part.ETag.replace(/"/g, ""), size: part.Size, ...part.ChecksumCRC32C ? { crc32c: part.ChecksumCRC32C } : {} });
+    }
+    if (!page.IsTruncated || !page.NextPartNumberMarker) break;
+    marker = String(page.NextPartNumberMarker);
+  }
+  return { uploadId: newest.UploadId, parts };
+}
+async function abortUpload(ctx, key, uploadId) {
+  const abort = () => ctx.s3.send(new ctx.sdk.AbortMultipartUploadCommand({ Bucket: ctx.bucket, Key: key, UploadId: uploadId }));
+  await withRetry(abort, { policy: ctx.retry }).catch((error2) => {
+    if (!isNotFound(error2)) throw error2;
+  });
+}
+async function abortOpenUploads(ctx) {
+  for (const [key, uploadId] of ctx.openUploads) {
+    try {
+      await abortUpload(ctx, key, uploadId);
+    } catch (error2) {
+      ctx.reporter.warning(`could not abort the multipart upload of s3://${ctx.bucket}/${key} (${describeError2(error2)}); a bucket lifecycle rule for incomplete uploads will remove it`);
+    }
+  }
+  ctx.openUploads.clear();
+}
+async function openUpload(ctx, file, key) {
+  const open3 = await findOpenUpload(ctx, key, file.size);
+  if (open3) {
+    const reusable = [...open3.parts.values()].reduce((sum, p) => sum + p.size, 0);
+    ctx.reporter.info(`${file.path}: continuing an open multipart upload with ${open3.parts.size} part(s), ${formatBytes(reusable)} already in S3`);
+    return { uploadId: open3.uploadId, existing: open3.parts };
+  }
+  const created = await withRetry(
+    () => ctx.s3.send(
+      new ctx.sdk.CreateMultipartUploadCommand({
+        Bucket: ctx.bucket,
+        Key: key,
+        ChecksumAlgorithm: "CRC32C",
+        Metadata: objectMetadata(file),
+        ...ctx.storageClass ? { StorageClass: ctx.storageClass } : {}
+      })
+    ),
+    { policy: ctx.retry }
+  );
+  return { uploadId: created.UploadId, existing: /* @__PURE__ */ new Map() };
+}
+async function putMultipart(ctx, file, key) {
+  const { s3, sdk, bucket, partSize } = ctx;
+  const { uploadId, existing } = await openUpload(ctx, file, key);
+  ctx.openUploads.set(key, uploadId);
+  const hashes = new SourceHashes(file);
+  const completed = [];
+  const pending = [];
+  let failure;
+  let uploaded = 0;
+  let reused = 0;
+  let partNumber = 1;
+  let partBytes = 0;
+  let partLength = 0;
+  let part;
+  let md5 = createHash3("md5");
+  let crc = 0;
+  const beginPart = async () => {
+    partLength = Math.min(partSize, file.size - (partNumber - 1) * partSize);
+    partBytes = 0;
+    md5 = createHash3("md5");
+    crc = 0;
+    if (!existing.has(partNumber)) part = await ctx.buffers.acquire(partLength);
+  };
+  const uploadPart = async (number, lent, md5Hex, checksum) => {
+    const body = lent.bytes;
+    await ctx.slots.acquire(1);
+    try {
+      const answer = await withRetry(
+        () => s3.send(
+          unsignedPayload(
+            new sdk.UploadPartCommand({
+              Bucket: bucket,
+              Key: key,
+              UploadId: uploadId,
+              PartNumber: number,
+              Body: body,
+              ContentLength: body.length,
+              ContentMD5: Buffer.from(md5Hex, "hex").toString("base64"),
+              ChecksumCRC32C: checksum
+            })
+          )
+        ),
+        { policy: ctx.retry, onRetry: (error2, attempt, wait) => ctx.reporter.info(`${file.path} part ${number}: ${describeError2(error2)}; retrying in ${wait} ms (attempt ${attempt + 2})`) }
+      );
+      const etag = (answer.ETag ?? "").replace(/"/g, "");
+      if (isMd5Hex(etag) && etag !== md5Hex) throw new IntegrityError(`${file.path}: S3 stored part ${number} with MD5 ${etag}, not ${md5Hex}`);
+      if (answer.ChecksumCRC32C && answer.ChecksumCRC32C !== checksum) throw new IntegrityError(`${file.path}: S3 computed CRC32C ${answer.ChecksumCRC32C} for part ${number}, not ${checksum}`);
+      completed.push({ PartNumber: number, ETag: answer.ETag, ChecksumCRC32C: checksum });
+      uploaded += body.length;
+      ctx.progress.add(body.length, body.length);
+    } finally {
+      ctx.slots.release(1);
+      lent.release();
+    }
+  };
+  const endPart = () => {
+    const number = partNumber;
+    const md5Hex = md5.digest("hex");
+    const checksum = crc32cBase64(crc);
+    const previous = existing.get(number);
+    if (previous) {
+      if (isMd5Hex(previous.etag) && previous.etag !== md5Hex || previous.crc32c && previous.crc32c !== checksum) {
+        throw new IntegrityError(`${file.path}: part ${number} already in S3 does not match the source (ETag ${previous.etag}, MD5 ${md5Hex})`);
+      }
+      completed.push({ PartNumber: number, ETag: previous.etag, ChecksumCRC32C: checksum });
+      reused += previous.size;
+      ctx.progress.skip(previous.size, false);
+      return;
+    }
+    const task = uploadPart(number, part, md5Hex, checksum);
+    part = void 0;
+    task.catch((error2) => {
+      failure ??= error2;
+    });
+    pending.push(task);
+  };
+  try {
+    await beginPart();
+    for await (const chunk of resilientChunks(ctx.source, file, 0, { policy: ctx.retry, onRetry: (m) => ctx.reporter.info(m) })) {
+      if (failure) throw failure;
+      if (ctx.failed) throw ctx.failed;
+      hashes.update(chunk);
+      let pos = 0;
+      while (pos < chunk.length) {
+        const take = Math.min(chunk.length - pos, partLength - partBytes);
+        const slice = chunk.subarray(pos, pos + take);
+        md5.update(slice);
+        crc = crc32c(slice, crc);
+        part?.bytes.set(slice, partBytes);
+        partBytes += take;
+        pos += take;
+        if (partBytes === partLength) {
+          endPart();
+          partNumber++;
+          if ((partNumber - 1) * partSize < file.size) await beginPart();
+        }
+      }
+    }
+    await Promise.all(pending);
+    const sha256 = hashes.verify();
+    completed.sort((a, b) => a.PartNumber - b.PartNumber);
+    await withRetry(
+      () => s3.send(new sdk.CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: completed } })),
+      { policy: ctx.retry }
+    );
+    ctx.openUploads.delete(key);
+    ctx.progress.fileDone();
+    return { path: file.path, size: file.size, sha256, action: reused > 0 ? "resumed" : "uploaded", bytesUploaded: uploaded };
+  } catch (error2) {
+    part?.release();
+    await Promise.allSettled(pending);
+    if (error2 instanceof IntegrityError) {
+      await abortUpload(ctx, key, uploadId);
+      ctx.openUploads.delete(key);
+    }
+    throw error2;
+  }
+}
+
+// ../core/src/stage/semaphore.ts
+var Semaphore = class {
+  constructor(capacity) {
+    this.capacity = capacity;
+    this.available = capacity;
+  }
+  capacity;
+  available;
+  waiters = [];
+  /** Waits for `units` (clamped to the capacity, so one oversized request cannot wait forever). */
+  async acquire(units) {
+    const want = Math.min(units, this.capacity);
+    if (this.waiters.length === 0 && this.available >= want) {
+      this.available -= want;
+      return want;
+    }
+    await new Promise((resolve4) => this.waiters.push({ units: want, resolve: resolve4 }));
+    return want;
+  }
+  release(units) {
+    this.available += units;
+    while (this.waiters.length > 0 && this.available >= this.waiters[0].units) {
+      const next = this.waiters.shift();
+      this.available -= next.units;
+      next.resolve();
+    }
+  }
+};
+
+// ../core/src/stage/part-buffers.ts
+var PartBuffers = class {
+  constructor(size, count) {
+    this.size = size;
+    this.count = count;
+    this.available = new Semaphore(count);
+  }
+  size;
+  count;
+  available;
+  idle = [];
+  /** Waits for a free buffer and lends its first `length` bytes. */
+  async acquire(length) {
+    await this.available.acquire(1);
+    const whole = this.idle.pop() ?? Buffer.allocUnsafe(this.size);
+    return {
+      bytes: whole.subarray(0, length),
+      release: () => {
+        this.idle.push(whole);
+        this.available.release(1);
+      }
+    };
+  }
+};
 
 // ../core/src/stage/progress.ts
 var Progress = class {
@@ -74040,77 +74575,83 @@ var Progress = class {
 };
 var mib = (bytes) => (bytes / 1048576).toFixed(0);
 
-// ../core/src/stage/read.ts
-async function* resilientChunks(source, file, start, options = {}) {
-  const policy = options.policy ?? DEFAULT_RETRY;
-  let offset = start;
-  let attempt = 0;
-  while (offset < file.size) {
+// ../core/src/stage/upload-file.ts
+import { createHash as createHash4 } from "node:crypto";
+async function stageFileWithRetry(ctx, file, key) {
+  for (let attempt = 1; ; attempt++) {
     try {
-      const chunks = await source.open(file, offset, options.signal);
-      for await (const chunk of chunks) {
-        if (offset + chunk.length > file.size) throw new IntegrityError(`${file.path}: the source sent more than the ${file.size} bytes it listed`);
-        offset += chunk.length;
-        attempt = 0;
-        yield chunk;
-      }
-      if (offset < file.size) throw new RetryableError(`${file.path}: the source ended at byte ${offset} of ${file.size}`);
+      return await stageFile(ctx, file, key);
     } catch (error2) {
-      if (!isRetryable(error2) || ++attempt >= policy.attempts) throw error2;
-      const wait = error2 instanceof RetryableError && error2.retryAfterMs !== void 0 ? error2.retryAfterMs : backoffMs(attempt, policy);
-      options.onRetry?.(`${file.path}: ${error2.message}; resuming at byte ${offset} in ${wait} ms`);
-      await sleep(wait);
+      if (!(error2 instanceof IntegrityError) || attempt >= 3 || ctx.failed) throw error2;
+      ctx.reporter.warning(`${error2.message}; staging ${file.path} again (attempt ${attempt + 1} of 3)`);
     }
   }
 }
-
-// ../core/src/stage/semaphore.ts
-var Semaphore = class {
-  constructor(capacity) {
-    this.capacity = capacity;
-    this.available = capacity;
+async function stageFile(ctx, file, key) {
+  const { s3, sdk, bucket } = ctx;
+  const headObject = () => s3.send(new sdk.HeadObjectCommand({ Bucket: bucket, Key: key }));
+  const head = await withRetry(headObject, { policy: ctx.retry }).catch((error2) => {
+    if (isNotFound(error2)) return void 0;
+    throw error2;
+  });
+  const stored = head?.Metadata ?? {};
+  if (head && head.ContentLength === file.size && stored.sha256 && (file.sha256 ? stored.sha256 === file.sha256 : file.gitSha1 ? stored["git-sha1"] === file.gitSha1 : false)) {
+    ctx.progress.skip(file.size, true);
+    return { path: file.path, size: file.size, sha256: stored.sha256, action: "skipped", bytesUploaded: 0 };
   }
-  capacity;
-  available;
-  waiters = [];
-  /** Waits for `units` (clamped to the capacity, so one oversized request cannot wait forever). */
-  async acquire(units) {
-    const want = Math.min(units, this.capacity);
-    if (this.waiters.length === 0 && this.available >= want) {
-      this.available -= want;
-      return want;
+  return file.size <= ctx.partSize ? putSmall(ctx, file, key) : putMultipart(ctx, file, key);
+}
+async function putSmall(ctx, file, key) {
+  const part = await ctx.buffers.acquire(file.size);
+  try {
+    const body = part.bytes;
+    const hashes = new SourceHashes(file);
+    let fill = 0;
+    for await (const chunk of resilientChunks(ctx.source, file, 0, { policy: ctx.retry, onRetry: (m) => ctx.reporter.info(m) })) {
+      if (ctx.failed) throw ctx.failed;
+      body.set(chunk, fill);
+      fill += chunk.length;
+      hashes.update(chunk);
     }
-    await new Promise((resolve4) => this.waiters.push({ units: want, resolve: resolve4 }));
-    return want;
-  }
-  release(units) {
-    this.available += units;
-    while (this.waiters.length > 0 && this.available >= this.waiters[0].units) {
-      const next = this.waiters.shift();
-      this.available -= next.units;
-      next.resolve();
+    const sha256 = hashes.verify();
+    const md5 = createHash4("md5").update(body).digest("base64");
+    const checksum = crc32cBase64(crc32c(body));
+    await ctx.slots.acquire(1);
+    try {
+      await withRetry(
+        () => ctx.s3.send(
+          unsignedPayload(
+            new ctx.sdk.PutObjectCommand({
+              Bucket: ctx.bucket,
+              Key: key,
+              Body: body,
+              ContentLength: file.size,
+              ContentMD5: md5,
+              ChecksumCRC32C: checksum,
+              Metadata: objectMetadata(file, sha256),
+              ...ctx.storageClass ? { StorageClass: ctx.storageClass } : {}
+            })
+          )
+        ),
+        { policy: ctx.retry, onRetry: (error2, attempt, wait) => ctx.reporter.info(`${file.path}: ${describeError2(error2)}; retrying in ${wait} ms (attempt ${attempt + 2})`) }
+      );
+    } finally {
+      ctx.slots.release(1);
     }
+    ctx.progress.add(file.size, file.size);
+    ctx.progress.fileDone();
+    return { path: file.path, size: file.size, sha256, action: "uploaded", bytesUploaded: file.size };
+  } finally {
+    part.release();
   }
-};
+}
 
 // ../core/src/stage/stage.ts
-var STAGE_TOOL_VERSION = "0.1.0";
-var MiB = 1024 * 1024;
-var MIN_PART = 5 * MiB;
-var MAX_PARTS = 9e3;
-function stagedKeys(location2, source) {
-  return {
-    modelPrefix: `${joinKey(location2.prefix, source.org, source.name, source.commit)}/`,
-    manifestKey: joinKey(location2.prefix, ".manifests", source.org, source.name, `${source.commit}.json`)
-  };
-}
-function partSizeFor(size, minimum) {
-  const floor = Math.max(MIN_PART, minimum);
-  return Math.max(floor, Math.ceil(size / MAX_PARTS / MiB) * MiB);
-}
+var MiB2 = 1024 * 1024;
 async function stageModel(options) {
   const started = Date.now();
   const reporter = options.reporter ?? silentReporter;
+  const retry = options.retry ?? DEFAULT_RETRY;
   const location2 = parseS3Uri(options.dest);
   const source = options.source;
   const s3 = options.s3 ?? await createStageS3Client();
@@ -74124,7 +74665,7 @@ async function stageModel(options) {
   if (!files.some((f) => f.path.endsWith("config.json") || f.path.endsWith("params.json"))) reporter.warning(`${source.description}: no config.json or params.json among the staged files; vLLM will not load this model`);
   const totalBytes = files.reduce((sum, f) => sum + f.size, 0);
   const base = { s3Uri, manifestUri, org: source.org, name: source.name, commit: source.commit, source: source.description, totalBytes, notes };
-  const existing = await readManifest(s3, sdk, location2.bucket, manifestKey, options.retry);
+  const existing = options.recheck ? void 0 : await readManifest(s3, sdk, location2.bucket, manifestKey, retry);
   if (existing && manifestCovers(existing, files)) {
     reporter.info(`${s3Uri} is already staged (manifest ${manifestUri}); nothing to do`);
     return {
@@ -74137,10 +74678,8 @@ async function stageModel(options) {
     };
   }
   const concurrency = Math.max(1, options.concurrency ?? 8);
-  const minPart = options.partSize ?? 8 * MiB;
-  const largestPart = Math.max(...files.map((f) => partSizeFor(f.size, minPart)));
-  const budget = new Semaphore(Math.max(options.maxBufferedBytes ?? 96 * MiB, largestPart));
-  const slots = new Semaphore(concurrency);
+  const partSize = partSizeFor(Math.max(...files.map((f) => f.size)), options.partSize ?? 8 * MiB2);
+  const bufferCount = Math.max(1, Math.floor((options.maxBufferedBytes ?? 40 * MiB2) / partSize));
   const progress = new Progress(totalBytes, files.length, reporter, options.progressIntervalMs ?? 5e3);
   const ctx = {
     s3,
@@ -74148,12 +74687,12 @@ async function stageModel(options) {
     bucket: location2.bucket,
     source,
     storageClass: options.storageClass ?? "INTELLIGENT_TIERING",
-    minPart,
-    budget,
-    slots,
+    partSize,
+    buffers: new PartBuffers(partSize, bufferCount),
+    slots: new Semaphore(concurrency),
     progress,
     reporter,
-    retry: options.retry ?? DEFAULT_RETRY,
+    retry,
     openUploads: /* @__PURE__ */ new Map(),
     failed: void 0
   };
@@ -74190,13 +74729,7 @@ async function stageModel(options) {
     totalBytes,
     files: staged.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 }))
   };
-  await withRetry(
-    () => s3.send(
-      new sdk.PutObjectCommand({ Bucket: location2.bucket, Key: manifestKey, Body: `${JSON.stringify(manifest, null, 2)}
-`, ContentType: "application/json" })
-    ),
-    { policy: ctx.retry }
-  );
+  await writeManifest(s3, sdk, location2.bucket, manifestKey, manifest, retry);
   const bytesUploaded = staged.reduce((sum, f) => sum + f.bytesUploaded, 0);
   const result = {
     ...base,
@@ -74211,329 +74744,9 @@ async function stageModel(options) {
   );
   return result;
 }
-async function readManifest(s3, sdk, bucket, key, retry) {
-  try {
-    const response = await withRetry(() => s3.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key })), { ...retry ? { policy: retry } : {} });
-    return JSON.parse(await response.Body.transformToString());
-  } catch (error2) {
-    if (isNotFound(error2)) return void 0;
-    if (error2 instanceof SyntaxError) return void 0;
-    throw error2;
-  }
-}
-function manifestCovers(manifest, files) {
-  if (!Array.isArray(manifest.files) || manifest.files.length !== files.length) return false;
-  const byPath = new Map(manifest.files.map((f) => [f.path, f]));
-  return files.every((f) => {
-    const m = byPath.get(f.path);
-    return m !== void 0 && m.size === f.size && (f.sha256 === void 0 || m.sha256 === f.sha256);
-  });
-}
-function isNotFound(error2) {
-  const e = error2;
-  return e?.name === "NoSuchKey" || e?.name === "NotFound" || e?.$metadata?.httpStatusCode === 404;
-}
-async function stageFileWithRetry(ctx, file, key) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await stageFile(ctx, file, key);
-    } catch (error2) {
-      if (!(error2 instanceof IntegrityError) || attempt >= 3 || ctx.failed) throw error2;
-      ctx.reporter.warning(`${error2.message}; staging ${file.path} again (attempt ${attempt + 1} of 3)`);
-    }
-  }
-}
-async function stageFile(ctx, file, key) {
-  const { s3, sdk, bucket } = ctx;
-  const headObject = () => s3.send(new sdk.HeadObjectCommand({ Bucket: bucket, Key: key }));
-  const head = await withRetry(headObject, { policy: ctx.retry }).catch((error2) => {
-    if (isNotFound(error2)) return void 0;
-    throw error2;
-  });
-  const stored = head?.Metadata ?? {};
-  if (head && head.ContentLength === file.size && stored.sha256 && (file.sha256 ? stored.sha256 === file.sha256 : file.gitSha1 ? stored["git-sha1"] === file.gitSha1 : false)) {
-    ctx.progress.skip(file.size, true);
-    return { path: file.path, size: file.size, sha256: stored.sha256, action: "skipped", bytesUploaded: 0 };
-  }
-  const partSize = partSizeFor(file.size, ctx.minPart);
-  return file.size <= partSize ? putSmall(ctx, file, key) : putMultipart(ctx, file, key, partSize);
-}
-function newHashes(file) {
-  const sha256 = createHash2("sha256");
-  if (!file.gitSha1) return { sha256 };
-  return { sha256, sha1: createHash2("sha1").update(`blob ${file.size}\0`) };
-}
-function verify(file, hashes) {
-  const sha256 = hashes.sha256.digest("hex");
-  if (file.sha256 && sha256 !== file.sha256) throw new IntegrityError(`${file.path}: sha256 ${sha256} does not match the source's ${file.sha256}`);
-  const sha1 = hashes.sha1?.digest("hex");
-  if (file.gitSha1 && sha1 !== file.gitSha1) throw new IntegrityError(`${file.path}: git blob sha1 ${sha1} does not match the source's ${file.gitSha1}`);
-  return sha256;
-}
-function metadataFor(file, sha256) {
-  return { ...sha256 ?? file.sha256 ? { sha256: sha256 ?? file.sha256 } : {}, ...file.gitSha1 ? { "git-sha1": file.gitSha1 } : {} };
-}
-function crcBase64(value) {
-  const out = Buffer.alloc(4);
-  out.writeUInt32BE(value);
-  return out.toString("base64");
-}
-async function putSmall(ctx, file, key) {
-  const held = await ctx.budget.acquire(Math.max(1, file.size));
-  try {
-    const body = Buffer.allocUnsafe(file.size);
-    const hashes = newHashes(file);
-    let fill = 0;
-    for await (const chunk of resilientChunks(ctx.source, file, 0, { policy: ctx.retry, onRetry: (m) => ctx.reporter.info(m) })) {
-      if (ctx.failed) throw ctx.failed;
-      body.set(chunk, fill);
-      fill += chunk.length;
-      hashes.sha256.update(chunk);
-      hashes.sha1?.update(chunk);
-    }
-    const sha256 = verify(file, hashes);
-    const md5 = createHash2("md5").update(body).digest("base64");
-    await ctx.slots.acquire(1);
-    try {
-      await withRetry(
-        () => ctx.s3.send(
-          new ctx.sdk.PutObjectCommand({
-            Bucket: ctx.bucket,
-            Key: key,
-            Body: body,
-            ContentLength: file.size,
-            ContentMD5: md5,
-            ChecksumCRC32C: crcBase64(crc32c(body)),
-            Metadata: metadataFor(file, sha256),
-            ...ctx.storageClass ? { StorageClass: ctx.storageClass } : {}
-          })
-        ),
-        { policy: ctx.retry, onRetry: (error2, attempt, wait) => ctx.reporter.info(`${file.path}: ${describeError2(error2)}; retrying in ${wait} ms (attempt ${attempt + 2})`) }
-      );
-    } finally {
-      ctx.slots.release(1);
-    }
-    ctx.progress.add(file.size, file.size);
-    ctx.progress.fileDone();
-    return { path: file.path, size: file.size, sha256, action: "uploaded", bytesUploaded: file.size };
-  } finally {
-    ctx.budget.release(held);
-  }
-}
-async function findOpenUpload(ctx, key, partSize, fileSize) {
-  const { s3, sdk, bucket } = ctx;
-  let uploads;
-  try {
-    const listed = await withRetry(() => s3.send(new sdk.ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key })), { policy: ctx.retry });
-    uploads = (listed.Uploads ?? []).filter((u) => u.Key === key && u.UploadId);
-  } catch (error2) {
-    const e = error2;
-    if (e.name === "NotImplemented" || e.$metadata?.httpStatusCode === 501 || e.$metadata?.httpStatusCode === 405) return void 0;
-    throw error2;
-  }
-  if (uploads.length === 0) return void 0;
-  uploads.sort((a, b) => (b.Initiated?.getTime() ?? 0) - (a.Initiated?.getTime() ?? 0));
-  const [newest, ...older] = uploads;
-  for (const old of older) await abortUpload(ctx, key, old.UploadId);
-  const parts = /* @__PURE__ */ new Map();
-  let marker;
-  for (; ; ) {
-    const request = { Bucket: bucket, Key: key, UploadId: newest.UploadId, ...marker ? { PartNumberMarker: marker } : {} };
-    const page = await withRetry(
-      () => s3.send(new sdk.ListPartsCommand(request)),
-      { policy: ctx.retry }
-    );
-    for (const part of page.Parts ?? []) {
-      const number = part.PartNumber ?? 0;
-      const expected = Math.min(partSize, fileSize - (number - 1) * partSize);
-      if (number >= 1 && part.Size === expected && part.ETag) parts.set(number, { etag: part.ETag.replace(/"/g, ""), size: part.Size, ...part.ChecksumCRC32C ? { crc32c: part.ChecksumCRC32C } : {} });
-    }
-    if (!page.IsTruncated || !page.NextPartNumberMarker) break;
-    marker = String(page.NextPartNumberMarker);
-  }
-  return { uploadId: newest.UploadId, parts };
-}
-async function abortUpload(ctx, key, uploadId) {
-  const abort = () => ctx.s3.send(new ctx.sdk.AbortMultipartUploadCommand({ Bucket: ctx.bucket, Key: key, UploadId: uploadId }));
-  await withRetry(abort, { policy: ctx.retry }).catch((error2) => {
-    if (!isNotFound(error2)) throw error2;
-  });
-}
-async function abortOpenUploads(ctx) {
-  for (const [key, uploadId] of ctx.openUploads) {
-    try {
-      await abortUpload(ctx, key, uploadId);
-    } catch (error2) {
-      ctx.reporter.warning(`could not abort the multipart upload of s3://${ctx.bucket}/${key} (${describeError2(error2)}); a bucket lifecycle rule for incomplete uploads will remove it`);
-    }
-  }
-  ctx.openUploads.clear();
-}
-async function putMultipart(ctx, file, key, partSize) {
-  const { s3, sdk, bucket } = ctx;
-  const open3 = await findOpenUpload(ctx, key, partSize, file.size);
-  let uploadId;
-  let existing = /* @__PURE__ */ new Map();
-  if (open3) {
-    uploadId = open3.uploadId;
-    existing = open3.parts;
-    const reusable = [...existing.values()].reduce((sum, p) => sum + p.size, 0);
-    ctx.reporter.info(`${file.path}: continuing an open multipart upload with ${existing.size} part(s), ${formatBytes(reusable)} already in S3`);
-  } else {
-    const created = await withRetry(
-      () => s3.send(
-        new sdk.CreateMultipartUploadCommand({
-          Bucket: bucket,
-          Key: key,
-          ChecksumAlgorithm: "CRC32C",
-          Metadata: metadataFor(file),
-          ...ctx.storageClass ? { StorageClass: ctx.storageClass } : {}
-        })
-      ),
-      { policy: ctx.retry }
-    );
-    uploadId = created.UploadId;
-  }
-  ctx.openUploads.set(key, uploadId);
-  const hashes = newHashes(file);
-  const completed = [];
-  const pending = [];
-  let failure;
-  let uploaded = 0;
-  let reused = 0;
-  let partNumber = 1;
-  let partBytes = 0;
-  let partLength = Math.min(partSize, file.size);
-  let buffer;
-  let held = 0;
-  let md5 = createHash2("md5");
-  let crc = 0;
-  const beginPart = async () => {
-    partLength = Math.min(partSize, file.size - (partNumber - 1) * partSize);
-    partBytes = 0;
-    md5 = createHash2("md5");
-    crc = 0;
-    if (!existing.has(partNumber)) {
-      held = await ctx.budget.acquire(partLength);
-      buffer = Buffer.allocUnsafe(partLength);
-    }
-  };
-  const endPart = () => {
-    const number = partNumber;
-    const md5Hex = md5.digest("hex");
-    const checksum = crcBase64(crc);
-    const previous = existing.get(number);
-    if (previous) {
-      const etagIsMd5 = /^[0-9a-f]{32}$/.test(previous.etag);
-      if (etagIsMd5 && previous.etag !== md5Hex || previous.crc32c && previous.crc32c !== checksum) {
-        throw new IntegrityError(`${file.path}: part ${number} already in S3 does not match the source (ETag ${previous.etag}, MD5 ${md5Hex})`);
-      }
-      completed.push({ PartNumber: number, ETag: previous.etag, ChecksumCRC32C: checksum });
-      reused += previous.size;
-      ctx.progress.skip(previous.size, false);
-      return;
-    }
-    const body = buffer;
-    const release = held;
-    buffer = void 0;
-    const task = (async () => {
-      await ctx.slots.acquire(1);
-      try {
-        const answer = await withRetry(
-          () => s3.send(
-            new sdk.UploadPartCommand({
-              Bucket: bucket,
-              Key: key,
-              UploadId: uploadId,
-              PartNumber: number,
-              Body: body,
-              ContentLength: body.length,
-              ContentMD5: Buffer.from(md5Hex, "hex").toString("base64"),
-              ChecksumCRC32C: checksum
-            })
-          ),
-          { policy: ctx.retry, onRetry: (error2, attempt, wait) => ctx.reporter.info(`${file.path} part ${number}: ${describeError2(error2)}; retrying in ${wait} ms (attempt ${attempt + 2})`) }
-        );
-        const etag = (answer.ETag ?? "").replace(/"/g, "");
-        if (/^[0-9a-f]{32}$/.test(etag) && etag !== md5Hex) throw new IntegrityError(`${file.path}: S3 stored part ${number} with MD5 ${etag}, not ${md5Hex}`);
-        if (answer.ChecksumCRC32C && answer.ChecksumCRC32C !== checksum) throw new IntegrityError(`${file.path}: S3 computed CRC32C ${answer.ChecksumCRC32C} for part ${number}, not ${checksum}`);
-        completed.push({ PartNumber: number, ETag: answer.ETag, ChecksumCRC32C: checksum });
-        uploaded += body.length;
-        ctx.progress.add(body.length, body.length);
-      } finally {
-        ctx.slots.release(1);
-        ctx.budget.release(release);
-      }
-    })();
-    task.catch((error2) => {
-      failure ??= error2;
-    });
-    pending.push(task);
-  };
-  try {
-    await beginPart();
-    for await (const chunk of resilientChunks(ctx.source, file, 0, { policy: ctx.retry, onRetry: (m) => ctx.reporter.info(m) })) {
-      if (failure) throw failure;
-      if (ctx.failed) throw ctx.failed;
-      hashes.sha256.update(chunk);
-      hashes.sha1?.update(chunk);
-      let pos = 0;
-      while (pos < chunk.length) {
-        const take = Math.min(chunk.length - pos, partLength - partBytes);
-        const slice = chunk.subarray(pos, pos + take);
-        md5.update(slice);
-        crc = crc32c(slice, crc);
-        if (buffer) buffer.set(slice, partBytes);
-        partBytes += take;
-        pos += take;
-        if (partBytes === partLength) {
-          endPart();
-          partNumber++;
-          if ((partNumber - 1) * partSize < file.size) await beginPart();
-        }
-      }
-    }
-    await Promise.all(pending);
-    const sha256 = verify(file, hashes);
-    completed.sort((a, b) => a.PartNumber - b.PartNumber);
-    await withRetry(
-      () => s3.send(
-        new sdk.CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: completed } })
-      ),
-      { policy: ctx.retry }
-    );
-    ctx.openUploads.delete(key);
-    ctx.progress.fileDone();
-    return { path: file.path, size: file.size, sha256, action: reused > 0 ? "resumed" : "uploaded", bytesUploaded: uploaded };
-  } catch (error2) {
-    if (buffer) ctx.budget.release(held);
-    await Promise.allSettled(pending);
-    if (error2 instanceof IntegrityError) {
-      await abortUpload(ctx, key, uploadId);
-      ctx.openUploads.delete(key);
-    }
-    throw error2;
-  }
-}
-function describeError2(error2) {
-  if (!(error2 instanceof Error)) return String(error2);
-  const status = error2.$metadata?.httpStatusCode;
-  return `${error2.name}${status ? ` (HTTP ${status})` : ""}: ${error2.message}`;
-}
-function formatBytes(bytes) {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ["KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = -1;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
-}
 
 // ../core/src/stage/tar-url.ts
-import { createHash as createHash3 } from "node:crypto";
+import { createHash as createHash5 } from "node:crypto";
 var URL_ORG = "url";
 var BLOCK = 512;
 async function resolveTarUrl(url, options = {}) {
@@ -74548,7 +74761,7 @@ async function resolveTarUrl(url, options = {}) {
         await response.body?.cancel();
         throw httpError(response, `downloading ${shown}`);
       }
-      const hash = createHash3("sha256");
+      const hash = createHash5("sha256");
       await readTar(bodyChunks(response), hash, (entry) => entries.push(entry));
       sha256 = hash.digest("hex");
     },
@@ -74613,10 +74826,10 @@ async function readTar(chunks, archive, onEntry) {
           state = { kind: "data", left: size, pad, meta: [] };
           state.type = type;
         } else {
-          const path8 = (paxPath ?? longName ?? (prefix ? `${prefix}/${name}` : name)).replace(/^\.\//, "");
+          const path9 = (paxPath ?? longName ?? (prefix ? `${prefix}/${name}` : name)).replace(/^\.\//, "");
           paxPath = void 0;
           longName = void 0;
-          const file = type === "0" || type === "\0" || type === "7" ? { path: path8, size, dataOffset: position, hash: createHash3("sha256") } : void 0;
+          const file = type === "0" || type === "\0" || type === "7" ? { path: path9, size, dataOffset: position, hash: createHash5("sha256") } : void 0;
           state = { kind: "data", left: size, pad, ...file ? { file } : {} };
         }
       }
@@ -74659,6 +74872,33 @@ function cString(field) {
   return Buffer.from(end < 0 ? field : field.subarray(0, end)).toString("utf8");
 }
 
+// ../core/src/stage/catalog-models.ts
+import { basename as basename5, join as join6 } from "node:path";
+async function selectCatalogModels(request, catalogDir, outDir) {
+  const words = request.split(/[\s,]+/).filter((word) => word !== "");
+  if (words.length === 1 && (words[0] === "all" || words[0] === "pending")) {
+    const names = (await listCatalogFiles(catalogDir)).map((file) => basename5(file).replace(/\.ya?ml$/, ""));
+    if (words[0] === "all") return names;
+    const previous = await readPreviousRender(outDir);
+    const pending = [];
+    for (const name of names) {
+      if (awaitsStaging(await loadCatalogEntry(catalogDir, name), previous.placements.get(name))) pending.push(name);
+    }
+    return pending;
+  }
+  const invalid = words.filter((word) => !/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(word));
+  if (invalid.length > 0 || words.length === 0) {
+    throw new UsageError(`name catalog entries (lowercase DNS labels) separated by commas, or 'all', or 'pending'${invalid.length > 0 ? `; not ${invalid.map((word) => `'${word}'`).join(", ")}` : ""}`);
+  }
+  return [...new Set(words)];
+}
+async function loadCatalogEntry(catalogDir, name) {
+  const file = join6(catalogDir, `${name}.yaml`);
+  const loaded = await loadModelEntry(file);
+  if (!loaded.entry) throw new UsageError(`the catalog entry ${file} has problems: ${loaded.diagnostics.map((d) => d.message).join("; ")}; run 'ray-gitops catalog check'`);
+  return loaded.entry;
+}
+
 // ../core/src/stage/resolve-source.ts
 async function resolveSource(request, options = {}) {
   const retry = options.onRetry ? { onRetry: options.onRetry } : {};
@@ -74690,43 +74930,80 @@ async function run() {
     const token = getInput("hf-token") || process.env.HF_TOKEN || "";
     if (token) setSecret(token);
     const reporter = createWorkflowReporter(core_exports);
-    const dest = getInput("dest", { required: true });
     const selection = { include: getMultilineInput("include"), exclude: getMultilineInput("exclude") };
     const concurrency = Number(getInput("concurrency") || "8");
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`the concurrency input must be a positive whole number, not '${getInput("concurrency")}'`);
-    const source = await group("Resolve the source", () => resolveRequestedSource(selection, token, reporter.info));
-    const result = await group(
+    const resolveOptions = { selection, ...token ? { token } : {}, onRetry: reporter.info };
+    const stage = (source) => group(
       `Stage ${source.description} to S3`,
-      () => stageModel({ source, dest, selection, concurrency, storageClass: getInput("storage-class"), reporter })
+      () => stageModel({
+        source,
+        dest: getInput("dest", { required: true }),
+        selection,
+        concurrency,
+        storageClass: getInput("storage-class"),
+        recheck: getBooleanInput("recheck"),
+        reporter
+      })
     );
-    setOutput("s3-uri", result.s3Uri);
-    setOutput("commit", result.commit);
-    setOutput("manifest-uri", result.manifestUri);
-    setOutput("bytes-uploaded", String(result.bytesUploaded));
-    setOutput("bytes-skipped", String(result.bytesSkipped));
-    const format = detectWeightFormat(result.files.map((f) => f.path));
-    setOutput("staged", JSON.stringify({ uri: result.s3Uri, commit: result.commit, manifestUri: result.manifestUri, source: result.source, ...format ? { format } : {} }));
-    await summary.addRaw(summaryMarkdown(result)).write();
+    const request = requestedSource();
+    if (request.kind !== "catalog") {
+      const result = await stage(await group("Resolve the source", () => resolveSource(request, resolveOptions)));
+      await setOutputs([{ result }], JSON.stringify(stagedRecord(result)));
+      return;
+    }
+    const catalogDir = getInput("catalog") || "gitops/models";
+    const runs = [];
+    const failed = [];
+    const names = await selectCatalogModels(request.names, catalogDir, getInput("out") || "gitops");
+    if (names.length === 0) reporter.info(`nothing to stage: no entry of ${catalogDir} matches '${request.names}'`);
+    for (const name of names) {
+      try {
+        const source = await group(`Resolve ${name}`, async () => {
+          const entry = await loadCatalogEntry(catalogDir, name);
+          if (entry.source.kind === "s3") return void 0;
+          return resolveSource({ kind: "catalog", name, source: entry.source }, resolveOptions);
+        });
+        if (source === void 0) reporter.info(`${name}: its weights already live in S3 (an s3: source); nothing to stage`);
+        else runs.push({ name, result: await stage(source) });
+      } catch (error2) {
+        failed.push(name);
+        error(`${name}: ${error2 instanceof Error ? error2.message : String(error2)}`);
+      }
+    }
+    const staged = Object.fromEntries(runs.map((one) => [one.name, stagedRecord(one.result)]));
+    await setOutputs(runs, JSON.stringify(staged));
+    if (failed.length > 0) setFailed(`staging failed for ${failed.join(", ")}; the others are staged, and a re-run resumes where each stopped`);
   } catch (error2) {
     setFailed(error2 instanceof Error ? error2.message : String(error2));
   }
 }
-async function resolveRequestedSource(selection, token, log) {
+function stagedRecord(result) {
+  const format = detectWeightFormat(result.files.map((f) => f.path));
+  return { uri: result.s3Uri, commit: result.commit, manifestUri: result.manifestUri, source: result.source, ...format ? { format } : {} };
+}
+async function setOutputs(runs, staged) {
+  const only = runs.length === 1 ? runs[0].result : void 0;
+  setOutput("s3-uri", only?.s3Uri ?? "");
+  setOutput("commit", only?.commit ?? "");
+  setOutput("manifest-uri", only?.manifestUri ?? "");
+  setOutput("bytes-uploaded", String(runs.reduce((sum, one) => sum + one.result.bytesUploaded, 0)));
+  setOutput("bytes-skipped", String(runs.reduce((sum, one) => sum + one.result.bytesSkipped, 0)));
+  setOutput("staged", staged);
+  await summary.addRaw(runs.length === 0 ? "Nothing to stage.\n" : runs.map((one) => summaryMarkdown(one.result)).join("\n")).write();
+}
+function requestedSource() {
   const hf = getInput("hf");
   const url = getInput("url");
   const dir = getInput("dir");
   const model = getInput("model");
   const given = [hf && "hf", url && "url", dir && "dir", model && "model"].filter(Boolean);
   if (given.length !== 1) throw new UsageError(`set exactly one of the inputs hf, url, dir or model${given.length > 1 ? ` (got ${given.join(", ")})` : ""}`);
-  const options = { selection, ...token ? { token } : {}, onRetry: log };
-  if (hf) return resolveSource({ kind: "huggingface", ref: hf }, options);
-  if (dir) return resolveSource({ kind: "dir", path: dir }, options);
+  if (hf) return { kind: "huggingface", ref: hf };
+  if (dir) return { kind: "dir", path: dir };
   const sha256 = getInput("sha256");
-  if (url) return resolveSource({ kind: "url", url, ...sha256 ? { sha256 } : {} }, options);
-  const file = join4(getInput("catalog") || "gitops/models", `${model}.yaml`);
-  const loaded = await loadModelEntry(file);
-  if (!loaded.entry) throw new UsageError(`the catalog entry ${file} has problems: ${loaded.diagnostics.map((d) => d.message).join("; ")}; run 'ray-gitops catalog check'`);
-  return resolveSource({ kind: "catalog", name: model, source: loaded.entry.source }, options);
+  if (url) return { kind: "url", url, ...sha256 ? { sha256 } : {} };
+  return { kind: "catalog", names: model };
 }
 function summaryMarkdown(result) {
   const mib2 = (bytes) => (bytes / 1048576).toFixed(1);
