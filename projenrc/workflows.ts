@@ -469,6 +469,15 @@ function pipelineInputsYaml(): string {
 
 function pipelineWorkflow(): string {
   const sideAction = (name: string) => `./${SIDE_DIR}/packages/${name}`;
+  // both render-rgd steps take the same inputs: the second commits exactly what the first rendered
+  const renderWith = [
+    '        with:',
+    '          catalog: ${{ inputs.catalog }}',
+    '          out: ${{ inputs.out }}',
+    '          image: ${{ steps.image.outputs.image-ref }}',
+    '          staged: ${{ steps.prestage.outputs.staged }}',
+    '          versions: ${{ inputs.context }}/versions.json',
+  ].join('\n');
   return `
 # The ray-gitops pipeline as a reusable workflow: build the Ray+vLLM image (only when docker/ or serve/
 # changed), stage the models' weights in S3, render the gitops/ tree, validate it against the real
@@ -616,12 +625,7 @@ jobs:
         id: render
         if: \${{ steps.inputs.outputs.render == 'true' }}
         uses: ${sideAction('render-rgd')}
-        with:
-          catalog: \${{ inputs.catalog }}
-          out: \${{ inputs.out }}
-          image: \${{ steps.image.outputs.image-ref }}
-          staged: \${{ steps.prestage.outputs.staged }}
-          versions: \${{ inputs.context }}/versions.json
+${renderWith}
 ${fetchCrdsStep("steps.inputs.outputs.render == 'true'")}
       - name: Validate the catalog and every rendered manifest
         if: \${{ steps.inputs.outputs.render == 'true' }}
@@ -638,12 +642,7 @@ ${fetchCrdsStep("steps.inputs.outputs.render == 'true'")}
         id: commit
         if: \${{ steps.inputs.outputs.render == 'true' }}
         uses: ${sideAction('render-rgd')}
-        with:
-          catalog: \${{ inputs.catalog }}
-          out: \${{ inputs.out }}
-          image: \${{ steps.image.outputs.image-ref }}
-          staged: \${{ steps.prestage.outputs.staged }}
-          versions: \${{ inputs.context }}/versions.json
+${renderWith}
           commit: 'true'
           push: 'true'
           branch: \${{ inputs.branch }}
