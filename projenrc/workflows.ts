@@ -67,6 +67,14 @@ const ALL_STAGES = 'build-image,prestage,render';
 /** Where the reusable pipeline checks out ray-gitops itself, inside the caller's workspace. */
 const SIDE_DIR = '.ray-gitops/actions';
 
+/** Node.js as the repository pins it (.nvmrc), with npm's cache: the step before every `npm ci`. */
+const SETUP_NODE_STEP = [
+  `      - uses: ${ACTIONS.setupNode}`,
+  '        with:',
+  '          node-version-file: .nvmrc',
+  '          cache: npm',
+].join('\n');
+
 export function addWorkflows(root: Project): void {
   workflow(root, '.github/workflows/ci.yml', ciWorkflow());
   workflow(root, '.github/workflows/pr-check.yml', prCheckWorkflow());
@@ -123,10 +131,7 @@ jobs:
       - uses: ${ACTIONS.checkout}
         with:
           persist-credentials: false
-      - uses: ${ACTIONS.setupNode}
-        with:
-          node-version-file: .nvmrc
-          cache: npm
+${SETUP_NODE_STEP}
       - run: .ci/run
 `;
 }
@@ -165,10 +170,7 @@ jobs:
           # the merge commit and its first parent (the base branch), to see what the pull request changes
           fetch-depth: 2
           persist-credentials: false
-      - uses: ${ACTIONS.setupNode}
-        with:
-          node-version-file: .nvmrc
-          cache: npm
+${SETUP_NODE_STEP}
       - run: npm ci
       # The plan comes first so that it is posted even when a check below fails. It exits 1 on catalog
       # errors or a model that does not fit, having written the file; the last step fails the job then.
