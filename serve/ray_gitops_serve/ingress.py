@@ -74,7 +74,8 @@ async def race_disconnect(
     pending: Optional[asyncio.Future] = None
     try:
         while True:
-            pending = asyncio.ensure_future(iterator.__anext__())
+            if pending is None:
+                pending = asyncio.ensure_future(iterator.__anext__())
             waiting = {pending} if watcher is None else {pending, watcher}
             done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
             if pending in done:
@@ -87,17 +88,10 @@ async def race_disconnect(
                 continue
             assert watcher is not None and watcher.done()
             if watcher.exception() is not None:
-                # cannot tell whether the client is there: stop watching, keep generating
+                # cannot tell whether the client is there: stop watching, keep generating (the item
+                # already asked for stays pending and is awaited on the next turn)
                 logging.getLogger(LOGGER_NAME).warning("disconnect check failed: %r", watcher.exception())
                 watcher = None
-                waiting = {pending}
-                done, _ = await asyncio.wait(waiting)
-                item_future, pending = pending, None
-                try:
-                    item = item_future.result()
-                except StopAsyncIteration:
-                    return
-                yield item
                 continue
             raise ClientDisconnected()
     finally:
