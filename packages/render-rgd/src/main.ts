@@ -1,11 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as core from '@actions/core';
 import {
   commitRenderedTree,
   createWorkflowReporter,
   DEFAULT_VERSIONS_FILE,
-  InputFileError,
+  loadStagedModels,
   parseGitIdentity,
   parseStagedModels,
   renderCatalog,
@@ -74,14 +73,7 @@ export async function run(): Promise<void> {
 /** The `staged` input is the JSON itself (prestage's output) or the path of a file holding it. */
 async function readStaged(value: string): Promise<Map<string, StagedModel>> {
   const trimmed = value.trim();
-  if (trimmed.startsWith('{') || trimmed.startsWith('[')) return parseStagedModels(trimmed, 'the staged input');
-  let text: string;
-  try {
-    text = await readFile(trimmed, 'utf8');
-  } catch (error) {
-    throw new InputFileError(`the staged input is neither JSON nor a readable file: '${trimmed}' (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
-  }
-  return parseStagedModels(text, trimmed);
+  return trimmed.startsWith('{') || trimmed.startsWith('[') ? parseStagedModels(trimmed, 'the staged input') : loadStagedModels(trimmed);
 }
 
 function commitSummaryMarkdown(result: CommitBackResult): string {

@@ -1,16 +1,13 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   commitRenderedTree,
   DEFAULT_VERSIONS_FILE,
   formatDiagnostic,
   GITHUB_ACTIONS_BOT,
-  InputFileError,
+  loadStagedModels,
   parseGitIdentity,
-  parseStagedModels,
   renderCatalog,
   SETTINGS_FILE_NAME,
-  type StagedModel,
   UsageError,
 } from '@ray-gitops/core';
 import { ExitCode, type CommandDefinition } from '../command.js';
@@ -46,7 +43,7 @@ export const renderCommand: CommandDefinition = {
     const commit = values.commit === true || push;
     if (check && commit) throw new UsageError('--check writes nothing, so it cannot be combined with --commit or --push');
     const identity = commit ? parseGitIdentity(values.author as string, '--author') : undefined;
-    const staged = typeof values.staged === 'string' ? await readStaged(values.staged) : undefined;
+    const staged = typeof values.staged === 'string' ? await loadStagedModels(values.staged) : undefined;
     const result = await renderCatalog({
       catalogDir: values.catalog as string,
       outDir,
@@ -91,13 +88,3 @@ export const renderCommand: CommandDefinition = {
     return ExitCode.ok;
   },
 };
-
-async function readStaged(file: string): Promise<Map<string, StagedModel>> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new InputFileError(`cannot read the staged-prefix map '${file}' (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
-  }
-  return parseStagedModels(text, file);
-}

@@ -25,6 +25,7 @@ export {
   awaitsStaging,
   detectWeightFormat,
   formatFromEngineArgs,
+  loadStagedModels,
   parseStagedModels,
   placeModel,
   sourceIdentity,

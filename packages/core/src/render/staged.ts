@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { EngineArgValue, ModelEntry, ModelSource } from '../catalog/model-entry.js';
 import { InputFileError } from '../errors/errors.js';
 
@@ -45,6 +46,17 @@ export function detectWeightFormat(files: readonly string[]): WeightFormat | und
 export function formatFromEngineArgs(engineArgs: Readonly<Record<string, EngineArgValue>>): WeightFormat | undefined {
   const asks = ['tokenizer-mode', 'config-format', 'load-format'].some((key) => engineArgs[key] === 'mistral');
   return asks ? 'mistral' : undefined;
+}
+
+/** Reads a staged-prefix map from a file (prestage's staged output saved by a workflow step). */
+export async function loadStagedModels(file: string): Promise<Map<string, StagedModel>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new InputFileError(`cannot read the staged-prefix map '${file}' (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
+  }
+  return parseStagedModels(text, file);
 }
 
 /**
