@@ -28,16 +28,18 @@ export async function run(): Promise<void> {
     const selection: SelectOptions = { include: core.getMultilineInput('include'), exclude: core.getMultilineInput('exclude') };
     const concurrency = Number(core.getInput('concurrency') || '8');
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`the concurrency input must be a positive whole number, not '${core.getInput('concurrency')}'`);
+    const dest = core.getInput('dest', { required: true });
+    const recheck = core.getBooleanInput('recheck');
     const resolveOptions = { selection, ...(token ? { token } : {}), onRetry: reporter.info };
     const stage = (source: ResolvedSource) =>
       core.group(`Stage ${source.description} to S3`, () =>
         stageModel({
           source,
-          dest: core.getInput('dest', { required: true }),
+          dest,
           selection,
           concurrency,
           storageClass: core.getInput('storage-class'),
-          recheck: core.getBooleanInput('recheck'),
+          recheck,
           reporter,
         }),
       );
