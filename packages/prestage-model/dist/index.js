@@ -74933,16 +74933,18 @@ async function run() {
     const selection = { include: getMultilineInput("include"), exclude: getMultilineInput("exclude") };
     const concurrency = Number(getInput("concurrency") || "8");
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`the concurrency input must be a positive whole number, not '${getInput("concurrency")}'`);
+    const dest = getInput("dest", { required: true });
+    const recheck = getBooleanInput("recheck");
     const resolveOptions = { selection, ...token ? { token } : {}, onRetry: reporter.info };
     const stage = (source) => group(
       `Stage ${source.description} to S3`,
       () => stageModel({
         source,
-        dest: getInput("dest", { required: true }),
+        dest,
         selection,
         concurrency,
         storageClass: getInput("storage-class"),
-        recheck: getBooleanInput("recheck"),
+        recheck,
         reporter
       })
     );

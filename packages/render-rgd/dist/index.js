@@ -33964,7 +33964,6 @@ var require_dist = __commonJS({
 });
 
 // src/main.ts
-import { readFile as readFile5 } from "node:fs/promises";
 import { join as join7 } from "node:path";
 
 // ../../node_modules/@actions/core/lib/core.js
@@ -38032,6 +38031,7 @@ print("ray-gitops model check: " + source + (" and " + manifest if manifest else
 `;
 
 // ../core/src/render/staged.ts
+import { readFile } from "node:fs/promises";
 var WEIGHT_FORMATS = ["huggingface", "mistral"];
 function sourceIdentity(source) {
   switch (source.kind) {
@@ -38053,6 +38053,15 @@ function detectWeightFormat(files) {
 function formatFromEngineArgs(engineArgs) {
   const asks = ["tokenizer-mode", "config-format", "load-format"].some((key) => engineArgs[key] === "mistral");
   return asks ? "mistral" : void 0;
+}
+async function loadStagedModels(file) {
+  let text2;
+  try {
+    text2 = await readFile(file, "utf8");
+  } catch (error2) {
+    throw new InputFileError(`cannot read the staged-prefix map '${file}' (${error2.code ?? String(error2)})`, { cause: error2 });
+  }
+  return parseStagedModels(text2, file);
 }
 function parseStagedModels(text2, what = "the staged-prefix map") {
   let data;
@@ -38246,7 +38255,7 @@ function sortedRecord(record) {
 
 // ../core/src/render/previous.ts
 var import_yaml4 = __toESM(require_dist(), 1);
-import { readdir as readdir3, readFile } from "node:fs/promises";
+import { readdir as readdir3, readFile as readFile2 } from "node:fs/promises";
 import { join as join4 } from "node:path";
 
 // ../core/src/render/serve-config.ts
@@ -38623,7 +38632,7 @@ function placementOf(instance) {
 async function readGenerated(file) {
   let text2;
   try {
-    text2 = await readFile(file, "utf8");
+    text2 = await readFile2(file, "utf8");
   } catch {
     return void 0;
   }
@@ -38640,7 +38649,7 @@ import { join as join6 } from "node:path";
 
 // ../core/src/render/settings.ts
 var import_yaml5 = __toESM(require_dist(), 1);
-import { readFile as readFile2 } from "node:fs/promises";
+import { readFile as readFile3 } from "node:fs/promises";
 var SETTINGS_FILE_NAME = "render-settings.yaml";
 var DEFAULT_ADDON_VERSIONS = { kuberay: "1.7.0", kro: "0.9.3" };
 var DEFAULT_SETTINGS = {
@@ -38659,7 +38668,7 @@ var DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 async function loadRenderSettings(file) {
   let source;
   try {
-    source = await readFile2(file, "utf8");
+    source = await readFile3(file, "utf8");
   } catch (error2) {
     const code = error2.code;
     if (code === "ENOENT") {
@@ -38737,14 +38746,14 @@ function text(record, key, file, fallback, pattern, what, prefix = "") {
 }
 
 // ../core/src/render/versions.ts
-import { readFile as readFile3 } from "node:fs/promises";
+import { readFile as readFile4 } from "node:fs/promises";
 var DEFAULT_VERSIONS_FILE = "docker/versions.json";
 var VERSION = /^\d+\.\d+\.\d+$/;
 var SHORT_VERSION = /^\d+\.\d+(\.\d+)?$/;
 async function loadRuntimeVersions(file = DEFAULT_VERSIONS_FILE) {
   let text2;
   try {
-    text2 = await readFile3(file, "utf8");
+    text2 = await readFile4(file, "utf8");
   } catch (error2) {
     const code = error2.code;
     throw new InputFileError(
@@ -38783,7 +38792,7 @@ function parseRuntimeVersions(data, file = DEFAULT_VERSIONS_FILE) {
 }
 
 // ../core/src/render/writer.ts
-import { mkdir as mkdir2, readdir as readdir4, readFile as readFile4, rename as rename2, rm as rm2, rmdir as rmdir2, writeFile as writeFile2 } from "node:fs/promises";
+import { mkdir as mkdir2, readdir as readdir4, readFile as readFile5, rename as rename2, rm as rm2, rmdir as rmdir2, writeFile as writeFile2 } from "node:fs/promises";
 import { dirname as dirname3, join as join5, relative as relative3, resolve as resolve3, sep as sep4 } from "node:path";
 async function planRenderedFiles(outDir, files, options = {}) {
   const wanted = /* @__PURE__ */ new Map();
@@ -38864,7 +38873,7 @@ async function startsWithMarker(file) {
 }
 async function readIfExists(file) {
   try {
-    return await readFile4(file, "utf8");
+    return await readFile5(file, "utf8");
   } catch (error2) {
     if (error2.code === "ENOENT") return void 0;
     throw error2;
@@ -39245,14 +39254,7 @@ async function run() {
 }
 async function readStaged(value) {
   const trimmed = value.trim();
-  if (trimmed.startsWith("{") || trimmed.startsWith("[")) return parseStagedModels(trimmed, "the staged input");
-  let text2;
-  try {
-    text2 = await readFile5(trimmed, "utf8");
-  } catch (error2) {
-    throw new InputFileError(`the staged input is neither JSON nor a readable file: '${trimmed}' (${error2.code ?? String(error2)})`, { cause: error2 });
-  }
-  return parseStagedModels(text2, trimmed);
+  return trimmed.startsWith("{") || trimmed.startsWith("[") ? parseStagedModels(trimmed, "the staged input") : loadStagedModels(trimmed);
 }
 function commitSummaryMarkdown(result) {
   if (!result.committed) return "\n**Commit:** nothing to commit; the rendered files are already in git.\n";
