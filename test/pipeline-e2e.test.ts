@@ -34,7 +34,7 @@ const bundles = new Map<Action, string>();
 
 beforeAll(async () => {
   let built: string[];
-  [rgw, aws, built] = await Promise.all([startRgw('pipeline-e2e', 17990), new FakeAws().start(), Promise.all(ACTIONS.map((action) => bundleAction(action)))]);
+  [rgw, aws, built] = await Promise.all([startRgw('pipeline-e2e'), new FakeAws().start(), Promise.all(ACTIONS.map((action) => bundleAction(action)))]);
   ACTIONS.forEach((action, index) => bundles.set(action, built[index]!));
   // the build's source zip goes to the real S3, which the fake CodeBuild cannot look into
   aws.verifySource = false;

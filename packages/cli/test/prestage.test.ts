@@ -11,7 +11,7 @@ let rgw: Rgw;
 let hub: FakeHub;
 
 beforeAll(async () => {
-  rgw = await startRgw('cli-prestage', 17590);
+  rgw = await startRgw('cli-prestage');
   Object.assign(process.env, { AWS_ENDPOINT_URL_S3: rgw.endpoint, AWS_ACCESS_KEY_ID: rgw.accessKeyId, AWS_SECRET_ACCESS_KEY: rgw.secretAccessKey, AWS_REGION: 'us-east-1' });
   await new S3Client({ region: 'us-east-1', endpoint: rgw.endpoint, forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: 'cli' }));
   hub = new FakeHub([public_, gated]);

@@ -24,7 +24,7 @@ async function runAction(inputs: Record<string, string>, env: Record<string, str
 let rgw: Rgw;
 let s3: S3Client;
 beforeAll(async () => {
-  [rgw, bundle] = await Promise.all([startRgw('prestage-action', 17690), bundleAction('prestage-model')]);
+  [rgw, bundle] = await Promise.all([startRgw('prestage-action'), bundleAction('prestage-model')]);
   // RGW rejects INTELLIGENT_TIERING, the default storage class, so runAction passes none
   s3Env = { AWS_ENDPOINT_URL_S3: rgw.endpoint, AWS_ACCESS_KEY_ID: rgw.accessKeyId, AWS_SECRET_ACCESS_KEY: rgw.secretAccessKey, AWS_REGION: 'us-east-1' };
   s3 = new S3Client({ region: 'us-east-1', endpoint: rgw.endpoint, forcePathStyle: true, credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey } });

@@ -15,7 +15,7 @@ let rgw: Rgw;
 let aws: FakeAws;
 
 beforeAll(async () => {
-  [rgw, aws] = await Promise.all([startRgw('build-image', 17790), new FakeAws().start()]);
+  [rgw, aws] = await Promise.all([startRgw('build-image'), new FakeAws().start()]);
   aws.verifySource = false;
   Object.assign(process.env, aws.env(), {
     AWS_ENDPOINT_URL_S3: rgw.endpoint,

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -25,16 +26,17 @@ export interface Rgw {
  */
 export async function startRgw(
   name: string,
-  port: number,
   /** memoryBytes: the in-memory OSD's size, default 6 GiB */
   options: { memoryBytes?: number } = {},
 ): Promise<Rgw> {
-  const dir = `/tmp/ray-gitops-test-ceph-${name}`;
+  // the process id and free ports let two checkouts (or two runs) start clusters side by side
+  const dir = `/tmp/ray-gitops-test-ceph-${name}-${process.pid}`;
+  const [port, monPort] = [await freePort(), await freePort()];
   const env = {
     ...process.env,
     RGW_DIR: dir,
     RGW_PORT: String(port),
-    RGW_MON_PORT: String(port + 10_000),
+    RGW_MON_PORT: String(monPort),
     RGW_MEMORY_BYTES: String(options.memoryBytes ?? 6 * 1024 ** 3),
     RGW_ACCESS_KEY: ACCESS_KEY,
     RGW_SECRET_KEY: SECRET_KEY,
@@ -69,4 +71,13 @@ export async function startRgw(
       await run('bash', [CEPH_SCRIPT, 'stop'], { env, timeout: 60_000 }).catch(() => undefined);
     },
   };
+}
+
+/** A TCP port nothing listens on right now (the kernel picks it). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((ok, fail) => server.once('error', fail).listen(0, '127.0.0.1', ok));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((ok) => server.close(() => ok()));
+  return port;
 }

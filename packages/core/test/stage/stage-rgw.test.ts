@@ -68,7 +68,7 @@ async function expectStaged(repo: FakeRepo, prefix: string, paths = expectedPath
 }
 
 beforeAll(async () => {
-  rgw = await startRgw('stage', 17490);
+  rgw = await startRgw('stage');
   process.env.AWS_ACCESS_KEY_ID = rgw.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY = rgw.secretAccessKey;
   process.env.AWS_REGION = 'us-east-1';
