@@ -9,3 +9,4 @@ export * from './policy/index.js';
 export * from './gitops/index.js';
 export * from './plan/index.js';
 export * from './github/index.js';
+export * from './registry/index.js';

@@ -2,6 +2,7 @@ import type { CommandDefinition } from '../command.js';
 import { buildImageCommand } from './build-image.js';
 import { catalogCheckCommand } from './catalog-check.js';
 import { fitCommand } from './fit.js';
+import { pinCommand } from './pin.js';
 import { pipelineCommand } from './pipeline.js';
 import { planCommand } from './plan.js';
 import { prCommentCommand } from './pr-comment.js';
@@ -20,4 +21,5 @@ export const COMMANDS: readonly CommandDefinition[] = [
   planCommand,
   prCommentCommand,
   pipelineCommand,
+  pinCommand,
 ];

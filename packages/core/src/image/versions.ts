@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { findNodeAtLocation, parseTree } from 'jsonc-parser';
 import { InputFileError } from '../errors/index.js';
 import type { SourceLocation } from '../report/index.js';
 
@@ -60,4 +61,26 @@ function locateKey(file: string, text: string, key: string): SourceLocation {
   if (index < 0) return { file, line: 1, column: 1 };
   const before = text.slice(0, index).split('\n');
   return { file, line: before.length, column: before[before.length - 1]!.length + 1 };
+}
+
+/** The keys of versions.json that name an image (`baseImage` → BASE_IMAGE): the ones `pin` resolves. */
+export function isImageVersionKey(key: string): boolean {
+  return /(^|_)IMAGE$/.test(buildArgNameForVersionKey(key));
+}
+
+/**
+ * Sets top-level string values of a versions file's text, touching only those values' bytes: key
+ * order, indentation, `$comment` and the final newline stay as they were, so the diff is the change.
+ */
+export function editVersionsText(text: string, path: string, changes: Readonly<Record<string, string>>): string {
+  const root = parseTree(text);
+  if (!root || root.type !== 'object') throw new InputFileError(`${path} must hold a JSON object`);
+  const edits: { offset: number; length: number; content: string }[] = [];
+  for (const [key, value] of Object.entries(changes)) {
+    const node = findNodeAtLocation(root, [key]);
+    if (!node || node.type !== 'string') throw new InputFileError(`${path} has no string "${key}" to update`);
+    edits.push({ offset: node.offset, length: node.length, content: JSON.stringify(value) });
+  }
+  edits.sort((a, b) => b.offset - a.offset);
+  return edits.reduce((out, edit) => out.slice(0, edit.offset) + edit.content + out.slice(edit.offset + edit.length), text);
 }
