@@ -157,4 +157,48 @@ describe('ray-gitops pin against a real distribution registry', () => {
     const doc = JSON.parse(pinned.stdout) as { buildArgs: Record<string, string> };
     expect(doc.buildArgs.BASE_IMAGE).toBe(`${plain.host}/${name}:${tag}@${pushed.digest}`);
   });
+
+  test('bump --ray moves Ray, vLLM, Python, CUDA and the base image tag together, pins it, and re-renders rayVersion', async () => {
+    const copy = tempDir();
+    for (const dir of ['docker', 'gitops']) cpSync(join(REPO_ROOT, dir), join(copy, dir), { recursive: true });
+    const versions = join(copy, 'docker/versions.json');
+    const committedText = readFileSync(versions, 'utf8');
+    const committed = JSON.parse(committedText) as { baseImage: string; ray: string };
+    const name = committed.baseImage.replace(/[:@].*$/, '');
+    writeFileSync(versions, committedText.replace(JSON.stringify(committed.baseImage), JSON.stringify(`${plain.host}/${name}:${committed.ray}-py311-cu128`)));
+    const before = readFileSync(versions, 'utf8');
+    const pushed = await pushImageIndex(plain, name, '2.59.0-py312-cu130', 'ray 2.59.0');
+    const args = ['--versions', versions, '--catalog', join(copy, 'gitops/models'), '--out', join(copy, 'gitops')];
+
+    const unknown = await runCli('bump', '--ray', '2.53.0', ...args);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.split('\n')[0]).toBe(
+      "ray-gitops bump: ray-gitops does not know which vLLM the Ray 2.53.0 image ships (known: 2.52.0, 2.59.0); pass --vllm X.Y.Z from that Ray release's notes",
+    );
+    const noTag = await runCli('bump', '--ray', '2.55.0', '--vllm', '0.20.0', ...args);
+    expect(noTag.code).toBe(1);
+    expect(noTag.stderr).toContain(`${plain.host}/${name}:2.55.0-py311-cu128: the registry has no such tag`);
+    expect(readFileSync(versions, 'utf8')).toBe(before);
+
+    const bump = await runCli('bump', '--ray', '2.59.0', ...args);
+    expect(bump.stderr).not.toContain('internal error');
+    expect(bump.code).toBe(0);
+    const image = `${plain.host}/${name}:2.59.0-py312-cu130@${pushed.digest}`;
+    expect(readFileSync(versions, 'utf8')).toBe(
+      before
+        .replace('"ray": "2.52.0"', '"ray": "2.59.0"')
+        .replace('"vllm": "0.11.0"', '"vllm": "0.27.0"')
+        .replace('"python": "3.11"', '"python": "3.12"')
+        .replace('"cuda": "12.8"', '"cuda": "13.0"')
+        .replace(/"baseImage": "[^"]*"/, `"baseImage": "${image}"`),
+    );
+    expect(bump.stdout).toContain(`${versions}: ray 2.52.0 → 2.59.0\n`);
+    expect(bump.stdout).toContain(`${versions}: vllm 0.11.0 → 0.27.0\n`);
+    expect(bump.stdout).toContain(`${versions}: baseImage ${plain.host}/${name}:2.52.0-py311-cu128 → ${image}\n`);
+    expect(bump.stdout).toContain(`changed ${join(copy, 'gitops/platform/llm-service.rgd.yaml')}`);
+    const rgd = readFileSync(join(copy, 'gitops/platform/llm-service.rgd.yaml'), 'utf8');
+    expect(rgd).toContain('rayVersion: 2.59.0');
+    expect(rgd).not.toContain('rayVersion: 2.52.0');
+    expect((await runCli('render', '--check', '--catalog', join(copy, 'gitops/models'), '--out', join(copy, 'gitops'), '--versions', versions)).code).toBe(0);
+  });
 });

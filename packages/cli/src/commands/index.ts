@@ -1,5 +1,6 @@
 import type { CommandDefinition } from '../command.js';
 import { buildImageCommand } from './build-image.js';
+import { bumpCommand } from './bump.js';
 import { catalogCheckCommand } from './catalog-check.js';
 import { fitCommand } from './fit.js';
 import { pinCommand } from './pin.js';
@@ -22,4 +23,5 @@ export const COMMANDS: readonly CommandDefinition[] = [
   prCommentCommand,
   pipelineCommand,
   pinCommand,
+  bumpCommand,
 ];

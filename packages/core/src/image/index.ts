@@ -14,3 +14,4 @@ export * from './watch.js';
 export * from './zip.js';
 export { createAwsImageServices, type AwsClientOptions } from './aws/clients.js';
 export * from './pin.js';
+export * from './bump.js';
