@@ -81,6 +81,7 @@ export function addWorkflows(root: Project): void {
   workflow(root, '.github/workflows/pr-comment.yml', prCommentWorkflow());
   workflow(root, '.github/workflows/pipeline.yml', pipelineWorkflow());
   workflow(root, '.github/workflows/deploy.yml', deployWorkflow());
+  workflow(root, PIN_WORKFLOW_PATH, pinImagesWorkflow());
   workflow(root, '.github/dependabot.yml', dependabot());
 }
 
@@ -702,6 +703,144 @@ jobs:
       environment: production
     secrets:
       HF_TOKEN: \${{ secrets.HF_TOKEN }}
+`;
+}
+
+/** The workflow that keeps docker/versions.json's images pinned; build-image's refusal of an unpinned base names it. */
+export const PIN_WORKFLOW_PATH = '.github/workflows/pin-images.yml';
+/** The one branch the pin workflow writes to, and the only branch it ever force-pushes. */
+export const PIN_BOT_BRANCH = 'ray-gitops/pin-images';
+
+function pinImagesWorkflow(): string {
+  return `
+# Keeps the images of docker/versions.json pinned, the way Dependabot keeps dependencies current: once a
+# week (and by hand) it resolves every image tag to the digest it points at now (ray-gitops pin --check),
+# and when one is unpinned or moved, pins it; run by hand with a Ray release, it moves Ray, vLLM and the
+# ray-llm tag together (ray-gitops bump --ray X.Y.Z). The change goes to ONE pull request from the fixed
+# branch ${PIN_BOT_BRANCH}, updated in place; its body holds the change and the ray-gitops plan.
+# Run it once when adopting the project: the committed base image is not pinned, and build-image refuses
+# to build from an unpinned base.
+#
+# Only ${PIN_BOT_BRANCH} is ever force-pushed, with a lease on the commit this run saw there. A pull
+# request opened with the workflow's own token does not start pr-check.yml (GitHub's rule against
+# workflow loops); close and reopen it, or push to it, to have it checked.
+name: pin-images
+on:
+  schedule:
+    - cron: '23 5 * * 1'
+  workflow_dispatch:
+    inputs:
+      ray:
+        description: Ray release to move to (ray-gitops bump --ray X.Y.Z); empty to re-pin the current tags only.
+        type: string
+        required: false
+        default: ''
+      vllm:
+        description: vLLM version of that Ray release's image, when ray-gitops does not know it (bump --vllm).
+        type: string
+        required: false
+        default: ''
+permissions: {}
+concurrency:
+  group: pin-images
+  cancel-in-progress: false
+defaults:
+  run:
+    shell: bash
+jobs:
+  pin:
+    name: pin or bump the base image, open or update one pull request
+    runs-on: ubuntu-latest
+    timeout-minutes: 20
+    permissions:
+      contents: write
+      pull-requests: write
+    env:
+      BOT_BRANCH: ${PIN_BOT_BRANCH}
+    steps:
+      - uses: ${ACTIONS.checkout}
+        with:
+          # the job pushes the bot branch with this token
+          persist-credentials: true
+      - name: Check the requested versions
+        id: request
+        env:
+          RAY: \${{ inputs.ray }}
+          VLLM: \${{ inputs.vllm }}
+        run: |
+          version='^[0-9]+\\.[0-9]+\\.[0-9]+$'
+          if [ -n "$RAY" ] && ! [[ "$RAY" =~ $version ]]; then
+            echo "::error::the ray input must be a Ray release such as 2.59.0"; exit 1
+          fi
+          if [ -n "$VLLM" ] && { [ -z "$RAY" ] || ! [[ "$VLLM" =~ $version ]]; }; then
+            echo "::error::the vllm input must be a version such as 0.27.0, and needs the ray input"; exit 1
+          fi
+          { echo "ray=$RAY"; echo "vllm=$VLLM"; } >> "$GITHUB_OUTPUT"
+${SETUP_NODE_STEP}
+      - run: npm ci
+      - name: Pin or bump
+        id: change
+        env:
+          RAY: \${{ steps.request.outputs.ray }}
+          VLLM: \${{ steps.request.outputs.vllm }}
+        run: |
+          change="$RUNNER_TEMP/change.txt"
+          if [ -n "$RAY" ]; then
+            npx ray-gitops bump --ray "$RAY" \${VLLM:+--vllm "$VLLM"} | tee "$change"
+            title="Move to Ray $RAY (ray-gitops bump)"
+          else
+            status=0
+            npx ray-gitops pin --check | tee "$change" || status=$?
+            if [ "$status" -eq 0 ]; then
+              echo "::notice::every image of docker/versions.json is pinned to what its tag points at"
+              echo "changed=false" >> "$GITHUB_OUTPUT"
+              exit 0
+            fi
+            npx ray-gitops pin > "$change"
+            title="Pin the images of docker/versions.json (ray-gitops pin)"
+          fi
+          if [ -z "$(git status --porcelain -- docker gitops)" ]; then changed=false; else changed=true; fi
+          { echo "changed=$changed"; echo "title=$title"; } >> "$GITHUB_OUTPUT"
+      - name: Plan
+        if: \${{ steps.change.outputs.changed == 'true' }}
+        run: |
+          # the plan is part of the pull request body even when it finds problems: the reviewer reads them there
+          npx ray-gitops plan --format markdown --output "$RUNNER_TEMP/plan.md" || echo "::warning::ray-gitops plan exited $?; its findings are in the pull request"
+      - name: Push the bot branch and open or update its pull request
+        if: \${{ steps.change.outputs.changed == 'true' }}
+        env:
+          GH_TOKEN: \${{ github.token }}
+          BASE: \${{ github.ref_name }}
+          TITLE: \${{ steps.change.outputs.title }}
+        run: |
+          git config user.name 'github-actions[bot]'
+          git config user.email '41898282+github-actions[bot]@users.noreply.github.com'
+          git switch --create "$BOT_BRANCH"
+          git add --all -- docker gitops
+          git commit --quiet --message "$TITLE"
+          # the lease: the commit the bot branch has now (empty: it must not exist yet)
+          lease="$(git ls-remote origin "refs/heads/$BOT_BRANCH" | cut -f1)"
+          if [ -n "$lease" ] && git fetch --quiet origin "$lease" && [ "$(git rev-parse 'FETCH_HEAD^{tree}')" = "$(git rev-parse 'HEAD^{tree}')" ]; then
+            echo "::notice::$BOT_BRANCH already holds this change"
+          else
+            git push --force-with-lease="refs/heads/$BOT_BRANCH:$lease" origin "HEAD:refs/heads/$BOT_BRANCH"
+          fi
+          body="$RUNNER_TEMP/body.md"
+          {
+            echo "Opened by the pin-images workflow; it updates this pull request in place."
+            echo
+            echo '\`\`\`'
+            head -c 20000 "$RUNNER_TEMP/change.txt"
+            echo '\`\`\`'
+            echo
+            if [ -s "$RUNNER_TEMP/plan.md" ]; then head -c 40000 "$RUNNER_TEMP/plan.md"; fi
+          } > "$body"
+          pr="$(gh pr list --head "$BOT_BRANCH" --base "$BASE" --state open --json number --jq '.[0].number // empty')"
+          if [ -n "$pr" ]; then
+            gh pr edit "$pr" --title "$TITLE" --body-file "$body"
+          else
+            gh pr create --head "$BOT_BRANCH" --base "$BASE" --title "$TITLE" --body-file "$body"
+          fi
 `;
 }
 

@@ -1,9 +1,6 @@
 import { DEFAULT_VERSIONS_FILE, dockerConfigCredentials, pinVersionsFile, type PinResult } from '@ray-gitops/core';
 import { ExitCode, type CommandDefinition } from '../command.js';
 
-/** The workflow that runs `pin --check` and `bump` on a schedule; the build's refusal of an unpinned base names it too. */
-export const PIN_WORKFLOW = '.github/workflows/pin-images.yml';
-
 export const pinCommand: CommandDefinition = {
   path: ['pin'],
   summary: "Pin every image of docker/versions.json to its tag's current digest (the multi-platform index), through the registry API.",
