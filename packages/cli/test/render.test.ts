@@ -21,6 +21,16 @@ describe('ray-gitops render', () => {
     expect(stderr).toMatch(/3 model\(s\), 3 not staged yet; image 123456789012\.dkr\.ecr/);
   });
 
+  test('says "no image built yet" for the all-zero placeholder digest, never the digest as if it were an image', async () => {
+    const ws = await workspace();
+    const placeholder = `000000000000.dkr.ecr.us-west-2.amazonaws.com/ray-vllm@sha256:${'0'.repeat(64)}`;
+    expect((await render(ws, '--image', placeholder)).code).toBe(0);
+    const kept = await render(ws);
+    expect(kept.code).toBe(0);
+    expect(kept.stderr).toContain('; image no image built yet (the tree carries the all-zero placeholder digest; the first deploy builds the image) (kept)');
+    expect(kept.stderr).not.toContain('0000000000000000');
+  });
+
   test('--check is green on a fresh render and exits 1 listing stale files after a change', async () => {
     const ws = await workspace();
     await render(ws, '--image', IMAGE);

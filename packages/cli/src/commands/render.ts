@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import {
   commitRenderedTree,
   DEFAULT_VERSIONS_FILE,
+  describeImageRef,
   formatDiagnostic,
   GITHUB_ACTIONS_BOT,
   loadStagedModels,
@@ -62,7 +63,7 @@ export const renderCommand: CommandDefinition = {
     const { plan, tree } = result;
     for (const change of plan!.changes) streams.stdout.write(`${change.kind} ${join(outDir, change.path)}\n`);
     const pending = tree!.models.filter((model) => model.placement.source === '').length;
-    const image = result.imageOrigin === 'previous-render' ? `${result.image!.ref} (kept)` : result.image!.ref;
+    const image = `${describeImageRef(result.image!.ref)}${result.imageOrigin === 'previous-render' ? ' (kept)' : ''}`;
     if (check) {
       reporter.info(
         plan!.changes.length === 0

@@ -1,4 +1,5 @@
 import type { ImageDecision, ModelFit, PullRequestPlan, StagingItem, StagingReason } from './types.js';
+import { isPlaceholderImage, NO_IMAGE_YET } from '../render/image-ref.js';
 import { RGD_PATH } from '../render/tree.js';
 import { formatDiagnostic } from '../report/diagnostic.js';
 
@@ -63,7 +64,7 @@ const DECISION_WORDS: Record<ImageDecision, string> = {
 function imageSection({ image }: PullRequestPlan): string[] {
   const lines = ['### Image', '', '| content tag | build context | committed image | at merge |', '|---|---|---|---|'];
   const context = image.contextFiles === undefined ? `\`${code(image.contextDir)}\`` : `\`${code(image.contextDir)}\` (${image.contextFiles} files, ${bytes(image.contextBytes!)})`;
-  lines.push(row(image.tag ? `\`${image.tag}\`` : '—', context, image.committedImage ? `\`${code(image.committedImage)}\`` : 'none', `**${DECISION_WORDS[image.decision]}**`));
+  lines.push(row(image.tag ? `\`${image.tag}\`` : '—', context, image.committedImage ? (isPlaceholderImage(image.committedImage) ? NO_IMAGE_YET : `\`${code(image.committedImage)}\``) : 'none', `**${DECISION_WORDS[image.decision]}**`));
   lines.push('', sentence(image.reason), '');
   for (const diagnostic of head(image.diagnostics, ROWS.problems)) lines.push(`- ${diagnostic.severity === 'error' ? '❌' : '⚠️'} ${text(formatDiagnostic(diagnostic))}`);
   return image.diagnostics.length > 0 ? [...lines, ...bullets(image.diagnostics.length, ROWS.problems), ''] : lines;

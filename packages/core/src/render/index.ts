@@ -3,7 +3,7 @@
 export { ANNOTATIONS, derivedName, GENERATE_DEFAULTS, LABELS, LLM_SERVICE, RAY_ACCELERATOR_TYPES, RGD_NAME, SERVE_APP, SERVE_AUTOSCALING, WEIGHTS_MOUNT_PATH } from './api.js';
 export { SYNC_WAVES, TREE, KRO_CHART_REPOSITORY } from './argocd.js';
 export { healthCheckData } from './health-checks.js';
-export { parseImageRef, type ImageRef } from './image-ref.js';
+export { describeImageRef, isPlaceholderImage, NO_IMAGE_YET, parseImageRef, PLACEHOLDER_DIGEST, type ImageRef } from './image-ref.js';
 export { MODEL_ACCESS_CHECK_SCRIPT } from './init-check.js';
 export { engineArgsJson, llmServiceInstance } from './instance.js';
 export { readPreviousRender, type PreviousRender } from './previous.js';

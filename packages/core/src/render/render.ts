@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { parseImageRef, type ImageRef } from './image-ref.js';
+import { describeImageRef, isPlaceholderImage, parseImageRef, type ImageRef } from './image-ref.js';
 import { readPreviousRender } from './previous.js';
 import { loadRenderSettings, SETTINGS_FILE_NAME } from './settings.js';
 import type { StagedModel } from './staged.js';
@@ -99,7 +99,7 @@ export function renderSummaryMarkdown(result: RenderCatalogResult, options: { ou
   const lines = [
     `## Render${options.check ? ' check' : ''}: ${plan.changes.length === 0 ? 'up to date' : `${plan.changes.length} file(s) ${verb}`}`,
     '',
-    `Image \`${result.image!.ref}\`${result.imageOrigin === 'previous-render' ? ' (kept from the previous render)' : ''}; ${tree.models.length} model(s); ${plan.unchanged} file(s) unchanged in \`${options.outDir}\`.`,
+    `${isPlaceholderImage(result.image!.ref) ? `Image: ${describeImageRef(result.image!.ref)}` : `Image \`${result.image!.ref}\``}${result.imageOrigin === 'previous-render' ? ' (kept from the previous render)' : ''}; ${tree.models.length} model(s); ${plan.unchanged} file(s) unchanged in \`${options.outDir}\`.`,
     '',
   ];
   if (plan.changes.length > 0) {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PlanHub } from './hub.js';
 import { copyRepository, planOptions, QWEN_ON_HUB, QWEN_STAGED, REPO_ROOT, setCommittedImage } from './workspace.js';
-import { buildPlan, planJson, planMarkdown, PLAN_MARKDOWN_LIMIT, type PullRequestPlan } from '../../src/plan/index.js';
+import { buildPlan, planImage, planJson, planMarkdown, PLAN_MARKDOWN_LIMIT, type PullRequestPlan } from '../../src/plan/index.js';
 import { validEntry } from '../catalog/fixtures.js';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
@@ -42,9 +42,21 @@ describe('the plan of the committed catalog, offline', () => {
     ]);
   });
 
-  test('gives the content tag and cannot tell reuse from an untagged committed image', () => {
+  test('says plainly that no image was built yet instead of showing the placeholder digest as an image', () => {
     expect(plan.image.tag).toMatch(/^ctx-[0-9a-f]{32}$/);
-    expect(plan.image.decision).toBe('build-if-missing');
+    expect(plan.image.committedImage).toMatch(/@sha256:0{64}$/);
+    expect(plan.image.decision).toBe('build');
+    expect(plan.image.reason).toBe(
+      `no image built yet: the committed tree carries the all-zero placeholder digest; the merge builds ${plan.image.tag!} and renders its digest`,
+    );
+    const markdown = planMarkdown(plan);
+    expect(markdown).toMatch(/^\| `ctx-[0-9a-f]{32}` \| `[^`]+` \(\d+ files, [\d.]+ KiB\) \| no image built yet \| \*\*build\*\* \|$/m);
+    expect(markdown).not.toContain('0000000000000000');
+  });
+
+  test('cannot tell reuse from a real committed image pinned without its content tag', async () => {
+    const untagged = await planImage({ contextDir: join(REPO_ROOT, 'docker'), namedContexts: { serve: join(REPO_ROOT, 'serve') }, committedImage: `${REPOSITORY}@${DIGEST}` });
+    expect(untagged.decision).toBe('build-if-missing');
   });
 
   test('renders as a marked comment with the verdict first and "size unknown (offline)"', () => {
