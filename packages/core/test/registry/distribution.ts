@@ -198,7 +198,17 @@ const sha256 = (data: Buffer) => `sha256:${createHash('sha256').update(data).dig
  * Pushes config + layer blobs, two platform manifests (linux/amd64, linux/arm64) and an OCI image
  * index under `tag`. `variant` changes the layer, so each variant is another image with another digest.
  */
-export async function pushImageIndex(registry: TestRegistry, repository: string, tag: string, variant: string): Promise<PushedIndex> {
+export async function pushImageIndex(
+  registry: TestRegistry,
+  repository: string,
+  tag: string,
+  variant: string,
+  /** `oci`: OCI image index of OCI manifests; `docker`: Docker manifest list v2 of Docker v2 manifests; `single`: one OCI manifest, no index */
+  format: 'oci' | 'docker' | 'single' = 'oci',
+): Promise<PushedIndex> {
+  const types = format === 'docker'
+    ? { manifest: 'application/vnd.docker.distribution.manifest.v2+json', config: 'application/vnd.docker.container.image.v1+json', layer: 'application/vnd.docker.image.rootfs.diff.tar.gzip', index: 'application/vnd.docker.distribution.manifest.list.v2+json' }
+    : { manifest: 'application/vnd.oci.image.manifest.v1+json', config: 'application/vnd.oci.image.config.v1+json', layer: 'application/vnd.oci.image.layer.v1.tar+gzip', index: 'application/vnd.oci.image.index.v1+json' };
   const authorization = await registry.authorizationFor(repository);
   const headers = (extra: Record<string, string> = {}) => ({ ...(authorization ? { Authorization: authorization } : {}), ...extra });
   const base = `http://${registry.host}/v2/${repository}`;
@@ -225,19 +235,23 @@ export async function pushImageIndex(registry: TestRegistry, repository: string,
     { architecture: 'arm64', os: 'linux' },
   ];
   const manifests = [];
-  for (const platform of platforms) {
+  for (const platform of format === 'single' ? platforms.slice(0, 1) : platforms) {
     const config = await pushBlob(Buffer.from(JSON.stringify({ ...platform, config: { Labels: { variant } }, rootfs: { type: 'layers', diff_ids: [layer.digest] } })));
     const manifest = Buffer.from(JSON.stringify({
       schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...layer }],
+      mediaType: types.manifest,
+      config: { mediaType: types.config, ...config },
+      layers: [{ mediaType: types.layer, ...layer }],
     }));
-    const digest = await pushManifest(sha256(manifest), 'application/vnd.oci.image.manifest.v1+json', manifest);
-    manifests.push({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, size: manifest.length, platform });
+    if (format === 'single') {
+      const digest = await pushManifest(tag, types.manifest, manifest);
+      return { digest, contentDigest: sha256(manifest), platformDigests: [digest] };
+    }
+    const digest = await pushManifest(sha256(manifest), types.manifest, manifest);
+    manifests.push({ mediaType: types.manifest, digest, size: manifest.length, platform });
   }
-  const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }, null, 2));
-  const digest = await pushManifest(tag, 'application/vnd.oci.image.index.v1+json', index);
+  const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: types.index, manifests }, null, 2));
+  const digest = await pushManifest(tag, types.index, index);
   return { digest, contentDigest: sha256(index), platformDigests: manifests.map((m) => m.digest) };
 }
 
