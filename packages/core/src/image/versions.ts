@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { findNodeAtLocation, parseTree } from 'jsonc-parser';
+import { isMap, isScalar, parseDocument } from 'yaml';
 import { InputFileError } from '../errors/index.js';
 import type { SourceLocation } from '../report/index.js';
 
@@ -73,13 +73,15 @@ export function isImageVersionKey(key: string): boolean {
  * order, indentation, `$comment` and the final newline stay as they were, so the diff is the change.
  */
 export function editVersionsText(text: string, path: string, changes: Readonly<Record<string, string>>): string {
-  const root = parseTree(text);
-  if (!root || root.type !== 'object') throw new InputFileError(`${path} must hold a JSON object`);
+  // JSON is YAML: the yaml parser gives each value's source range, so only those bytes are replaced
+  const document = parseDocument(text, { prettyErrors: false });
+  if (document.errors.length > 0 || !isMap(document.contents)) throw new InputFileError(`${path} must hold a JSON object`);
   const edits: { offset: number; length: number; content: string }[] = [];
   for (const [key, value] of Object.entries(changes)) {
-    const node = findNodeAtLocation(root, [key]);
-    if (!node || node.type !== 'string') throw new InputFileError(`${path} has no string "${key}" to update`);
-    edits.push({ offset: node.offset, length: node.length, content: JSON.stringify(value) });
+    const pair = document.contents.items.find((item) => isScalar(item.key) && item.key.value === key);
+    const node = pair?.value;
+    if (!isScalar(node) || node.type !== 'QUOTE_DOUBLE' || !node.range) throw new InputFileError(`${path} has no string "${key}" to update`);
+    edits.push({ offset: node.range[0], length: node.range[1] - node.range[0], content: JSON.stringify(value) });
   }
   edits.sort((a, b) => b.offset - a.offset);
   return edits.reduce((out, edit) => out.slice(0, edit.offset) + edit.content + out.slice(edit.offset + edit.length), text);
