@@ -6,6 +6,7 @@ import { planStaging } from './staging.js';
 import type { PlanVerdict, PullRequestPlan } from './types.js';
 import { checkCatalog } from '../catalog/check-catalog.js';
 import type { HubOptions } from '../fit/metadata.js';
+import { isPlaceholderImage, NO_IMAGE_YET } from '../render/image-ref.js';
 import { readPreviousRender } from '../render/previous.js';
 
 export interface BuildPlanOptions {
@@ -58,7 +59,7 @@ function verdictOf({ catalog, image, staging, files }: Omit<PullRequestPlan, 've
   const ok = errors === 0 && misfits === 0;
   const blockers = [errors > 0 ? `${errors} catalog error(s)` : '', misfits > 0 ? `${misfits} model(s) do not fit their GPUs` : ''].filter(Boolean);
   const does = [
-    IMAGE_WORDS[image.decision],
+    image.committedImage !== undefined && isPlaceholderImage(image.committedImage) ? `${NO_IMAGE_YET}, the first one is built` : IMAGE_WORDS[image.decision],
     staging.length === 0 ? 'nothing to stage' : `${staging.length} model(s) to stage`,
     files.status === 'not-planned' ? 'rendered files not worked out' : files.changes.length === 0 ? 'no rendered file changes' : `${files.changes.length} rendered file(s) change`,
   ];
