@@ -55,6 +55,7 @@ describe('ray-gitops pin against a real distribution registry', () => {
     const pin = await runCli('pin', '--versions', file);
     expect(pin.stderr).not.toContain('internal error');
     expect(pin.code).toBe(0);
+    expect(pin.stdout).toBe(`${file}: baseImage ${image} → ${image}@${pushed.digest} (pinned)\n`);
     const after = readFileSync(file, 'utf8');
     expect(after).toBe(before.replace(`"${image}"`, `"${image}@${pushed.digest}"`));
     expect(after).not.toContain(pushed.platformDigests[0]);

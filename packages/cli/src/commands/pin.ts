@@ -33,7 +33,7 @@ export function describePin(result: PinResult, check: boolean): string[] {
       case 'digest-only':
         return `${where} ${image.after} is pinned by digest only; no tag to follow`;
       case 'unpinned':
-        return `${where} ${image.before} is not pinned; ${check ? 'its tag points at' : 'pinned to'} ${image.after}`;
+        return check ? `${where} ${image.before} is not pinned; its tag points at ${image.after}` : `${where} ${image.before} → ${image.after} (pinned)`;
       case 'moved':
         return `${where} tag ${image.before.replace(/@.*$/, '')} now points elsewhere: ${image.before} → ${image.after}${check ? '' : ' (updated)'}`;
     }
