@@ -88,6 +88,7 @@ describe('ray-gitops pin against a real distribution registry', () => {
     const before = readFileSync(privateFile, 'utf8');
     const refused = await runCli('pin', '--versions', privateFile);
     expect(refused.code).toBe(1);
+    expect(refused.stderr.trimEnd().split('\n')).toHaveLength(2); // the progress line, then the one error line
     expect(refused.stderr.trimEnd().split('\n').at(-1)).toBe(
       `ray-gitops pin: ${guarded.host}/private/base:v1: the registry asks for credentials (HTTP 401); ` +
         `run 'docker login ${guarded.host}' (read from $DOCKER_CONFIG/config.json or ~/.docker/config.json), or check the repository name`,
@@ -120,6 +121,7 @@ describe('ray-gitops pin against a real distribution registry', () => {
     const wrongTag = versionsFile(`${plain.host}/team/image:no-such-tag`);
     const missing = await runCli('pin', '--versions', wrongTag);
     expect(missing.code).toBe(1);
+    expect(missing.stderr.trimEnd().split('\n')).toHaveLength(2);
     const lastLine = missing.stderr.trimEnd().split('\n').at(-1);
     expect(lastLine).toBe(`ray-gitops pin: ${plain.host}/team/image:no-such-tag: the registry has no such tag (or no such repository; HTTP 404); check the tag`);
 
@@ -128,6 +130,7 @@ describe('ray-gitops pin against a real distribution registry', () => {
     const before = readFileSync(unreachable, 'utf8');
     const down = await runCli('pin', '--versions', unreachable);
     expect(down.code).toBe(1);
+    expect(down.stderr.trimEnd().split('\n')).toHaveLength(2);
     expect(down.stderr.trimEnd().split('\n').at(-1)).toBe(
       `ray-gitops pin: cannot reach the registry at http://127.0.0.1:${port} (ECONNREFUSED); check the image reference and the network`,
     );

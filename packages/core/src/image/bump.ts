@@ -65,8 +65,9 @@ export async function bumpRay(versionsFile: string, options: BumpOptions): Promi
   const base = parseImageReference(before.baseImage);
   const baseImage = `${base.name}:${options.ray}-${variant.tagSuffix}`;
   const after: RuntimeVersions = { ray: options.ray, vllm, python: variant.python, cuda: variant.cuda, baseImage };
+  const { ray: _ray, vllm: _vllm, ...pinOptions } = options;
   const pin = await pinVersionsFile(versionsFile, {
-    ...options,
+    ...pinOptions,
     alsoSet: { ray: after.ray, vllm: after.vllm, python: after.python, cuda: after.cuda, baseImage: after.baseImage },
   });
   const pinnedBase = pin.images.find((image) => image.key === 'baseImage')?.after ?? baseImage;

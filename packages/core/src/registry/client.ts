@@ -85,6 +85,7 @@ class RegistrySession {
   async request(method: 'HEAD' | 'GET', path: string): Promise<Response> {
     let response = await this.send(method, `${this.base}${path}`, this.authorization);
     if (response.status === 401) {
+      await response.body?.cancel();
       await this.authorize(response.headers.get('www-authenticate') ?? '');
       response = await this.send(method, `${this.base}${path}`, this.authorization);
       if (response.status === 401 || response.status === 403) throw this.credentialError(response.status);
