@@ -14,7 +14,7 @@ export interface CliOption {
 export interface CliStreams {
   readonly stdout: { write(text: string): unknown };
   /** isTTY: a terminal, where progress is redrawn in place */
-  readonly stderr: { write(text: string): unknown; readonly isTTY?: boolean };
+  readonly stderr: { readonly isTTY?: boolean; write(text: string): unknown };
 }
 
 export interface CommandContext {

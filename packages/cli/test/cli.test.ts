@@ -57,7 +57,8 @@ describe('ray-gitops command line', () => {
 
   test('a reader that stops early (| head -1) ends the command quietly, without EPIPE', () => {
     // `true` exits before reading anything, so every write meets a closed pipe
-    const run = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" validate gitops --verbose --format json | true; echo "exit \${PIPESTATUS[0]}" >&2`], {
+    const script = `"${process.execPath}" "${BIN}" validate gitops --verbose --format json | true; echo "exit \${PIPESTATUS[0]}" >&2`;
+    const run = spawnSync('bash', ['-c', script], {
       cwd: new URL('../../../', import.meta.url).pathname,
       encoding: 'utf8',
     });

@@ -137,7 +137,7 @@ function localGitIdentity(outDir: string): ReturnType<typeof parseGitIdentity> {
   const name = config('user.name');
   const email = config('user.email');
   if (name === '' || email === '') {
-    throw new UsageError(`--commit needs an author: set 'git config user.name' and 'git config user.email', or pass --author 'NAME <EMAIL>'`);
+    throw new UsageError("--commit needs an author: set 'git config user.name' and 'git config user.email', or pass --author 'NAME <EMAIL>'");
   }
   return parseGitIdentity(`${name} <${email}>`, 'the local git identity (git config user.name, user.email)');
 }
