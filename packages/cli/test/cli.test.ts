@@ -111,7 +111,8 @@ describe('ray-gitops catalog check', () => {
     );
     const { code, stdout } = await runCli('catalog', 'check', '--catalog', dir, '--format', 'json');
     expect(code).toBe(1);
-    const document = JSON.parse(stdout) as { files: number; errors: number; diagnostics: { file: string; line: number; column: number; severity: string; message: string }[] };
+    type Finding = { file: string; line: number; column: number; severity: string; message: string };
+    const document = JSON.parse(stdout) as { files: number; errors: number; diagnostics: Finding[] };
     expect(document).toMatchObject({ files: 1, errors: 1 });
     expect(document.diagnostics[0]).toMatchObject({ file: join(dir, 'broken.yaml'), line: 7, column: 27, severity: 'error' });
     expect(document.diagnostics[0]!.message).toContain('power of two');
