@@ -153,8 +153,15 @@ describe('README.md', () => {
   it('stands on its own: no pointer to material outside the repository', () => {
     expect(README).not.toContain('../shared');
     expect(README).not.toMatch(/DESIGN document/i);
-    for (const [, target] of README.matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)) {
-      if (!/^https?:/.test(target!)) expect(existsSync(join(ROOT, target!)), target).toBe(true);
+  });
+
+  it('links only to files that exist, and so do the pages in docs/', () => {
+    for (const page of ['README.md', ...readdirSync(join(ROOT, 'docs')).map((f) => `docs/${f}`)]) {
+      const text = readFileSync(join(ROOT, page), 'utf8');
+      expect(text, page).not.toContain('../shared');
+      for (const [, target] of text.matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)) {
+        if (!/^https?:/.test(target!)) expect(existsSync(join(ROOT, dirname(page), target!)), `${page} → ${target}`).toBe(true);
+      }
     }
   });
 
