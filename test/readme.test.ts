@@ -204,6 +204,8 @@ describe('README.md', () => {
       const claim = CLAIMS[step.command];
       if (claim) expect(output, `README.md:${step.line}: ${step.command}`).toMatch(claim);
       expect(output).not.toContain('internal error');
+      // no command prints a runtime warning, such as the AWS SDK's notice about Node versions
+      expect(output).not.toMatch(/\(node:\d+\) \w*Warning/);
     },
     120_000,
   );
