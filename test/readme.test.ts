@@ -81,6 +81,12 @@ const CLAIMS: Record<string, RegExp> = {
   'npx ray-gitops plan --offline': /<!-- ray-gitops-plan -->[\s\S]*`qwen2-5-0-5b-instruct`/,
 };
 
+/** What must hold after a command, beyond its output. */
+const AFTERWARDS: Record<string, () => void> = {
+  // "everything it writes stays under .ray-gitops/ (gitignored)"
+  'npm start': () => expect(git('status', '--porcelain')).toBe(''),
+};
+
 /** Commands run elsewhere or checked instead of run (see the top of this file). */
 const CHECKED_NOT_RUN: Record<string, (pkg: { scripts: Record<string, string>; workspaces: string[] }) => void> = {
   'npm ci': (pkg) => {
@@ -206,6 +212,7 @@ describe('README.md', () => {
       expect(output).not.toContain('internal error');
       // no command prints a runtime warning, such as the AWS SDK's notice about Node versions
       expect(output).not.toMatch(/\(node:\d+\) \w*Warning/);
+      AFTERWARDS[step.command]?.();
     },
     120_000,
   );
