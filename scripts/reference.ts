@@ -177,7 +177,7 @@ function optionCell(flag: string, option: CliOption): string {
 }
 
 function defaultCell(value: unknown): string {
-  if (value === undefined || value === '' || typeof value === 'boolean') return '';
+  if (value === undefined || value === '') return '';
   return `\`${String(value).replace(/\|/g, '\\|')}\``;
 }
 
