@@ -381,7 +381,7 @@ const PIPELINE_INPUTS: readonly PipelineInput[] = [
     type: 'string',
     default: '',
     description: 'IAM role the deploy job assumes through GitHub OIDC; needed by build-image and prestage.',
-    doc: 'No long-lived keys: trust token.actions.githubusercontent.com for repo:OWNER/REPO:environment:ENVIRONMENT. The role needs the build-image policy of the README and s3:GetObject/PutObject/ListBucket, multipart uploads on stage-dest.',
+    doc: 'No long-lived keys: trust token.actions.githubusercontent.com for repo:OWNER/REPO:environment:ENVIRONMENT. The role needs the policy in docs/adopting.md: the build-image part and s3:GetObject/PutObject/ListBucket, multipart uploads on stage-dest.',
   },
   { name: 'aws-region', type: 'string', default: '', description: 'AWS region of ECR, CodeBuild and the model bucket; needed by build-image and prestage.' },
   {

@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { RayGitopsError, UsageError } from '@ray-gitops/core';
-import { ExitCode, type CliOption, type CliStreams, type CommandDefinition } from './command.js';
+import { closestMatch, RayGitopsError, UsageError } from '@ray-gitops/core';
+import { ExitCode, type CliOption, type CliStreams, type CommandContext, type CommandDefinition } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { renderCommandHelp, renderOverview } from './help.js';
+import { defaultPath } from './repository.js';
 import { createStderrReporter } from './stderr-reporter.js';
 
 /** Runs one `ray-gitops` invocation and returns its exit code; never throws. */
@@ -14,7 +16,16 @@ export async function main(argv: readonly string[], streams: CliStreams = proces
       streams.stdout.write(renderOverview(COMMANDS));
       return ExitCode.ok;
     }
-    streams.stderr.write(`ray-gitops: unknown command '${argv.join(' ')}'; run 'ray-gitops --help' for the list.\n`);
+    if (argv.length === 1 && argv[0] === '--version') {
+      streams.stdout.write(`ray-gitops ${cliVersion()}\n`);
+      return ExitCode.ok;
+    }
+    const suggestion = suggestCommand(argv);
+    streams.stderr.write(
+      suggestion
+        ? `ray-gitops: unknown command '${argv.slice(0, suggestion.path.length).join(' ')}'; did you mean 'ray-gitops ${suggestion.path.join(' ')}'?\n`
+        : `ray-gitops: unknown command '${argv.join(' ')}'; run 'ray-gitops --help' for the list.\n`,
+    );
     return ExitCode.usage;
   }
 
@@ -31,8 +42,10 @@ export async function main(argv: readonly string[], streams: CliStreams = proces
       options: toParseArgsOptions(command.options),
       allowPositionals: command.positionals !== undefined,
       strict: true,
+      tokens: true,
     });
-    return await command.run({ values: parsed.values, positionals: parsed.positionals, streams, reporter });
+    const values = withRepositoryDefaults(command, parsed.values, new Set(parsed.tokens.flatMap((t) => (t.kind === 'option' ? [t.name] : []))));
+    return await command.run({ values, positionals: parsed.positionals, streams, reporter });
   } catch (error) {
     return reportFailure(error, command, streams);
   }
@@ -52,6 +65,41 @@ function toParseArgsOptions(options: CommandDefinition['options']): NonNullable<
   ) as NonNullable<ParseArgsConfig['options']>;
 }
 
+/**
+ * Path options left at their default (a DIR or FILE in the repository, such as gitops/models) are
+ * taken from the repository root, not the current directory, as git does; given paths are the user's.
+ */
+function withRepositoryDefaults(
+  command: CommandDefinition,
+  values: CommandContext['values'],
+  given: ReadonlySet<string>,
+): CommandContext['values'] {
+  const resolved = { ...values };
+  for (const [name, option] of Object.entries(command.options)) {
+    const isPath = option.value === 'DIR' || option.value === 'FILE';
+    if (isPath && typeof option.default === 'string' && option.default !== '' && !given.has(name)) resolved[name] = defaultPath(option.default);
+  }
+  return resolved;
+}
+
+/** The version of this package, from its package.json (one folder above src/ and lib/). */
+function cliVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+/** The command a mistyped one most likely meant: `valdiate` → validate, `catalog chek` → catalog check. */
+function suggestCommand(argv: readonly string[]): CommandDefinition | undefined {
+  if (argv.length === 0 || argv[0]!.startsWith('-')) return undefined;
+  for (const words of [2, 1]) {
+    const typed = argv.slice(0, words).join(' ');
+    const candidates = COMMANDS.filter((c) => c.path.length === words).map((c) => c.path.join(' '));
+    const match = argv.length >= words ? closestMatch(typed, candidates) : undefined;
+    if (match !== undefined) return COMMANDS.find((c) => c.path.join(' ') === match);
+  }
+  // `catalog` alone, or `catalog chek`: the group is right, the command word is not
+  return COMMANDS.find((c) => c.path.length > 1 && c.path[0] === argv[0]);
+}
+
 function findCommand(argv: readonly string[]): CommandDefinition | undefined {
   return COMMANDS.find((command) => command.path.every((word, index) => argv[index] === word));
 }
@@ -59,7 +107,8 @@ function findCommand(argv: readonly string[]): CommandDefinition | undefined {
 function reportFailure(error: unknown, command: CommandDefinition, streams: CliStreams): number {
   const name = `ray-gitops ${command.path.join(' ')}`;
   if (error instanceof UsageError || isParseArgsError(error)) {
-    streams.stderr.write(`${name}: ${(error as Error).message}\nRun '${name} --help' for usage.\n`);
+    const message = error instanceof UsageError ? error.message : parseArgsMessage(error as Error & { code: string }, command);
+    streams.stderr.write(`${name}: ${message}\nRun '${name} --help' for usage.\n`);
     return ExitCode.usage;
   }
   if (error instanceof RayGitopsError) {
@@ -75,4 +124,16 @@ function reportFailure(error: unknown, command: CommandDefinition, streams: CliS
 function isParseArgsError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
+}
+
+/**
+ * Node's parseArgs messages, in the words of this command line: an unknown option gets the closest
+ * real one, and the advice about '--' (which this CLI never needs) is left out.
+ */
+function parseArgsMessage(error: Error & { code: string }, command: CommandDefinition): string {
+  const message = error.message.replace(/\.? To specify (a positional|an option) argument[\s\S]*$/, '');
+  const unknown = error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /^Unknown option '(-{1,2})([^'=]+)/.exec(message) : null;
+  if (!unknown) return message;
+  const match = closestMatch(unknown[2]!, [...Object.keys(command.options), 'help']);
+  return match ? `${message}; did you mean '--${match}'?` : message;
 }

@@ -21,7 +21,7 @@ async function source() {
 describe('ray-gitops build-image', () => {
   test('--dry-run prints the content tag and the exact StartBuild request, and calls nothing', async () => {
     const args = await source();
-    const { code, stdout, stderr } = await runCli('build-image', ...args, '--source-bucket', 'build-sources', '--revision', 'abc123', '--dry-run');
+    const { code, stdout, stderr } = await runCli('build-image', ...args, '--source-bucket', 'build-sources', '--revision', 'abc123', '--dry-run', '--json');
     expect(code).toBe(0);
     const doc = JSON.parse(stdout) as { tag: string; startBuild: Record<string, unknown>; localBuild: string; hashedInputs: string[] };
     expect(doc.tag).toMatch(/^ctx-[0-9a-f]{32}$/);
@@ -39,8 +39,21 @@ describe('ray-gitops build-image', () => {
     expect(aws.calls).toEqual([]);
   });
 
+  test('--dry-run prints a summary for a person unless --json is given', async () => {
+    const args = await source();
+    const { code, stdout } = await runCli('build-image', ...args, '--source-bucket', 'build-sources', '--dry-run');
+    expect(code).toBe(0);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^image     ray-vllm:ctx-[0-9a-f]{32} \(content tag of \d+ files, \d+ bytes\)$/);
+    expect(stdout).toMatch(/^context   s3:\/\/build-sources\/ray-gitops\/build-context\/ctx-[0-9a-f]{32}\.zip$/m);
+    expect(stdout).toMatch(/^locally   docker buildx build --build-context serve=/m);
+    expect(stdout).toContain('verdict   ready to build');
+    expect(() => JSON.parse(stdout)).toThrow();
+    expect(aws.calls).toEqual([]);
+  });
+
   test('--dry-run of the committed docker/ and serve/ prints a tag, and exits 1 while a rule fails', async () => {
-    const { code, stdout, stderr } = await runCli('build-image', '--dry-run');
+    const { code, stdout, stderr } = await runCli('build-image', '--dry-run', '--json');
     const doc = JSON.parse(stdout) as { tag: string; diagnostics: string[] };
     expect(doc.tag).toMatch(/^ctx-[0-9a-f]{32}$/);
     expect(code).toBe(doc.diagnostics.some((d) => !d.includes(': warning: ')) ? 1 : 0);

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { runCli } from './run-cli.js';
 import { git, gitopsRepo as newGitopsRepo, type GitopsRepo } from '../../core/test/support/gitops-repo.js';
 
@@ -11,6 +11,7 @@ const VERSIONS = join(REPO_ROOT, 'docker', 'versions.json');
 
 const repos: GitopsRepo[] = [];
 afterEach(async () => {
+  vi.unstubAllEnvs();
   await Promise.all(repos.splice(0).map((repo) => repo.remove()));
 });
 
@@ -54,7 +55,20 @@ describe('ray-gitops render --commit', () => {
     expect(git(repo.bare, 'rev-parse', 'main')).toBe(head);
   });
 
-  test('--commit without --push commits locally only, as github-actions[bot] by default, leaving catalog edits uncommitted', async () => {
+  test('--commit outside GitHub Actions commits as the local git identity unless --author is given', async () => {
+    vi.stubEnv('GITHUB_ACTIONS', '');
+    const repo = await gitopsRepo();
+    git(repo.clone, 'config', 'user.name', 'Local Person');
+    git(repo.clone, 'config', 'user.email', 'local@example.com');
+    expect((await render(repo, '--image', IMAGE, '--commit')).code).toBe(0);
+    expect(git(repo.clone, 'log', '-1', '--format=%an <%ae>', 'HEAD').trim()).toBe('Local Person <local@example.com>');
+    const image = IMAGE.replace(/ab$/, 'cd');
+    expect((await render(repo, '--image', image, '--commit', '--author', 'Someone Else <else@example.com>')).code).toBe(0);
+    expect(git(repo.clone, 'log', '-1', '--format=%an <%ae>', 'HEAD').trim()).toBe('Someone Else <else@example.com>');
+  });
+
+  test('--commit in GitHub Actions without --push commits locally only, as github-actions[bot], leaving catalog edits uncommitted', async () => {
+    vi.stubEnv('GITHUB_ACTIONS', 'true');
     const repo = await gitopsRepo();
     await writeFile(join(repo.catalog, 'README.txt'), 'a local note\n');
     const before = git(repo.bare, 'rev-parse', 'main');

@@ -32,7 +32,7 @@ describe('render-rgd action', () => {
     expect(result.summary).toContain('## Render: 12 file(s) changed');
     expect(result.summary).toContain('| `qwen2-5-7b-instruct` | `s3://models-bucket/models/Qwen/Qwen2.5-7B-Instruct/abc123/` | `abc123` |');
     expect(result.summary).toContain('| `llama-3-3-70b-instruct` | not staged yet (no RayService) | — |');
-    expect(result.stdout).toContain('::warning::llama-3-3-70b-instruct is not staged yet');
+    expect(result.stdout).toContain('::warning::llama-3-3-70b-instruct and mistral-7b-instruct-v0-3 are not staged yet');
   });
 
   test('check mode passes on an up-to-date tree and fails listing the stale files', async () => {

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { buildPlan, InputFileError, parseKeyValues, planJson, planMarkdown, UsageError } from '@ray-gitops/core';
 import { ExitCode, type CommandDefinition } from '../command.js';
+import { defaultPath } from '../repository.js';
 
 const FORMATS = ['markdown', 'json'] as const;
 
@@ -25,7 +26,8 @@ export const planCommand: CommandDefinition = {
       catalogDir: values.catalog as string,
       outDir: values.out as string,
       contextDir: values.context as string,
-      ...(named ? { namedContexts: parseKeyValues(named, '--named-context') } : {}),
+      // the default serve/ is the repository's, wherever the command runs from
+      namedContexts: named ? parseKeyValues(named, '--named-context') : { serve: defaultPath('serve') },
       offline: values.offline === true,
     });
     const document = format === 'json' ? planJson(plan) : planMarkdown(plan);

@@ -7,6 +7,7 @@ import {
   UsageError,
 } from '@ray-gitops/core';
 import type { CommandDefinition } from '../command.js';
+import { isInteractive } from '../stderr-reporter.js';
 
 export const prestageCommand: CommandDefinition = {
   path: ['prestage'],
@@ -52,6 +53,8 @@ export const prestageCommand: CommandDefinition = {
       concurrency: Number(concurrencyText),
       storageClass: typeof values['storage-class'] === 'string' ? values['storage-class'] : 'INTELLIGENT_TIERING',
       reporter,
+      // a terminal redraws the bar four times a second; a log gets a line every few seconds
+      ...(isInteractive(streams) ? { progressIntervalMs: 250 } : {}),
     });
     if (values.json === true) streams.stdout.write(`${JSON.stringify(stagedRecord(result), null, 2)}\n`);
     else streams.stdout.write(`${result.s3Uri}\n`);

@@ -1,4 +1,6 @@
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import {
   commitRenderedTree,
   DEFAULT_VERSIONS_FILE,
@@ -8,6 +10,7 @@ import {
   loadStagedModels,
   parseGitIdentity,
   renderCatalog,
+  type RenderCatalogResult,
   SETTINGS_FILE_NAME,
   UsageError,
 } from '@ray-gitops/core';
@@ -17,7 +20,7 @@ export const renderCommand: CommandDefinition = {
   path: ['render'],
   summary: 'Render the Kro RGD, one instance per model and the Argo CD apps into gitops/.',
   synopsis:
-    '[--catalog DIR] [--out DIR] [--image REF] [--staged FILE] [--settings FILE] [--versions FILE] [--check] ' +
+    '[--catalog DIR] [--out DIR] [--image REF] [--staged FILE] [--settings FILE] [--versions FILE] [--check] [--format text|json] ' +
     "[--commit [--push] [--remote NAME] [--branch NAME] [--author 'NAME <EMAIL>']]",
   options: {
     catalog: { type: 'string', value: 'DIR', default: 'gitops/models', description: 'catalog directory' },
@@ -35,7 +38,12 @@ export const renderCommand: CommandDefinition = {
     push: { type: 'boolean', description: 'with --commit (implied): push the commit, rebasing and retrying when the branch moved; never force-pushes' },
     remote: { type: 'string', value: 'NAME', default: 'origin', description: 'remote to push to' },
     branch: { type: 'string', value: 'NAME', description: 'branch to push to; default the checked-out branch' },
-    author: { type: 'string', value: "'NAME <EMAIL>'", default: GITHUB_ACTIONS_BOT, description: 'identity of the commit' },
+    author: {
+      type: 'string',
+      value: "'NAME <EMAIL>'",
+      description: `identity of the commit; default in GitHub Actions ${GITHUB_ACTIONS_BOT}, elsewhere the local git identity (git config user.name, user.email)`,
+    },
+    format: { type: 'string', value: 'FORMAT', default: 'text', description: 'text (one line per changed file) or json (one document on stdout)' },
   },
   async run({ values, streams, reporter }) {
     const outDir = values.out as string;
@@ -43,7 +51,15 @@ export const renderCommand: CommandDefinition = {
     const push = values.push === true;
     const commit = values.commit === true || push;
     if (check && commit) throw new UsageError('--check writes nothing, so it cannot be combined with --commit or --push');
-    const identity = commit ? parseGitIdentity(values.author as string, '--author') : undefined;
+    const format = values.format as string;
+    if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, not '${format}'`);
+    const identity = commit
+      ? typeof values.author === 'string'
+        ? parseGitIdentity(values.author, '--author')
+        : process.env.GITHUB_ACTIONS === 'true'
+          ? parseGitIdentity(GITHUB_ACTIONS_BOT, 'the GitHub Actions identity')
+          : localGitIdentity(outDir)
+      : undefined;
     const staged = typeof values.staged === 'string' ? await loadStagedModels(values.staged) : undefined;
     const result = await renderCatalog({
       catalogDir: values.catalog as string,
@@ -61,7 +77,8 @@ export const renderCommand: CommandDefinition = {
       return ExitCode.problemsFound;
     }
     const { plan, tree } = result;
-    for (const change of plan!.changes) streams.stdout.write(`${change.kind} ${join(outDir, change.path)}\n`);
+    if (format === 'json') streams.stdout.write(`${JSON.stringify(renderDocument(result, outDir, check), null, 2)}\n`);
+    else for (const change of plan!.changes) streams.stdout.write(`${change.kind} ${join(outDir, change.path)}\n`);
     const pending = tree!.models.filter((model) => model.placement.source === '').length;
     const image = `${describeImageRef(result.image!.ref)}${result.imageOrigin === 'previous-render' ? ' (kept)' : ''}`;
     if (check) {
@@ -89,3 +106,39 @@ export const renderCommand: CommandDefinition = {
     return ExitCode.ok;
   },
 };
+
+/** What `render --format json` prints: the changes, every model with where its weights are, the image. */
+function renderDocument(result: RenderCatalogResult, outDir: string, check: boolean): Record<string, unknown> {
+  const { plan, tree } = result;
+  return {
+    out: outDir,
+    check,
+    upToDate: plan!.changes.length === 0,
+    changes: plan!.changes.map((change) => ({ kind: change.kind, path: join(outDir, change.path) })),
+    unchanged: plan!.unchanged,
+    image: result.image!.ref,
+    imageOrigin: result.imageOrigin,
+    models: tree!.models.map(({ name, placement, instancePath }) => ({
+      name,
+      instance: join(outDir, instancePath),
+      staged: placement.source === '' ? null : { uri: placement.source, commit: placement.commit, manifestUri: placement.manifest, origin: placement.origin },
+    })),
+    warnings: tree!.warnings,
+  };
+}
+
+/** `git config user.name` and `user.email` of the repository holding `outDir`, as `git commit` would use. */
+function localGitIdentity(outDir: string): ReturnType<typeof parseGitIdentity> {
+  let dir = outDir;
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  const config = (key: string) => {
+    const git = spawnSync('git', ['-C', dir, 'config', '--get', key], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return git.status === 0 ? git.stdout.trim() : '';
+  };
+  const name = config('user.name');
+  const email = config('user.email');
+  if (name === '' || email === '') {
+    throw new UsageError("--commit needs an author: set 'git config user.name' and 'git config user.email', or pass --author 'NAME <EMAIL>'");
+  }
+  return parseGitIdentity(`${name} <${email}>`, 'the local git identity (git config user.name, user.email)');
+}

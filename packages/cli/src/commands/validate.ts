@@ -8,8 +8,9 @@ import {
   validateManifests,
 } from '@ray-gitops/core';
 import { ExitCode, type CommandDefinition } from '../command.js';
+import { defaultPath, repositoryRoot } from '../repository.js';
 
-/** Where `ray-gitops validate` looks when no PATH is given: the rendered tree Argo CD syncs. */
+/** Where `ray-gitops validate` looks when no PATH is given: the rendered tree Argo CD syncs (from the repository root). */
 const DEFAULT_PATH = 'gitops';
 
 /** The catalog inside it, checked by `catalog check`, never validated as manifests. */
@@ -45,7 +46,7 @@ export const validateCommand: CommandDefinition = {
       description:
         "switch a check rule off everywhere: an id (policy/image-digest), its short name (image-digest) or a prefix (policy, kro, argocd); per file: a '# ray-gitops:disable ID,…' comment; per resource or RGD template: the ray-gitops.io/disable-rules annotation",
     },
-    'repo-root': { type: 'string', value: 'DIR', description: 'repository root that Argo CD source paths are resolved against (default: the current directory)' },
+    'repo-root': { type: 'string', value: 'DIR', description: 'repository root that Argo CD source paths are resolved against (default: the git repository holding the current directory)' },
     'ignore-missing-schemas': { type: 'boolean', description: 'skip resources whose kind has no schema instead of failing' },
     'format': { type: 'string', value: 'FORMAT', default: 'text', description: OUTPUT_FORMATS.join(' | ') },
     'kubernetes-version': {
@@ -63,7 +64,8 @@ export const validateCommand: CommandDefinition = {
   async run({ values, positionals, streams, reporter }) {
     const format = values.format as string;
     const output = createResultReporter(format, streams.stdout, { verbose: values.verbose === true });
-    const paths = positionals.length > 0 ? [...positionals] : [DEFAULT_PATH];
+    const gitopsDir = defaultPath(DEFAULT_PATH);
+    const paths = positionals.length > 0 ? [...positionals] : [gitopsDir];
     const strings = (name: string) => (values[name] as string[] | undefined) ?? [];
 
     const summary = await validateManifests({
@@ -77,10 +79,10 @@ export const validateCommand: CommandDefinition = {
       skipKinds: strings('skip'),
       rejectKinds: strings('reject'),
       // the catalog and the render settings sit in the gitops tree but are not Kubernetes objects
-      ignoreFilenamePatterns: [...nonManifestPatterns(DEFAULT_PATH, DEFAULT_CATALOG), ...strings('ignore-filename-pattern')],
+      ignoreFilenamePatterns: [...nonManifestPatterns(gitopsDir, defaultPath(DEFAULT_CATALOG)), ...strings('ignore-filename-pattern')],
       checks: gitopsChecks({ policy: values['no-policy'] !== true }),
       disabledRules: strings('disable-rule'),
-      ...(typeof values['repo-root'] === 'string' ? { repoRoot: values['repo-root'] } : {}),
+      repoRoot: typeof values['repo-root'] === 'string' ? values['repo-root'] : repositoryRoot(),
       reporters: [output],
       ...(paths.includes('-') ? { stdin: process.stdin } : {}),
     });

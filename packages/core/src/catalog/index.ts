@@ -3,6 +3,7 @@ export { checkCatalog, isCatalogFileName, listCatalogFiles } from './check-catal
 export { renderCatalogCheckSummary } from './check-summary.js';
 export type { DerivedName, DerivedNameRole, ModelNameLimit } from './derived-names.js';
 export { computeModelNameLimit, DERIVED_NAMES, deriveNames, MODEL_NAME_LIMIT } from './derived-names.js';
+export { closestMatch } from './did-you-mean.js';
 export { displayPath } from './display-path.js';
 export type { GpuType } from './gpu-types.js';
 export { findGpuType, GPU_TYPES } from './gpu-types.js';

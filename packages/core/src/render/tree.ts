@@ -74,13 +74,18 @@ export function renderTree(inputs: RenderTreeInputs): RenderTreeResult {
 
   const models: RenderedModel[] = [];
   const warnings: string[] = [];
+  const pending: string[] = [];
   for (const entry of [...inputs.entries].sort((a, b) => compare(a.name, b.name))) {
     const { placement, warning } = placeModel(entry, inputs.staged?.get(entry.name), inputs.previous?.get(entry.name));
-    if (warning) warnings.push(warning);
+    // models not staged yet are named in one sentence below, not one warning each
+    if (placement.origin === 'pending') pending.push(entry.name);
+    const saysOnlyNotStaged = placement.origin === 'pending' && !inputs.staged?.has(entry.name);
+    if (warning && !saysOnlyNotStaged) warnings.push(warning);
     const path = instancePath(entry.name);
     files.push(manifestFile(path, [llmServiceInstance(entry, placement, settings)], `from the catalog entry ${entry.name}.yaml`));
     models.push({ name: entry.name, placement, instancePath: path });
   }
+  if (pending.length > 0) warnings.unshift(notStagedWarning(pending));
   for (const name of inputs.staged?.keys() ?? []) {
     if (!inputs.entries.some((entry) => entry.name === name)) warnings.push(`the staged-prefix map names '${name}', which is not in the catalog; ignored`);
   }
@@ -90,4 +95,14 @@ export function renderTree(inputs: RenderTreeInputs): RenderTreeResult {
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** One sentence for every model rendered without a RayService because no staged weights are known. */
+function notStagedWarning(names: readonly string[]): string {
+  const list = names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]!}`;
+  const [verb, their] = names.length === 1 ? ['is', 'its instance is'] : ['are', 'their instances are'];
+  return (
+    `${list} ${verb} not staged yet: ${their} rendered without a RayService until prestage records where the weights are ` +
+    "(stage with 'ray-gitops prestage' and render with --staged)"
+  );
 }
