@@ -1,6 +1,6 @@
 import { displayPath, formatBytes } from '@ray-gitops/core';
 import type { PipelineResult } from './run-pipeline.js';
-import { stagedRecord } from '../commands/prestage.js';
+import { stagedReport } from '../commands/prestage.js';
 
 const LABEL_WIDTH = 10;
 
@@ -87,7 +87,7 @@ export function summaryDocument(result: PipelineResult, options: { readonly crds
     ...(catalog ? { catalog } : {}),
     ...(bucket ? { bucket: { ...bucket, dataDir: paths.s3Data } } : {}),
     ...(sample ? { sample } : {}),
-    ...(staged ? { staged: { ...stagedRecord(staged.result), sha256Verified: staged.sha256Verified } } : {}),
+    ...(staged ? { staged: { ...stagedReport(staged.result), sha256Verified: staged.sha256Verified } } : {}),
     ...(entry ? { entry: { name: entry.name, file: `${paths.catalog}/${entry.name}.yaml` } } : {}),
     ...(image
       ? {

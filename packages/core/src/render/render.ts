@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import { parseImageRef, type ImageRef } from './image-ref.js';
 import { readPreviousRender } from './previous.js';
 import { loadRenderSettings, SETTINGS_FILE_NAME } from './settings.js';
-import type { StagedModel } from './staged.js';
 import { renderTree, type RenderTreeResult } from './tree.js';
 import { DEFAULT_VERSIONS_FILE, loadRuntimeVersions } from './versions.js';
 import { writeRenderedFiles, type WritePlan } from './writer.js';
@@ -10,6 +9,7 @@ import { checkCatalog } from '../catalog/check-catalog.js';
 import { UsageError } from '../errors/errors.js';
 import type { Diagnostic } from '../report/diagnostic.js';
 import { silentReporter, type Reporter } from '../report/reporter.js';
+import { matchStagedRecords, type StagedRecord } from '../staged/record.js';
 
 export const DEFAULT_CATALOG_DIR = 'gitops/models';
 export const DEFAULT_OUT_DIR = 'gitops';
@@ -19,8 +19,8 @@ export interface RenderCatalogOptions {
   readonly outDir?: string;
   /** repository@sha256:…; when absent, the image of the previous render in outDir is kept */
   readonly image?: string;
-  /** the staged-prefix map, by model name */
-  readonly staged?: ReadonlyMap<string, StagedModel>;
+  /** staged records (parseStagedRecords): by model name, or matched to entries by source identity */
+  readonly staged?: readonly StagedRecord[];
   /** default `<outDir>/render-settings.yaml` */
   readonly settingsFile?: string;
   /** default `docker/versions.json` */
@@ -74,12 +74,15 @@ export async function renderCatalog(options: RenderCatalogOptions = {}): Promise
     throw new UsageError(`there is no earlier render in '${outDir}' to keep the image from; pass --image repository@sha256:<digest> (the build-image output)`);
   }
 
+  const entries = catalog.entries.map((item) => item.entry);
+  const staged = options.staged ? matchStagedRecords(options.staged, entries) : undefined;
+  for (const warning of staged?.warnings ?? []) reporter.warning(warning);
   const tree = renderTree({
-    entries: catalog.entries.map((item) => item.entry),
+    entries,
     image,
     settings,
     versions,
-    ...(options.staged ? { staged: options.staged } : {}),
+    ...(staged ? { staged: staged.staged } : {}),
     previous: previous.placements,
   });
   for (const warning of tree.warnings) reporter.warning(warning);
