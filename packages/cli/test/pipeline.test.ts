@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -186,4 +186,17 @@ describe('ray-gitops pipeline', () => {
 
     expect((await runCli('pipeline', '--bucket', 'Not_A_Bucket')).code).toBe(2);
   }, 60_000);
+});
+
+test("refuses --out inside the repository's gitops/: the sample model and placeholder image never reach the committed tree", async () => {
+  const before = await readFile('gitops/workloads/qwen2-5-7b-instruct/instance.yaml', 'utf8');
+  for (const out of ['gitops', './gitops/', 'gitops/workloads', join(process.cwd(), 'gitops')]) {
+    const { code, stdout, stderr } = await runCli('pipeline', '--state', join(temp, 'refused'), '--out', out);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.split('\n')[0]).toMatch(/--out .* is inside the committed .*gitops: the pipeline renders a sample model and a placeholder image, which must never be committed/);
+  }
+  expect(await readFile('gitops/workloads/qwen2-5-7b-instruct/instance.yaml', 'utf8')).toBe(before);
+  // refused before anything started: no state directory was made
+  await expect(readdir(join(temp, 'refused'))).rejects.toThrow(/ENOENT/);
 });

@@ -61,7 +61,7 @@ export function formatSummary(result: PipelineResult, options: { readonly crds: 
     row('', `what to do: ${failure.hint}`);
   } else {
     row('state', `${displayPath(paths.state)}/: sample model, catalog (with the sample entry), build plan, bucket data`);
-    row('next', `review ${displayPath(paths.out)}/; '--out gitops' renders into the committed tree; on AWS: ray-gitops prestage, build-image, render --image`);
+    row('next', `review ${displayPath(paths.out)}/; the committed gitops/ is rendered on AWS: ray-gitops build-image, prestage --model pending, render --image --staged`);
   }
   return lines;
 }
