@@ -73,7 +73,7 @@ describe('ray-gitops pipeline', () => {
 
     const summary = first.stdout.trimEnd().split('\n');
     expect(summary.length).toBeLessThanOrEqual(20);
-    expect(summary[0]).toMatch(/^ray-gitops pipeline: green in \d+\.\d s$/);
+    expect(summary[0]).toMatch(/^ray-gitops pipeline: ✅ ready in \d+\.\d s$/);
     const plan = JSON.parse(await readFile(join(state, 'build-plan.json'), 'utf8')) as { tag: string; startBuild: { projectName: string } };
     expect(plan.tag).toMatch(/^ctx-[0-9a-f]{32}$/);
     expect(plan.startBuild.projectName).toBe('ray-vllm-image');
@@ -165,14 +165,15 @@ describe('ray-gitops pipeline', () => {
 
     const unpinned = await runCli('pipeline', '--state', join(temp, 'state-unpinned'), '--context', await contextWithBaseImage('rayproject/ray-llm:2.52.0-py311-cu128'));
     expect(unpinned.code).toBe(0);
-    expect(unpinned.stdout).toMatch(/^ray-gitops pipeline: green in [\d.]+ s; 1 image lint error\(s\) would stop a real build \(see image\)$/m);
+    expect(unpinned.stdout).toMatch(/^ray-gitops pipeline: ⚠️ ready in [\d.]+ s, with warnings: 1 image lint error\(s\) would stop a real build \(see image\)$/m);
+    expect(unpinned.stdout).not.toContain('✅');
     expect(unpinned.stdout).toContain('1 lint error(s) a real build stops at, fix before deploying (listed above): image/base-not-pinned');
   }, 60_000);
 
   test('says which step failed and what to do', async () => {
     const missing = await runCli('pipeline', '--state', join(temp, 'state-missing'), '--catalog', join(temp, 'no-such-catalog'));
     expect(missing.code).toBe(1);
-    expect(missing.stdout).toMatch(/^ray-gitops pipeline: failed at 'catalog check'/);
+    expect(missing.stdout).toMatch(/^ray-gitops pipeline: ❌ blocked in [\d.]+ s: step 'catalog check' failed/);
     expect(missing.stdout).toMatch(/what to do: .*--catalog/);
 
 

@@ -1,4 +1,6 @@
 import {
+  dryRunVerdict,
+  verdictLine,
   buildImage,
   createAwsImageServices,
   formatCommand,
@@ -69,7 +71,10 @@ export const buildImageCommand: CommandDefinition = {
       for (const diagnostic of plan.diagnostics) reporter.info(formatDiagnostic(diagnostic));
       reporter.info(`content tag ${plan.tag} (${plan.context.files.length} files, ${plan.context.totalBytes} bytes); dry run: no AWS call made`);
       streams.stdout.write(`${JSON.stringify(dryRunDocument(plan), null, 2)}\n`);
-      return plan.diagnostics.some((d) => d.severity === 'error') ? ExitCode.problemsFound : ExitCode.ok;
+      // a dry run builds nothing: image definition errors are the real build's blockers, stated as a warning (exit 0)
+      const verdict = dryRunVerdict(plan);
+      if (verdict.level === 'warnings') reporter.warning(verdictLine(verdict));
+      return ExitCode.ok;
     }
 
     const pollSeconds = Number(values['poll-interval']);

@@ -1,4 +1,4 @@
-import { displayPath, formatBytes } from '@ray-gitops/core';
+import { decideVerdict, displayPath, formatBytes, verdictLine, type Verdict } from '@ray-gitops/core';
 import type { PipelineResult } from './run-pipeline.js';
 import { stagedReport } from '../commands/prestage.js';
 
@@ -67,20 +67,30 @@ export function formatSummary(result: PipelineResult, options: { readonly crds: 
 }
 
 function headline(result: PipelineResult): string {
+  if (result.failure?.interrupted) return `ray-gitops pipeline: interrupted in ${result.seconds.toFixed(1)} s`;
+  return `ray-gitops pipeline: ${verdictLine(pipelineVerdict(result))}`;
+}
+
+/** The verdict (core's decideVerdict): failed steps and findings block; image lint errors are warnings, as nothing is built here. */
+export function pipelineVerdict(result: PipelineResult): Verdict {
   const time = `in ${result.seconds.toFixed(1)} s`;
-  if (result.failure?.interrupted) return `ray-gitops pipeline: interrupted ${time}`;
-  if (result.failure) return `ray-gitops pipeline: failed at '${result.failure.step}' ${time}`;
-  if (!result.ok) return `ray-gitops pipeline: problems found ${time}`;
-  const blockers = result.image?.errors.length ?? 0;
-  return `ray-gitops pipeline: green ${time}${blockers > 0 ? `; ${blockers} image lint error(s) would stop a real build (see image)` : ''}`;
+  const lintErrors = result.image?.errors.length ?? 0;
+  return decideVerdict({
+    blockers: result.failure ? [`step '${result.failure.step}' ${result.failure.interrupted ? 'interrupted' : 'failed'}`] : result.ok ? [] : ['problems found (listed above)'],
+    warnings: lintErrors > 0 ? [`${lintErrors} image lint error(s) would stop a real build (see image)`] : [],
+    ready: `ready ${time}`,
+    blocked: `blocked ${time}`,
+  });
 }
 
 /** The same result for machines (`--json`). */
 export function summaryDocument(result: PipelineResult, options: { readonly crds: readonly string[] }): Record<string, unknown> {
   const { catalog, bucket, sample, staged, entry, image, render, validation, failure, paths } = result;
   const plan = render?.result.plan;
+  const verdict = pipelineVerdict(result);
   return {
     ok: result.ok,
+    verdict: { level: verdict.level, headline: verdict.headline },
     seconds: Number(result.seconds.toFixed(3)),
     ...(failure ? { failure } : {}),
     paths,
