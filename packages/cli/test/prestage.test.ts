@@ -128,7 +128,7 @@ describe('prestage to render', () => {
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout)['cli-llm']).toMatchObject({ bytesUploaded: 0 });
 
-    const missing = await stage('cli-llm,in-s3,no-such-llm');
+    const missing = await stage('cli-llm', 'in-s3', 'no-such-llm');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('in-s3: its weights already live in S3');
     expect(missing.stderr).toContain('no-such-llm.yaml');

@@ -14,9 +14,10 @@ import { ExitCode, type CommandDefinition } from '../command.js';
 
 export const prestageCommand: CommandDefinition = {
   path: ['prestage'],
-  summary: 'Stage model weights into S3 from Hugging Face, a .tar URL or a local directory: streamed, verified, resumable.',
+  summary: 'Stage model weights into S3 from Hugging Face, a .tar URL, a local directory or catalog entries: streamed, verified, resumable.',
   synopsis:
     '(--hf REPO[@REV] | --url URL [--sha256 HEX] | --dir PATH | --model NAME…|all|pending [--catalog DIR] [--out DIR]) --dest s3://BUCKET/PREFIX [--include GLOB]… [--exclude GLOB]… [--concurrency N] [--storage-class CLASS] [--recheck] [--json]',
+  positionals: 'NAME',
   options: {
     'hf': { type: 'string', value: 'REPO[@REV]', description: 'Hugging Face model repository, optionally at a branch, tag or commit (HF_ENDPOINT, HF_TOKEN)' },
     'url': { type: 'string', value: 'URL', description: '.tar archive to stream-extract into S3' },
@@ -26,7 +27,7 @@ export const prestageCommand: CommandDefinition = {
       type: 'string',
       multiple: true,
       value: 'NAME…|all|pending',
-      description: "catalog entries to stage from their own source: names (repeat the flag or separate with commas), 'all', or 'pending' (those the rendered tree in --out has no staged weights for)",
+      description: "catalog entries to stage from their own source: names (--model a b, --model a,b or --model a --model b), 'all', or 'pending' (those the rendered tree in --out has no staged weights for)",
     },
     'catalog': { type: 'string', value: 'DIR', default: DEFAULT_CATALOG_DIR, description: 'the catalog --model reads' },
     'out': { type: 'string', value: 'DIR', default: DEFAULT_OUT_DIR, description: 'the rendered tree --model pending compares against' },
@@ -38,8 +39,11 @@ export const prestageCommand: CommandDefinition = {
     'storage-class': { type: 'string', value: 'CLASS', default: 'INTELLIGENT_TIERING', description: "S3 storage class of the staged objects; '' for the bucket's default" },
     'json': { type: 'boolean', description: 'print the staged record (uri, commit, manifestUri, source, format) and the transfer figures as JSON on stdout; render --staged reads it as it is' },
   },
-  async run({ values, streams, reporter }) {
+  async run({ values, positionals, streams, reporter }) {
     const models = strings(values.model);
+    // `--model a b c`: the names after the first arrive as positionals
+    if (positionals.length > 0 && models.length === 0) throw new UsageError(`unexpected argument '${positionals[0]}'; only --model takes more than one name`);
+    models.push(...positionals);
     const sources = (['hf', 'url', 'dir'] as const).filter((flag) => typeof values[flag] === 'string' && values[flag] !== '');
     const given = [...sources, ...(models.length > 0 ? ['model'] : [])];
     if (given.length !== 1) throw new UsageError(`give exactly one of --hf, --url, --dir or --model${given.length > 1 ? ` (got ${given.map((s) => `--${s}`).join(', ')})` : ''}`);
