@@ -21,7 +21,7 @@ describe('render-rgd action', () => {
   test('renders with the image and the staged-prefix map, sets changed/files and writes a summary', async () => {
     const ws = await workspace();
     const staged = JSON.stringify({
-      'qwen2-5-7b-instruct': { uri: 's3://models-bucket/models/Qwen/Qwen2.5-7B-Instruct/abc123/', commit: 'abc123', manifestUri: 's3://models-bucket/models/.manifests/Qwen/Qwen2.5-7B-Instruct/abc123.json' },
+      'qwen2-5-7b-instruct': { uri: 's3://models-bucket/models/Qwen/Qwen2.5-7B-Instruct/abc123/', commit: 'abc123', manifestUri: 's3://models-bucket/models/.manifests/Qwen/Qwen2.5-7B-Instruct/abc123.json', source: 'huggingface:Qwen/Qwen2.5-7B-Instruct@main' },
     });
     const result = await runAction({ catalog: ws.catalog, out: ws.out, image: IMAGE, staged, versions: join(REPO_ROOT, 'docker', 'versions.json') });
     expect(result.failed).toBe(false);
