@@ -56,6 +56,8 @@ beforeEach(async () => {
   // no AWS account and no Hub: the pipeline must need neither
   for (const name of Object.keys(process.env)) if (name.startsWith('AWS_') || name.startsWith('HF_')) delete process.env[name];
   process.env.HF_ENDPOINT = `http://127.0.0.1:${await closedPort()}`;
+  // an empty schema cache: what the run checks must not depend on this machine's ~/.cache
+  process.env.RAY_GITOPS_CACHE_DIR = join(temp, 'empty-schema-cache');
 });
 
 afterAll(async () => {
@@ -82,7 +84,7 @@ describe('ray-gitops pipeline', () => {
     expect(uri).toMatch(new RegExp(`^s3://${BUCKET}/models/local/tiny-llm/sha256-[0-9a-f]{32}/$`));
     expect(first.stdout).toMatch(/8 files, [\d.]+ MiB: 8 uploaded \([\d.]+ MiB\), 0 skipped; sha256 verified 8\/8/);
     expect(first.stdout).toMatch(/^validate +passed: /m);
-    expect(first.stdout).toMatch(/\d+ resources of \d+ kinds not schema-checked offline \(no --crds given\): Application ×\d+, ApplicationSet, ResourceGraphDefinition/);
+    expect(first.stdout).toMatch(/\d+ resources of \d+ kinds not schema-checked offline \(the schema cache lacks them\): Application ×\d+, ApplicationSet, ResourceGraphDefinition/);
     expect(first.stdout).not.toContain(EMBEDDED_S3_CREDENTIALS.secretAccessKey);
     expect(first.stderr).not.toContain(EMBEDDED_S3_CREDENTIALS.secretAccessKey);
     // the run's endpoint and credentials do not outlive it
@@ -121,6 +123,12 @@ describe('ray-gitops pipeline', () => {
     const third = await runCli('pipeline', '--state', state, '--out', out, '--context', pinnedContext);
     expect(third.stdout).toMatch(/already staged: 8 files, [\d.]+ MiB, nothing uploaded; sha256 verified 8\/8/);
     expect(third.stdout).toMatch(/: 0 written, 0 deleted, \d+ unchanged/);
+
+    // the schema cache does what --crds does, without the flag
+    process.env.RAY_GITOPS_CACHE_DIR = join(temp, 'filled-schema-cache');
+    expect((await runCli('schemas', 'import', '../shared/crds')).code).toBe(0);
+    const fourth = await runCli('pipeline', '--state', state, '--out', out, '--context', pinnedContext, '--json');
+    expect((JSON.parse(fourth.stdout) as typeof result).validation).toMatchObject({ ok: true, skipped: 0, unchecked: [], invalid: 0 });
   }, 90_000);
 
   test('writes the same sample model on every run: valid safetensors headers, deterministic bytes', () => {

@@ -50,9 +50,9 @@ export function formatSummary(result: PipelineResult, options: { readonly crds: 
     if (unchecked.length > 0 || uncheckedTemplates > 0) {
       const resources = unchecked.reduce((sum, kind) => sum + kind.count, 0);
       const kinds = unchecked.map((kind) => (kind.count > 1 ? `${kind.kind} ×${kind.count}` : kind.kind)).join(', ');
-      const where = options.crds.length > 0 ? 'the --crds given lack them' : 'no --crds given';
+      const where = options.crds.length > 0 ? 'the --crds given and the schema cache lack them' : 'the schema cache lacks them';
       row('', `${resources} resources of ${unchecked.length} kinds not schema-checked offline (${where}): ${kinds}${uncheckedTemplates > 0 ? `; ${uncheckedTemplates} RGD templates too` : ''}`);
-      row('', 'CI checks them against the upstream KubeRay, kro and Argo CD CRDs; --crds DIR checks them here');
+      row('', "CI checks them against the upstream CRDs; 'ray-gitops schemas fetch' (or 'schemas import DIR') checks them here");
     }
     if (validation.argoRepoRoot === undefined) row('', "Argo CD source paths were checked against the working directory, as --out does not end in the settings' path");
   }
