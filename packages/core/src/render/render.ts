@@ -9,6 +9,7 @@ import { checkCatalog } from '../catalog/check-catalog.js';
 import { UsageError } from '../errors/errors.js';
 import type { Diagnostic } from '../report/diagnostic.js';
 import { silentReporter, type Reporter } from '../report/reporter.js';
+import { decideVerdict, VERDICT_MARKS, verdictLine } from '../report/verdict.js';
 import { matchStagedRecords, type StagedRecord } from '../staged/record.js';
 
 export const DEFAULT_CATALOG_DIR = 'gitops/models';
@@ -95,12 +96,20 @@ export async function renderCatalog(options: RenderCatalogOptions = {}): Promise
 export function renderSummaryMarkdown(result: RenderCatalogResult, options: { outDir: string; check: boolean }): string {
   if (!result.ok || !result.tree || !result.plan) {
     const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
-    return `## Render: not rendered\n\nThe catalog has ${errors} error(s); fix them and render again.\n`;
+    return `## Render: ${VERDICT_MARKS.blocked} not rendered\n\nThe catalog has ${errors} error(s); fix them and render again.\n`;
   }
   const { plan, tree } = result;
   const verb = options.check ? 'would change' : 'changed';
+  const pending = tree.models.filter((model) => model.placement.source === '').length;
+  // a stale tree fails the check; models not staged yet render (without a RayService) and wait for prestage
+  const verdict = decideVerdict({
+    blockers: options.check && plan.changes.length > 0 ? [`${plan.changes.length} file(s) ${verb}`] : [],
+    warnings: pending > 0 ? [`${pending} model(s) not staged yet`] : [],
+    ready: plan.changes.length === 0 ? 'up to date' : `${plan.changes.length} file(s) ${verb}`,
+    blocked: 'stale',
+  });
   const lines = [
-    `## Render${options.check ? ' check' : ''}: ${plan.changes.length === 0 ? 'up to date' : `${plan.changes.length} file(s) ${verb}`}`,
+    `## Render${options.check ? ' check' : ''}: ${verdictLine(verdict)}`,
     '',
     `Image \`${result.image!.ref}\`${result.imageOrigin === 'previous-render' ? ' (kept from the previous render)' : ''}; ${tree.models.length} model(s); ${plan.unchanged} file(s) unchanged in \`${options.outDir}\`.`,
     '',
