@@ -1,4 +1,6 @@
 import { TextFile, type Project } from 'projen';
+// one list of pinned upstream CRDs for this workflow and `ray-gitops schemas fetch`
+import { UPSTREAM_CRDS } from '../packages/core/src/validate/schema/upstream-crds';
 
 /**
  * The GitHub workflows of the repository and its Dependabot configuration, generated like every other
@@ -25,39 +27,6 @@ export const ACTIONS = {
   uploadSarif: 'github/codeql-action/upload-sarif@5d4e8d1aca955e8d8589aabd499c5cae939e33c7 # v4.31.9',
   configureAwsCredentials: 'aws-actions/configure-aws-credentials@b47578312673ae6fa5b5096b330d9fbac3d116df # v4.2.1',
 } as const;
-
-/**
- * The upstream CRDs the rendered tree is validated against, at the versions render-settings.yaml installs
- * (KubeRay 1.7.0, kro 0.9.3) and Argo CD's stable release, each fetched from its release commit and
- * checked by sha256 (the same bytes as the copies the tests use).
- */
-export const UPSTREAM_CRDS = [
-  {
-    file: 'ray.io_rayservices.yaml',
-    url: 'https://raw.githubusercontent.com/ray-project/kuberay/59d663aeec13760646da3db9c1cf8cfe883e30b7/helm-chart/kuberay-operator/crds/ray.io_rayservices.yaml',
-    sha256: '0a8fc325e6e22b9231c1f282b309555e2ecf94227ca20a03df3d1d9a403907ab',
-  },
-  {
-    file: 'ray.io_rayclusters.yaml',
-    url: 'https://raw.githubusercontent.com/ray-project/kuberay/59d663aeec13760646da3db9c1cf8cfe883e30b7/helm-chart/kuberay-operator/crds/ray.io_rayclusters.yaml',
-    sha256: 'c44704442eef0c6721ad40c1d66782c8bd3fdab9d3344306a5820910a679baa1',
-  },
-  {
-    file: 'kro.run_resourcegraphdefinitions.yaml',
-    url: 'https://raw.githubusercontent.com/kubernetes-sigs/kro/035e5cc5e51c76dc7d753bc410e8bba469df6042/helm/crds/kro.run_resourcegraphdefinitions.yaml',
-    sha256: '6da09229671958487595211e370187a51a7a8ed48de5b5261c361fd067eea610',
-  },
-  {
-    file: 'application-crd.yaml',
-    url: 'https://raw.githubusercontent.com/argoproj/argo-cd/109ca7ca71139e514114499d294a492e7910a965/manifests/crds/application-crd.yaml',
-    sha256: '5dde0e229249b6b707beb98674c1deae3949d5c319a6c45b9f5a80c99618e40c',
-  },
-  {
-    file: 'applicationset-crd.yaml',
-    url: 'https://raw.githubusercontent.com/argoproj/argo-cd/109ca7ca71139e514114499d294a492e7910a965/manifests/crds/applicationset-crd.yaml',
-    sha256: '7d282054f41ca2b71a22bab04a8caf0000e07e53a62432e6ea292dae5ab4f07d',
-  },
-] as const;
 
 /** The paths whose changes a pull request is checked for. */
 const PR_PATHS = ['gitops/models/**', 'docker/**', 'serve/**', 'packages/**', 'package-lock.json', '.github/workflows/**'];

@@ -70,6 +70,7 @@ describe('ray-gitops render', () => {
           uri: 's3://models-bucket/models/Qwen/Qwen2.5-7B-Instruct/a09a35458c702241f2e5b41f8c8f1b6a2d8d5f1e/',
           commit: 'a09a35458c702241f2e5b41f8c8f1b6a2d8d5f1e',
           manifestUri: 's3://models-bucket/models/.manifests/Qwen/Qwen2.5-7B-Instruct/a09a35458c702241f2e5b41f8c8f1b6a2d8d5f1e.json',
+          source: 'huggingface:Qwen/Qwen2.5-7B-Instruct@main',
         },
       }),
     );

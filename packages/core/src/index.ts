@@ -5,6 +5,8 @@ export * from './report/index.js';
 export * from './validate/index.js';
 export * from './render/index.js';
 export * from './stage/index.js';
+export * from './staged/index.js';
+export * from './catalog-staging/index.js';
 export * from './policy/index.js';
 export * from './gitops/index.js';
 export * from './plan/index.js';

@@ -1,15 +1,15 @@
 import * as core from '@actions/core';
 import {
   createWorkflowReporter,
-  detectWeightFormat,
-  loadCatalogEntry,
   type ResolvedSource,
   resolveSource,
-  selectCatalogModels,
+  stageCatalogModels,
+  stagedRecordsByModel,
   type SelectOptions,
   type SourceRequest,
   stageModel,
   type StageResult,
+  toStagedRecord,
   UsageError,
 } from '@ray-gitops/core';
 
@@ -47,42 +47,24 @@ export async function run(): Promise<void> {
     const request = requestedSource();
     if (request.kind !== 'catalog') {
       const result = await stage(await core.group('Resolve the source', () => resolveSource(request, resolveOptions)));
-      await setOutputs([{ result }], JSON.stringify(stagedRecord(result)));
+      await setOutputs([{ result }], JSON.stringify(toStagedRecord(result)));
       return;
     }
 
-    const catalogDir = core.getInput('catalog') || 'gitops/models';
-    const runs: StagedModelRun[] = [];
-    const failed: string[] = [];
-    const names = await selectCatalogModels(request.names, catalogDir, core.getInput('out') || 'gitops');
-    if (names.length === 0) reporter.info(`nothing to stage: no entry of ${catalogDir} matches '${request.names}'`);
-    for (const name of names) {
-      try {
-        const source = await core.group(`Resolve ${name}`, async () => {
-          const entry = await loadCatalogEntry(catalogDir, name);
-          if (entry.source.kind === 's3') return undefined;
-          return resolveSource({ kind: 'catalog', name, source: entry.source }, resolveOptions);
-        });
-        if (source === undefined) reporter.info(`${name}: its weights already live in S3 (an s3: source); nothing to stage`);
-        else runs.push({ name, result: await stage(source) });
-      } catch (error) {
-        // the other models still stage: a re-run resumes the failed ones and skips the rest
-        failed.push(name);
-        core.error(`${name}: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
-    const staged = Object.fromEntries(runs.map((one) => [one.name!, stagedRecord(one.result)]));
-    await setOutputs(runs, JSON.stringify(staged));
+    const staging = await stageCatalogModels({
+      models: request.names,
+      catalogDir: core.getInput('catalog') || 'gitops/models',
+      outDir: core.getInput('out') || 'gitops',
+      stage: { dest, selection, concurrency, storageClass: core.getInput('storage-class'), recheck },
+      resolve: resolveOptions,
+      reporter,
+    });
+    await setOutputs(staging.staged, JSON.stringify(stagedRecordsByModel(staging)));
+    const failed = staging.failed.map((one) => one.name);
     if (failed.length > 0) core.setFailed(`staging failed for ${failed.join(', ')}; the others are staged, and a re-run resumes where each stopped`);
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error));
   }
-}
-
-/** What render-rgd's staged input takes for one model. */
-function stagedRecord(result: StageResult) {
-  const format = detectWeightFormat(result.files.map((f) => f.path));
-  return { uri: result.s3Uri, commit: result.commit, manifestUri: result.manifestUri, source: result.source, ...(format ? { format } : {}) };
 }
 
 async function setOutputs(runs: readonly StagedModelRun[], staged: string): Promise<void> {

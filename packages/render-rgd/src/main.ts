@@ -4,15 +4,15 @@ import {
   commitRenderedTree,
   createWorkflowReporter,
   DEFAULT_VERSIONS_FILE,
-  loadStagedModels,
+  loadStagedRecords,
   parseGitIdentity,
-  parseStagedModels,
+  parseStagedRecords,
   renderCatalog,
   renderSummaryMarkdown,
   reportDiagnostics,
   SETTINGS_FILE_NAME,
   type CommitBackResult,
-  type StagedModel,
+  type StagedRecord,
 } from '@ray-gitops/core';
 
 /** Reads the inputs, renders the catalog into the output directory (or checks it), sets outputs and writes the job summary. */
@@ -71,9 +71,9 @@ export async function run(): Promise<void> {
 }
 
 /** The `staged` input is the JSON itself (prestage's output) or the path of a file holding it. */
-async function readStaged(value: string): Promise<Map<string, StagedModel>> {
+async function readStaged(value: string): Promise<StagedRecord[]> {
   const trimmed = value.trim();
-  return trimmed.startsWith('{') || trimmed.startsWith('[') ? parseStagedModels(trimmed, 'the staged input') : loadStagedModels(trimmed);
+  return trimmed.startsWith('{') || trimmed.startsWith('[') ? parseStagedRecords(trimmed, 'the staged input') : loadStagedRecords(trimmed);
 }
 
 function commitSummaryMarkdown(result: CommitBackResult): string {

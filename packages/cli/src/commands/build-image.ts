@@ -1,4 +1,6 @@
 import {
+  dryRunVerdict,
+  verdictLine,
   buildImage,
   createAwsImageServices,
   formatCommand,
@@ -72,7 +74,10 @@ export const buildImageCommand: CommandDefinition = {
       for (const diagnostic of plan.diagnostics) reporter.info(formatDiagnostic(diagnostic));
       reporter.info(`content tag ${plan.tag} (${plan.context.files.length} files, ${plan.context.totalBytes} bytes); dry run: no AWS call made`);
       streams.stdout.write(values.json ? `${JSON.stringify(dryRunDocument(plan), null, 2)}\n` : dryRunSummary(plan));
-      return plan.diagnostics.some((d) => d.severity === 'error') ? ExitCode.problemsFound : ExitCode.ok;
+      // a dry run builds nothing: image definition errors are the real build's blockers, stated as a warning (exit 0)
+      const verdict = dryRunVerdict(plan);
+      if (verdict.level === 'warnings') reporter.warning(verdictLine(verdict));
+      return ExitCode.ok;
     }
 
     const pollSeconds = Number(values['poll-interval']);
@@ -121,7 +126,6 @@ export function dryRunDocument(plan: ImageBuildPlan): Record<string, unknown> {
 
 /** What `--dry-run` prints for a person: the image it would build, from what, and what stands in the way. */
 export function dryRunSummary(plan: ImageBuildPlan): string {
-  const errors = plan.diagnostics.filter((d) => d.severity === 'error');
   const args = Object.entries(plan.buildArgs).map(([key, value]) => `${key}=${value}`);
   const rows: [string, string][] = [
     ['image', `${plan.repository}:${plan.tag} (content tag of ${plan.context.files.length} files, ${plan.context.totalBytes} bytes)`],
@@ -129,7 +133,7 @@ export function dryRunSummary(plan: ImageBuildPlan): string {
     ['context', plan.source.bucket ? `s3://${plan.source.bucket}/${plan.source.key}` : `${plan.source.key} in the --source-bucket (needed when a build runs)`],
     ['args', args.join(' ')],
     ['locally', formatCommand(plan.localBuildCommand)],
-    ['verdict', errors.length === 0 ? 'ready to build' : `${errors.length} problem(s) listed above stop a real build`],
+    ['verdict', verdictLine(dryRunVerdict(plan))],
   ];
   return `${rows.map(([label, text]) => `${label.padEnd(9)} ${text}`).join('\n')}\n--json prints the exact StartBuild request; no AWS call was made.\n`;
 }

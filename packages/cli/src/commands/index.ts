@@ -9,6 +9,7 @@ import { planCommand } from './plan.js';
 import { prCommentCommand } from './pr-comment.js';
 import { prestageCommand } from './prestage.js';
 import { renderCommand } from './render.js';
+import { schemasFetchCommand, schemasImportCommand } from './schemas.js';
 import { validateCommand } from './validate.js';
 
 /** Every command, in the order `--help` lists them. */
@@ -16,6 +17,8 @@ export const COMMANDS: readonly CommandDefinition[] = [
   catalogCheckCommand,
   renderCommand,
   validateCommand,
+  schemasFetchCommand,
+  schemasImportCommand,
   prestageCommand,
   buildImageCommand,
   fitCommand,

@@ -34,7 +34,7 @@ export const planCommand: CommandDefinition = {
     const output = values.output as string | undefined;
     if (output === undefined) streams.stdout.write(document);
     else await writeOutput(output, document);
-    reporter.info(`${plan.verdict.ok ? 'plan' : 'plan (not ready)'}: ${plan.verdict.headline}${output === undefined ? '' : `; written to ${output}`}`);
+    reporter.info(`plan, ${plan.verdict.level}: ${plan.verdict.headline}${output === undefined ? '' : `; written to ${output}`}`);
     return plan.verdict.ok ? ExitCode.ok : ExitCode.problemsFound;
   },
 };

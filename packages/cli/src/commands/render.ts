@@ -7,7 +7,7 @@ import {
   describeImageRef,
   formatDiagnostic,
   GITHUB_ACTIONS_BOT,
-  loadStagedModels,
+  loadStagedRecords,
   parseGitIdentity,
   renderCatalog,
   type RenderCatalogResult,
@@ -30,7 +30,7 @@ export const renderCommand: CommandDefinition = {
       value: 'REF',
       description: 'Ray+vLLM image as repo@sha256:… (never :latest); default: keep the image of the previous render in --out',
     },
-    staged: { type: 'string', value: 'FILE', description: "staged-prefix map: JSON by model name of prestage's results (uri, commit, manifestUri)" },
+    staged: { type: 'string', value: 'FILE', description: "where staging put the weights: prestage --json's output as it is (one record, a list, or an object keyed by model name)" },
     settings: { type: 'string', value: 'FILE', description: `render settings (repoURL, namespace, region, …); default <out>/${SETTINGS_FILE_NAME}` },
     versions: { type: 'string', value: 'FILE', default: DEFAULT_VERSIONS_FILE, description: "the image's versions; rayVersion comes from it" },
     check: { type: 'boolean', description: 'write nothing; exit 1 and list the files that would change' },
@@ -60,7 +60,7 @@ export const renderCommand: CommandDefinition = {
           ? parseGitIdentity(GITHUB_ACTIONS_BOT, 'the GitHub Actions identity')
           : localGitIdentity(outDir)
       : undefined;
-    const staged = typeof values.staged === 'string' ? await loadStagedModels(values.staged) : undefined;
+    const staged = typeof values.staged === 'string' ? await loadStagedRecords(values.staged) : undefined;
     const result = await renderCatalog({
       catalogDir: values.catalog as string,
       outDir,

@@ -1,5 +1,10 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   BUILTIN_LOCATION,
+  cachedCrdFiles,
+  missingUpstreamCrds,
+  schemaCacheDir,
   createResultReporter,
   gitopsChecks,
   nonManifestPatterns,
@@ -14,7 +19,10 @@ import { defaultPath, repositoryRoot } from '../repository.js';
 const DEFAULT_PATH = 'gitops';
 
 /** The catalog inside it, checked by `catalog check`, never validated as manifests. */
-const DEFAULT_CATALOG = 'gitops/models';
+const CATALOG_IN_TREE = 'models';
+
+/** The repository's own rendered RGD: the schema of its LLMService instances. */
+const PLATFORM_IN_TREE = 'platform';
 
 export const validateCommand: CommandDefinition = {
   path: ['validate'],
@@ -28,7 +36,7 @@ export const validateCommand: CommandDefinition = {
       multiple: true,
       value: 'DIR',
       description:
-        'CRD YAML file or directory to take schemas from (none by default; the repository\'s workflows pass the KubeRay, kro and Argo CD CRDs)',
+        "CRD YAML file or directory to take schemas from, before the schema cache ('ray-gitops schemas fetch') and the repository's gitops/platform, which are always read",
     },
     'schema-location': {
       type: 'string',
@@ -64,13 +72,18 @@ export const validateCommand: CommandDefinition = {
   async run({ values, positionals, streams, reporter }) {
     const format = values.format as string;
     const output = createResultReporter(format, streams.stdout, { verbose: values.verbose === true });
-    const gitopsDir = defaultPath(DEFAULT_PATH);
-    const paths = positionals.length > 0 ? [...positionals] : [gitopsDir];
+    const tree = defaultPath(DEFAULT_PATH);
+    const paths = positionals.length > 0 ? [...positionals] : [tree];
     const strings = (name: string) => (values[name] as string[] | undefined) ?? [];
+    // the schema cache and the repository's rendered RGD come after any --crds, so those win
+    const cacheDir = schemaCacheDir();
+    const cached = (await cachedCrdFiles(cacheDir)).length > 0;
+    const platform = join(tree, PLATFORM_IN_TREE);
+    const crds = [...strings('crds'), ...(cached ? [cacheDir] : []), ...(existsSync(platform) ? [platform] : [])];
 
     const summary = await validateManifests({
       paths,
-      crds: strings('crds'),
+      crds,
       schemaLocations: strings('schema-location'),
       strict: values.strict === true,
       ignoreMissingSchemas: values['ignore-missing-schemas'] === true,
@@ -79,7 +92,7 @@ export const validateCommand: CommandDefinition = {
       skipKinds: strings('skip'),
       rejectKinds: strings('reject'),
       // the catalog and the render settings sit in the gitops tree but are not Kubernetes objects
-      ignoreFilenamePatterns: [...nonManifestPatterns(gitopsDir, defaultPath(DEFAULT_CATALOG)), ...strings('ignore-filename-pattern')],
+      ignoreFilenamePatterns: [...nonManifestPatterns(tree, join(tree, CATALOG_IN_TREE)), ...strings('ignore-filename-pattern')],
       checks: gitopsChecks({ policy: values['no-policy'] !== true }),
       disabledRules: strings('disable-rule'),
       repoRoot: typeof values['repo-root'] === 'string' ? values['repo-root'] : repositoryRoot(),
@@ -89,6 +102,14 @@ export const validateCommand: CommandDefinition = {
 
     // text and github put the summary on stdout already; the machine formats keep stdout pure
     if (format !== 'text' && format !== 'github') reporter.info(summaryLine(summary));
+    // a missing schema is an error result: name the command that fills the cache, once, when it would have helped
+    if (summary.errors > 0 && strings('crds').length === 0) {
+      const missing = await missingUpstreamCrds(cacheDir);
+      if (missing.length > 0) {
+        const what = cached ? `lacks ${missing.map((crd) => crd.kind).join(', ')}` : 'is empty, so KubeRay, kro, Argo CD and the other upstream kinds have no schema';
+        reporter.warning(`the schema cache ${cacheDir} ${what}: run 'ray-gitops schemas fetch' (offline: 'ray-gitops schemas import DIR')`);
+      }
+    }
     return summary.ok ? ExitCode.ok : ExitCode.problemsFound;
   },
 };

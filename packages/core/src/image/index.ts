@@ -15,3 +15,4 @@ export * from './zip.js';
 export { createAwsImageServices, type AwsClientOptions } from './aws/clients.js';
 export * from './pin.js';
 export * from './bump.js';
+export * from './dry-run-verdict.js';

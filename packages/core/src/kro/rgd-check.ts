@@ -66,7 +66,7 @@ async function templateDiagnostics(resource: ManifestResource, analysis: RgdAnal
       diagnostics.push({
         severity: 'warning',
         location: resource.locator.locate([...base, 'kind']),
-        message: `schema not found for ${template.kind} (${template.apiVersion}) in template '${String(id)}'; its fields are not checked — pass its CRD with --crds [kro/template-schema]`,
+        message: `schema not found for ${template.kind} (${template.apiVersion}) in template '${String(id)}'; its fields are not checked — run 'ray-gitops schemas fetch' or pass its CRD with --crds [kro/template-schema]`,
         code: 'kro/template-schema',
       });
       continue;

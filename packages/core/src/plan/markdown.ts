@@ -2,6 +2,7 @@ import type { ImageDecision, ModelFit, PullRequestPlan, StagingItem, StagingReas
 import { isPlaceholderImage, NO_IMAGE_YET } from '../render/image-ref.js';
 import { RGD_PATH } from '../render/tree.js';
 import { formatDiagnostic } from '../report/diagnostic.js';
+import { VERDICT_MARKS } from '../report/verdict.js';
 
 /** The hidden marker the plan comment is found by when it is updated in place. */
 export const PLAN_COMMENT_MARKER = 'ray-gitops-plan';
@@ -17,7 +18,7 @@ const ROWS = { models: 50, problems: 30, staging: 50, files: 100 } as const;
  * Every cell is escaped (names and messages come from the pull request) and the body stays bounded.
  */
 export function planMarkdown(plan: PullRequestPlan): string {
-  const lines = [`<!-- ${PLAN_COMMENT_MARKER} -->`, '## ray-gitops plan', '', `${plan.verdict.ok ? '✅' : '❌'} **${text(plan.verdict.headline)}**`, ''];
+  const lines = [`<!-- ${PLAN_COMMENT_MARKER} -->`, '## ray-gitops plan', '', `${VERDICT_MARKS[plan.verdict.level]} **${text(plan.verdict.headline)}**`, ''];
   lines.push(...modelSection(plan), ...problemSection(plan), ...imageSection(plan), ...stagingSection(plan), ...filesSection(plan));
   if (plan.offline) lines.push('_Planned with `--offline`: fit and model sizes were not checked._', '');
   return bounded(lines.join('\n'));

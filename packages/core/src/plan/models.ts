@@ -6,7 +6,7 @@ import { hubMetadataSource, type ModelMetadataSource } from '../fit/catalog-fit.
 import { gib } from '../fit/estimate.js';
 import type { HubOptions, ModelMetadata } from '../fit/metadata.js';
 import { describeMisfit, fitCatalogEntry } from '../fit/report.js';
-import { sourceIdentity } from '../render/staged.js';
+import { sourceIdentity } from '../staged/source-identity.js';
 
 export interface PlanModelsOptions {
   /** no network: every fit is "not checked" */

@@ -2,11 +2,12 @@ import type { StagingItem, StagingReason, StagingSize } from './types.js';
 import type { CatalogEntry } from '../catalog/check-catalog.js';
 import type { ModelSource } from '../catalog/model-entry.js';
 import { RayGitopsError } from '../errors/errors.js';
-import { awaitsStaging, sourceIdentity, type PreviousPlacement } from '../render/staged.js';
+import { awaitsStaging, type PreviousPlacement } from '../render/staged.js';
 import { DEFAULT_HF_ENDPOINT, resolveHuggingFace, type HuggingFaceOptions } from '../stage/hf.js';
 import { printableUrl } from '../stage/http.js';
 import { isRetryable, type RetryPolicy } from '../stage/retry.js';
 import { selectFiles } from '../stage/select.js';
+import { sourceIdentity } from '../staged/source-identity.js';
 
 /** A plan should answer in seconds: two quick tries, not the long patience of a staging run. */
 const PLAN_RETRY: RetryPolicy = { attempts: 2, baseMs: 200, maxMs: 1_000 };

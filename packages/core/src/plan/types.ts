@@ -1,6 +1,7 @@
 import type { FitVerdict } from '../fit/estimate.js';
 import type { FileChange } from '../render/writer.js';
 import type { Diagnostic } from '../report/diagnostic.js';
+import type { VerdictLevel } from '../report/verdict.js';
 
 /** Whether one model fits its GPUs, or why that was not checked (offline, gated, not a Hub source). */
 export type ModelFit =
@@ -71,7 +72,9 @@ export type FilesPlan =
   | { readonly status: 'not-planned'; readonly outDir: string; readonly reason: string };
 
 export interface PlanVerdict {
-  /** false when the catalog has errors or a model does not fit */
+  /** report/verdict.ts: blocked (catalog errors, misfits), warnings (image definition errors), ready */
+  readonly level: VerdictLevel;
+  /** false when blocked: the catalog has errors or a model does not fit */
   readonly ok: boolean;
   /** the first line a reviewer reads */
   readonly headline: string;

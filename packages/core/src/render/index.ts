@@ -21,20 +21,7 @@ export {
   type AddonSettings,
   type RenderSettings,
 } from './settings.js';
-export {
-  awaitsStaging,
-  detectWeightFormat,
-  formatFromEngineArgs,
-  loadStagedModels,
-  parseStagedModels,
-  placeModel,
-  sourceIdentity,
-  WEIGHT_FORMATS,
-  type ModelPlacement,
-  type PreviousPlacement,
-  type StagedModel,
-  type WeightFormat,
-} from './staged.js';
+export { awaitsStaging, placeModel, type ModelPlacement, type PreviousPlacement } from './staged.js';
 export { instancePath, renderTree, RGD_PATH, type RenderedModel, type RenderTreeInputs, type RenderTreeResult } from './tree.js';
 export { DEFAULT_VERSIONS_FILE, loadRuntimeVersions, parseRuntimeVersions, type RuntimeVersions } from './versions.js';
 export { applyWritePlan, planRenderedFiles, writeRenderedFiles, type FileChange, type FileChangeKind, type WriteOptions, type WritePlan } from './writer.js';

@@ -1,11 +1,12 @@
 import { ANNOTATIONS, LABELS, LLM_SERVICE, PART_OF } from './api.js';
 import { MODEL_SOURCE_PATTERN } from './rgd-schema.js';
 import type { RenderSettings } from './settings.js';
-import { sourceIdentity, type ModelPlacement } from './staged.js';
+import type { ModelPlacement } from './staged.js';
 import { deriveNames } from '../catalog/derived-names.js';
 import { findGpuType, gpuNodeSelector, gpuWorkerPerGpu } from '../catalog/gpu-types.js';
 import type { EngineArgValue, ModelEntry } from '../catalog/model-entry.js';
 import { InputFileError } from '../errors/errors.js';
+import { sourceIdentity } from '../staged/source-identity.js';
 
 /** Engine arguments the RGD's templates set themselves when the weights are Mistral-native. */
 const MISTRAL_TEMPLATE_KEYS = ['tokenizer-mode', 'config-format'];

@@ -1,7 +1,7 @@
 import { LLM_SERVICE } from './api.js';
-import { WEIGHT_FORMATS } from './staged.js';
 import { GPU_TYPES } from '../catalog/gpu-types.js';
 import { MAX_TENSOR_PARALLEL } from '../catalog/semantic-checks.js';
+import { WEIGHT_FORMATS } from '../staged/weight-format.js';
 
 /**
  * S3 URIs the RayService can carry unquoted in its YAML serve config: a bucket name, then the

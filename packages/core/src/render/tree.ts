@@ -13,10 +13,11 @@ import type { ImageRef } from './image-ref.js';
 import { llmServiceInstance } from './instance.js';
 import { llmServiceRgd } from './rgd.js';
 import type { RenderSettings } from './settings.js';
-import { placeModel, type ModelPlacement, type PreviousPlacement, type StagedModel } from './staged.js';
+import { placeModel, type ModelPlacement, type PreviousPlacement } from './staged.js';
 import type { RuntimeVersions } from './versions.js';
 import { manifestFile, type RenderedFile } from './yaml-out.js';
 import type { ModelEntry } from '../catalog/model-entry.js';
+import type { StagedRecord } from '../staged/record.js';
 
 export interface RenderTreeInputs {
   /** checked catalog entries; their order does not matter */
@@ -25,7 +26,7 @@ export interface RenderTreeInputs {
   readonly settings: RenderSettings;
   readonly versions: RuntimeVersions;
   /** the staged-prefix map, by model name */
-  readonly staged?: ReadonlyMap<string, StagedModel>;
+  readonly staged?: ReadonlyMap<string, StagedRecord>;
   /** what the previous render recorded, by model name */
   readonly previous?: ReadonlyMap<string, PreviousPlacement>;
 }

@@ -2,3 +2,4 @@ export * from './diagnostic.js';
 export * from './reporter.js';
 export * from './workflow-reporter.js';
 export * from './report-diagnostics.js';
+export * from './verdict.js';

@@ -2,6 +2,7 @@ import { StageError, SourceNotFoundError } from './errors.js';
 import { printableUrl, bodyChunks, httpError } from './http.js';
 import { withRetry, type RetryPolicy } from './retry.js';
 import type { ResolvedSource, SourceFile } from './types.js';
+import { sourceIdentity } from '../staged/source-identity.js';
 
 export const DEFAULT_HF_ENDPOINT = 'https://huggingface.co';
 
@@ -78,7 +79,7 @@ export async function resolveHuggingFace(repo: string, revision: string, options
   const [org, name] = repo.split('/') as [string, string];
 
   return {
-    description: `huggingface:${repo}@${revision}`,
+    description: sourceIdentity({ kind: 'huggingface', repo, revision }),
     kind: 'huggingface',
     org,
     name,

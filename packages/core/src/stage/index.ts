@@ -12,5 +12,4 @@ export { partSizeFor } from './multipart.js';
 export type { FileAction, StagedFile } from './upload-file.js';
 export { isRetryable, withRetry, DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 export * from './tar-url.js';
-export * from './catalog-models.js';
 export * from './resolve-source.js';

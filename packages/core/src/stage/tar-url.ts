@@ -4,6 +4,7 @@ import { bodyChunks, httpError, printableUrl } from './http.js';
 import { safeName } from './local-dir.js';
 import { withRetry, type RetryPolicy } from './retry.js';
 import type { ResolvedSource, SourceFile } from './types.js';
+import { sourceIdentity } from '../staged/source-identity.js';
 
 /** The org word for archives fetched by URL. */
 export const URL_ORG = 'url';
@@ -56,7 +57,7 @@ export async function resolveTarUrl(url: string, options: TarUrlOptions = {}): P
   const strip = tops.size === 1 && entries.every((e) => e.path.includes('/')) ? `${[...tops][0]}/` : '';
   const files = entries.map((e) => ({ ...e, path: e.path.slice(strip.length) }));
   return {
-    description: `url:${url.split('?')[0]}${options.sha256 ? `#sha256=${options.sha256}` : ''}`,
+    description: sourceIdentity({ kind: 'url', url, ...(options.sha256 ? { sha256: options.sha256 } : {}) }),
     kind: 'url',
     org: URL_ORG,
     name: safeName(options.name ?? base.replace(/\.tar$/, '')),

@@ -31,3 +31,16 @@ export { crdToJsonSchema, crdVersions, type CrdVersion } from './schema/crd.js';
 export { cacheFileName, locationSchemaSource, type FetchLike, type LocationSourceOptions } from './schema/location-source.js';
 export { DEFAULT_SCHEMA_LOCATION, parseLocationTemplate, templateData, type LocationTemplate } from './schema/location-template.js';
 export * from './output/index.js';
+export { UPSTREAM_CRDS, type UpstreamCrd } from './schema/upstream-crds.js';
+export {
+  CACHE_DIR_ENV,
+  cachedCrdFiles,
+  fetchUpstreamCrds,
+  importCrds,
+  missingUpstreamCrds,
+  SCHEMAS_BASE_URL_ENV,
+  schemaCacheDir,
+  SchemaCacheError,
+  type CacheFill,
+  type FetchCrdsOptions,
+} from './schema/schema-cache.js';

@@ -82,7 +82,7 @@ export async function validateParsed(parsed: ParsedManifest, options: ResourceVa
         at(
           resource,
           ['kind'],
-          `could not find schema for ${signature.kind} (${signature.apiVersion}); pass its CRD with --crds, ` +
+          `could not find schema for ${signature.kind} (${signature.apiVersion}); 'ray-gitops schemas fetch' caches the upstream CRDs, or pass its CRD with --crds, ` +
             'add a --schema-location that has it, or skip such kinds with --ignore-missing-schemas',
           'schema/missing',
         ),

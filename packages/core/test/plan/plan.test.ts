@@ -1,4 +1,4 @@
-import { appendFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PlanHub } from './hub.js';
@@ -22,7 +22,9 @@ describe('the plan of the committed catalog, offline', () => {
 
   test('is ready to merge and changes no rendered file', () => {
     expect(plan.verdict.ok).toBe(true);
-    expect(plan.verdict.headline).toMatch(/^Ready to merge: 3 model\(s\) pass the catalog check; .*no rendered file changes/);
+    // an image definition error (docker/ not pinned yet) is a warning: the plan builds nothing
+    expect(plan.verdict.level).toBe(plan.image.diagnostics.some((d) => d.severity === 'error') ? 'warnings' : 'ready');
+    expect(plan.verdict.headline).toMatch(/^Ready to merge: 3 model\(s\) pass the catalog check(, with warnings: .*)?; at merge: .*no rendered file changes/);
     expect(plan.files).toMatchObject({ status: 'planned', changes: [] });
   });
 
@@ -64,7 +66,7 @@ describe('the plan of the committed catalog, offline', () => {
     const markdown = planMarkdown(plan);
     const lines = markdown.split('\n');
     expect(lines[0]).toBe('<!-- ray-gitops-plan -->');
-    expect(lines[3]).toBe(`✅ **${plan.verdict.headline}**`);
+    expect(lines[3]).toBe(`${plan.verdict.level === 'ready' ? '✅' : '⚠️'} **${plan.verdict.headline}**`);
     expect(markdown).toContain('| `qwen2-5-7b-instruct` | `huggingface:Qwen/Qwen2.5-7B-Instruct@main` | 1× L4 | 8192 | ⚪ fit not checked: offline |');
     expect(markdown).toContain('| `qwen2-5-7b-instruct` | not staged yet | — | size unknown (offline) |');
     expect(markdown).toContain('None: the committed tree already matches the catalog.');
@@ -201,7 +203,7 @@ describe('the image at merge', () => {
 
 describe('planMarkdown', () => {
   const base: PullRequestPlan = {
-    verdict: { ok: false, headline: 'Not ready: 1 catalog error(s)' },
+    verdict: { level: 'blocked', ok: false, headline: 'Not ready: 1 catalog error(s)' },
     offline: false,
     catalog: { dir: 'gitops/models', files: 1, models: [], diagnostics: [] },
     image: { contextDir: 'docker', decision: 'unknown', reason: 'no docker/', diagnostics: [] },
@@ -244,5 +246,33 @@ describe('planMarkdown', () => {
     const markdown = planMarkdown({ ...base, catalog: { ...base.catalog, diagnostics } });
     expect(markdown).toContain('| `gitops/models/a.yaml:2:3` | ❌ bad \\| value &lt;!-- ray-gitops-plan --&gt; &lt;img src=x&gt; |');
     expect(markdown.split('<!-- ray-gitops-plan -->')).toHaveLength(2);
+  });
+});
+
+describe('the verdict', () => {
+  /** The committed repository with docker/versions.json's base image set to `baseImage`. */
+  async function withBaseImage(baseImage: string): Promise<PullRequestPlan> {
+    const root = await copyRepository();
+    try {
+      const file = join(root, 'docker', 'versions.json');
+      const versions = JSON.parse(await readFile(file, 'utf8')) as Record<string, string>;
+      await writeFile(file, `${JSON.stringify({ ...versions, baseImage }, null, 2)}\n`);
+      return await buildPlan(planOptions(root, { offline: true }));
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  }
+
+  test('is a warning, never ✅ above ❌, when build-image would refuse to build; ✅ ready once the image definition is clean', async () => {
+    const unpinned = await withBaseImage('rayproject/ray-llm:2.52.0-py311-cu128');
+    expect(unpinned.verdict).toMatchObject({ level: 'warnings', ok: true });
+    expect(unpinned.verdict.headline).toMatch(/^Ready to merge: 3 model\(s\) pass the catalog check, with warnings: build-image will refuse to build until 1 image definition error\(s\) are fixed; at merge: /);
+    const markdown = planMarkdown(unpinned);
+    expect(markdown.split('\n')[3]).toMatch(/^⚠️ \*\*Ready to merge/);
+    expect(markdown).not.toContain('✅ **');
+
+    const pinned = await withBaseImage(`rayproject/ray-llm:2.52.0-py311-cu128@sha256:${'a'.repeat(64)}`);
+    expect(pinned.verdict).toMatchObject({ level: 'ready', ok: true });
+    expect(planMarkdown(pinned).split('\n')[3]).toMatch(/^✅ \*\*Ready to merge: 3 model\(s\) pass the catalog check; at merge: /);
   });
 });

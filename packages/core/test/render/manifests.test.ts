@@ -16,8 +16,11 @@ import {
   renderCatalog,
   renderTree,
   type ModelPlacement,
-  type StagedModel,
 } from '../../src/render/index.js';
+import { sourceIdentity, type StagedRecord } from '../../src/staged/index.js';
+
+/** A record before the source it was staged from is known (added per case from its entry). */
+type StagedModel = Omit<StagedRecord, 'source'>;
 
 const BUCKET = 's3://models-bucket/models';
 
@@ -50,7 +53,11 @@ const CASES: { title: string; entry: ModelEntry; staged?: StagedModel }[] = [
 ];
 
 function placementFor(item: (typeof CASES)[number]): ModelPlacement {
-  return placeModel(item.entry, item.staged, undefined).placement;
+  return placeModel(item.entry, item.staged && withSource(item), undefined).placement;
+}
+
+function withSource(item: (typeof CASES)[number]): StagedRecord {
+  return { ...item.staged!, source: sourceIdentity(item.entry.source) };
 }
 
 const rgd = llmServiceRgd(parseImageRef(IMAGE), VERSIONS) as { spec: { resources: RgdResource[] } };
@@ -74,7 +81,7 @@ describe('every rendered file validates against the real CRDs', () => {
 
   test('the example tree: RGD, Applications, ApplicationSet, health checks, instances (against the CRD kro would generate)', async () => {
     const ws = await workspace();
-    const stagedMap = new Map([['qwen2-5-7b-instruct', staged('Qwen', 'Qwen2.5-7B-Instruct', 'f'.repeat(40))]]);
+    const stagedMap = [{ model: 'qwen2-5-7b-instruct', ...staged('Qwen', 'Qwen2.5-7B-Instruct', 'f'.repeat(40)), source: 'huggingface:Qwen/Qwen2.5-7B-Instruct@main' }];
     const result = await renderCatalog({ catalogDir: ws.catalog, outDir: ws.out, versionsFile: VERSIONS_FILE, image: IMAGE, staged: stagedMap });
     const validation = await validate([ws.out], { extraCrds: [crdDir] });
     expect(validation.problems).toEqual([]);
@@ -97,7 +104,7 @@ describe('every rendered file validates against the real CRDs', () => {
       image: parseImageRef(IMAGE),
       settings: SETTINGS,
       versions: VERSIONS,
-      staged: new Map(CASES.filter((item) => item.staged).map((item) => [item.entry.name, item.staged!])),
+      staged: new Map(CASES.filter((item) => item.staged).map((item) => [item.entry.name, withSource(item)])),
     });
     for (const file of tree.files) await writeFile(join(dir, file.path.replace(/\//g, '__')), file.content);
     const validation = await validate([dir], { extraCrds: [crdDir] });

@@ -1,0 +1,67 @@
+import { loadCatalogEntry, selectCatalogModels } from './select-models.js';
+import type { Reporter } from '../report/reporter.js';
+import { resolveSource, type ResolveSourceOptions } from '../stage/resolve-source.js';
+import { stageModel, type StageOptions, type StageResult } from '../stage/stage.js';
+import { toStagedRecord, type StagedRecord } from '../staged/record.js';
+
+export interface StageCatalogOptions {
+  /** catalog entry names (commas or white space), `all`, or `pending` (see selectCatalogModels) */
+  readonly models: string;
+  readonly catalogDir: string;
+  /** the rendered tree `pending` compares against */
+  readonly outDir: string;
+  /** how each model is staged: everything but the source */
+  readonly stage: Omit<StageOptions, 'source' | 'reporter'>;
+  readonly resolve?: ResolveSourceOptions;
+  readonly reporter: Reporter;
+}
+
+export interface CatalogStaging {
+  /** the entries the request selected, in order */
+  readonly selected: readonly string[];
+  readonly staged: readonly { readonly name: string; readonly result: StageResult }[];
+  /** entries with an s3: source: nothing to stage */
+  readonly inS3: readonly string[];
+  /** entries that failed, each already reported as an error line */
+  readonly failed: readonly { readonly name: string; readonly message: string }[];
+}
+
+/**
+ * Stages the selected catalog entries one after the other, as the prestage-model action, `ray-gitops
+ * prestage --model` and the deploy pipeline do. A failing model does not stop the others: a re-run
+ * resumes the failed ones and finds the rest complete from their manifests.
+ */
+export async function stageCatalogModels(options: StageCatalogOptions): Promise<CatalogStaging> {
+  const { reporter, catalogDir } = options;
+  const selected = await selectCatalogModels(options.models, catalogDir, options.outDir);
+  if (selected.length === 0) reporter.info(`nothing to stage: no entry of ${catalogDir} matches '${options.models}'`);
+  const staged: { name: string; result: StageResult }[] = [];
+  const inS3: string[] = [];
+  const failed: { name: string; message: string }[] = [];
+  for (const name of selected) {
+    try {
+      const source = await reporter.group(`Resolve ${name}`, async () => {
+        const entry = await loadCatalogEntry(catalogDir, name);
+        if (entry.source.kind === 's3') return undefined;
+        return resolveSource({ kind: 'catalog', name, source: entry.source }, options.resolve);
+      });
+      if (source === undefined) {
+        inS3.push(name);
+        reporter.info(`${name}: its weights already live in S3 (an s3: source); nothing to stage`);
+        continue;
+      }
+      const result = await reporter.group(`Stage ${source.description} to S3`, () => stageModel({ ...options.stage, source, reporter }));
+      staged.push({ name, result });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      failed.push({ name, message });
+      reporter.error(`${name}: ${message}`);
+    }
+  }
+  return { selected, staged, inS3, failed };
+}
+
+/** The staged records by model name: what render's staged input takes. */
+export function stagedRecordsByModel(staging: Pick<CatalogStaging, 'staged'>): Record<string, StagedRecord> {
+  return Object.fromEntries(staging.staged.map(({ name, result }) => [name, toStagedRecord(result, { model: name })]));
+}
