@@ -8,6 +8,9 @@
  *   npm ci    would delete and reinstall node_modules under the test run that needs it; the test checks
  *             what it relies on instead: the lockfile, the workspaces and the `prepare` script npm ci runs.
  *   npm test  runs this file: running it here would recurse. The test checks the script exists.
+ *   npx ray-gitops schemas fetch
+ *             downloads from the internet, which this test has not: it runs `schemas import` of the same
+ *             pinned CRDs from the test data instead, so the commands after it see a full schema cache.
  * `npm start` is run for real. Blocks marked `sh needs-cluster` hold only kubectl/curl lines (checked
  * below) and are not run: there is no cluster here (docs/troubleshooting.md says what that leaves unproven).
  * Blocks marked `sh skip-test` describe commands the CLI does not have yet; the test fails as soon as
@@ -78,7 +81,13 @@ const steps: Step[] = blocks.flatMap((block): Step[] => {
 const CLAIMS: Record<string, RegExp> = {
   'npm start': /ray-gitops pipeline: /,
   'npx ray-gitops catalog check': /gitops\/models: 4 file\(s\), 4 valid, 0 error\(s\)/,
+  'npx ray-gitops validate': /Summary: \d+ resources found in \d+ files - Valid: \d+, Invalid: 0, Errors: 0/,
   'npx ray-gitops plan --offline': /<!-- ray-gitops-plan -->[\s\S]*`qwen2-5-0-5b-instruct`/,
+};
+
+/** Commands run in another form here (see the top of this file). */
+const RUN_INSTEAD: Record<string, string> = {
+  'npx ray-gitops schemas fetch': `npx ray-gitops schemas import ${JSON.stringify(join(ROOT, '..', 'shared', 'crds'))}`,
 };
 
 /** What must hold after a command, beyond its output. */
@@ -205,7 +214,7 @@ describe('README.md', () => {
       }
       const checked = CHECKED_NOT_RUN[step.command];
       if (checked) return checked(pkg);
-      const { status, output } = run(step.command);
+      const { status, output } = run(RUN_INSTEAD[step.command] ?? step.command);
       expect(status, `README.md:${step.line}: ${step.command}\n${output}`).toBe(0);
       const claim = CLAIMS[step.command];
       if (claim) expect(output, `README.md:${step.line}: ${step.command}`).toMatch(claim);
