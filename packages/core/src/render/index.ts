@@ -4,7 +4,7 @@ export { ANNOTATIONS, derivedName, GENERATE_DEFAULTS, LABELS, LLM_SERVICE, RAY_A
 export { SYNC_WAVES, TREE, KRO_CHART_REPOSITORY } from './argocd.js';
 export { healthCheckData } from './health-checks.js';
 export { parseImageRef, type ImageRef } from './image-ref.js';
-export { MODEL_ACCESS_CHECK_SCRIPT } from './init-check.js';
+export { expectedRoleEnv, MODEL_ACCESS_CHECK_COMMAND, MODEL_ACCESS_CHECK_MODULE, type ExpectedRole } from './init-check.js';
 export { engineArgsJson, llmServiceInstance } from './instance.js';
 export { readPreviousRender, type PreviousRender } from './previous.js';
 export { GPU_TOLERATION, rayServiceTemplate, type RayServiceTemplateOptions } from './ray-service.js';
