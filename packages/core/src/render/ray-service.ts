@@ -116,7 +116,9 @@ export function rayServiceTemplate(options: RayServiceTemplateOptions): Record<s
       upgradeStrategy: {
         type: expr(UPGRADE_TYPE_CEL),
         // read by KubeRay only for NewClusterWithIncrementalUpgrade (validation.go ValidateClusterUpgradeOptions)
-        ...(options.incrementalGatewayClass ? { clusterUpgradeOptions: { gatewayClassName: options.incrementalGatewayClass, ...INCREMENTAL_UPGRADE } } : {}),
+        ...(options.incrementalGatewayClass
+          ? { clusterUpgradeOptions: { gatewayClassName: options.incrementalGatewayClass, ...INCREMENTAL_UPGRADE } }
+          : {}),
       },
       serveConfigV2: serveConfigTemplate({ engineMetrics: options.engineMetrics ?? true }),
       rayClusterConfig: {

@@ -1,5 +1,6 @@
 import { ANNOTATIONS, derivedName, LABELS, PART_OF, RGD_NAME } from './api.js';
 import type { ImageRef } from './image-ref.js';
+import type { ExpectedRole } from './init-check.js';
 import { rayServiceTemplate, SERVE_PORT } from './ray-service.js';
 import { llmServiceSimpleSchema } from './rgd-schema.js';
 import { CEL, expr } from './serve-config.js';
@@ -112,7 +113,7 @@ export function llmServiceResources(image: ImageRef, versions: RuntimeVersions, 
         image: image.ref,
         rayVersion: versions.ray,
         ids: { serviceAccount: RESOURCE_IDS.serviceAccount },
-        ...(settings.identity ? { expectedRole: { roleName: settings.identity.roleName, ...(settings.identity.roleARN ? { roleARN: settings.identity.roleARN } : {}) } } : {}),
+        ...(settings.identity ? { expectedRole: expectedRole(settings.identity) } : {}),
         ...(settings.gateway?.className ? { incrementalGatewayClass: settings.gateway.className } : {}),
         engineMetrics: settings.monitoring.engineMetrics,
       }),
@@ -123,6 +124,10 @@ export function llmServiceResources(image: ImageRef, versions: RuntimeVersions, 
   if (settings.monitoring.podMonitor) resources.push(podMonitor());
   resources.push(workerDisruptionBudget());
   return resources;
+}
+
+function expectedRole(identity: IdentitySettings): ExpectedRole {
+  return { roleName: identity.roleName, ...(identity.roleARN ? { roleARN: identity.roleARN } : {}) };
 }
 
 /**
