@@ -74,7 +74,8 @@ describe.each(MODELS)('the committed instance %s, expanded as kro would', (model
     expect(association.spec.roleARN).toMatch(/^arn:aws:iam::\d{12}:role\//);
     expect(association.spec.clusterName).toBeTruthy();
     const [serviceAccount] = byKind(resources, 'ServiceAccount');
-    expect([serviceAccount!.metadata.namespace, serviceAccount!.metadata.name]).toEqual([association.spec.namespace, association.spec.serviceAccount]);
+    const { namespace, name } = serviceAccount!.metadata;
+    expect([namespace, name]).toEqual([association.spec.namespace, association.spec.serviceAccount]);
     // the workers' init check expects the associated role
     const check = pods.at(-1).spec.initContainers[0];
     const env = Object.fromEntries(check.env.map((variable: any) => [variable.name, variable.value]));
@@ -84,7 +85,11 @@ describe.each(MODELS)('the committed instance %s, expanded as kro would', (model
     // upgrades: the strategy the catalog asked for
     expect(rayService!.spec.upgradeStrategy.type).toBe(UPGRADE_TYPES[upgrade]);
     if (upgrade === 'incremental') {
-      expect(rayService!.spec.upgradeStrategy.clusterUpgradeOptions).toMatchObject({ gatewayClassName: expect.any(String), stepSizePercent: expect.any(Number), intervalSeconds: expect.any(Number) });
+      expect(rayService!.spec.upgradeStrategy.clusterUpgradeOptions).toMatchObject({
+        gatewayClassName: expect.any(String),
+        stepSizePercent: expect.any(Number),
+        intervalSeconds: expect.any(Number),
+      });
     }
 
     // the way in: an HTTPRoute to the Serve service and port KubeRay creates; with an incremental
