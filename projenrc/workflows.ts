@@ -57,6 +57,28 @@ export const UPSTREAM_CRDS = [
     url: 'https://raw.githubusercontent.com/argoproj/argo-cd/109ca7ca71139e514114499d294a492e7910a965/manifests/crds/applicationset-crd.yaml',
     sha256: '7d282054f41ca2b71a22bab04a8caf0000e07e53a62432e6ea292dae5ab4f07d',
   },
+  // the kinds each model's LLMService creates beyond the RayService: its Pod Identity association
+  // (ACK EKS controller v1.20.0), its way in (Gateway API v1.6.1) and its metrics (prometheus-operator v0.93.0)
+  {
+    file: 'eks.services.k8s.aws_podidentityassociations.yaml',
+    url: 'https://raw.githubusercontent.com/aws-controllers-k8s/eks-controller/fcb7569892f50d390e3d3e7127aa1f1a96fe6b4c/helm/crds/eks.services.k8s.aws_podidentityassociations.yaml',
+    sha256: '0b1ff4d0e7240280b88374270cc5543a4cd994a60ae37c204561f10d77f7908f',
+  },
+  {
+    file: 'gateway.networking.k8s.io_httproutes.yaml',
+    url: 'https://raw.githubusercontent.com/kubernetes-sigs/gateway-api/8bb74df00e56ec8f944d48c25e6c1c9c2f6848e3/config/crd/standard/gateway.networking.k8s.io_httproutes.yaml',
+    sha256: 'a424a0d6c953b162e71d1d97bb7e75012d8f1ac264e7274f2763d1b96ab39852',
+  },
+  {
+    file: 'gateway.networking.k8s.io_referencegrants.yaml',
+    url: 'https://raw.githubusercontent.com/kubernetes-sigs/gateway-api/8bb74df00e56ec8f944d48c25e6c1c9c2f6848e3/config/crd/standard/gateway.networking.k8s.io_referencegrants.yaml',
+    sha256: '8c645e9333cfa67790cc2a53e0c00076f88b2bd4230d2b49688c78bc34f9b2c3',
+  },
+  {
+    file: 'monitoring.coreos.com_podmonitors.yaml',
+    url: 'https://raw.githubusercontent.com/prometheus-operator/prometheus-operator/f8fafd475f3d132e239432ae6172de60a6cb6516/example/prometheus-operator-crd/monitoring.coreos.com_podmonitors.yaml',
+    sha256: '45a93443daa687d3654f7e9631909ff7edcdf3ec09c5e60251b74aa2722aee5d',
+  },
 ] as const;
 
 /** The paths whose changes a pull request is checked for. */
