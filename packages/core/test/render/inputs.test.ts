@@ -1,11 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { entry, REPO_ROOT, tempDir } from './helpers.js';
+import { entry, IMAGE, REPO_ROOT, tempDir, VERSIONS } from './helpers.js';
 import { InputFileError, UsageError } from '../../src/errors/index.js';
 import {
   detectWeightFormat,
   engineArgsJson,
+  llmServiceResources,
   loadRenderSettings,
   loadRuntimeVersions,
   parseImageRef,
@@ -51,6 +52,33 @@ describe('render settings', () => {
     expect(() => parseRenderSettings({ repoURL: 'https://x/y.git', gpuNodeLabels: 'gke' })).toThrow(/karpenter, eks-auto-mode, nvidia-gfd/);
     expect(() => parseRenderSettings({})).toThrow(/'repoURL' is required/);
     await expect(loadRenderSettings('/nonexistent/render-settings.yaml')).rejects.toBeInstanceOf(InputFileError);
+  });
+
+  test('identity, gateway and monitoring: the role by ARN or by ACK Role, every monitoring switch on by default', () => {
+    const base = { repoURL: 'https://x/y.git' };
+    const byArn = parseRenderSettings({ ...base, identity: { clusterName: 'prod', roleARN: 'arn:aws:iam::123456789012:role/serving/model-reader' } });
+    expect(byArn.identity).toEqual({ clusterName: 'prod', roleARN: 'arn:aws:iam::123456789012:role/serving/model-reader', roleName: 'model-reader' });
+    expect(parseRenderSettings({ ...base, identity: { clusterName: 'prod', roleRef: 'model-reader', roleName: 'prod-model-reader' } }).identity)
+      .toEqual({ clusterName: 'prod', roleRef: 'model-reader', roleName: 'prod-model-reader' });
+    expect(() => parseRenderSettings({ ...base, identity: { clusterName: 'prod' } })).toThrow(/exactly one of roleARN .* and roleRef/);
+    const user = { clusterName: 'prod', roleARN: 'arn:aws:iam::1:user/x' };
+    expect(() => parseRenderSettings({ ...base, identity: user })).toThrow(/identity.roleARN' must be an IAM role ARN/);
+    expect(() => parseRenderSettings({ ...base, identity: { clusterName: 'prod', roleRef: 'r' } })).toThrow(/'identity.roleName' is required/);
+    expect(parseRenderSettings(base)).toMatchObject({ monitoring: { podMonitor: true, engineMetrics: true, dashboard: true, dashboardNamespace: 'monitoring' } });
+    expect(parseRenderSettings(base).identity).toBeUndefined();
+    expect(parseRenderSettings(base).gateway).toBeUndefined();
+    expect(() => parseRenderSettings({ ...base, monitoring: { podMonitor: 'yes' } })).toThrow(/monitoring.podMonitor must be true or false/);
+    expect(() => parseRenderSettings({ ...base, gateway: { name: 'gw' } })).toThrow(/'gateway.namespace' is required/);
+  });
+
+  test('each monitoring switch and the gateway leave their resources out of the RGD', () => {
+    const settings = (extra: Record<string, unknown>) => parseRenderSettings({ repoURL: 'https://x/y.git', ...extra });
+    const resources = (extra: Record<string, unknown>) => llmServiceResources(parseImageRef(IMAGE), VERSIONS, settings(extra));
+    const ids = (extra: Record<string, unknown>) => resources(extra).map((resource) => resource.id);
+    expect(ids({})).toEqual(['serviceAccount', 'weightsVolume', 'weightsClaim', 'rayService', 'podMonitor', 'workerDisruptionBudget']);
+    expect(ids({ monitoring: { podMonitor: false }, gateway: { name: 'gw', namespace: 'gateway-system' } })).toEqual(['serviceAccount', 'weightsVolume', 'weightsClaim', 'rayService', 'httpRoute', 'workerDisruptionBudget']);
+    const engineMetricsOff = JSON.stringify(resources({ monitoring: { engineMetrics: false } }));
+    expect(engineMetricsOff).not.toContain('log_engine_metrics');
   });
 
   test('the committed settings parse', async () => {
