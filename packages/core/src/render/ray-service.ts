@@ -40,7 +40,7 @@ export const SHM_GIB_PER_GPU = 2;
 /** Scratch space of each GPU worker: compile caches and logs (the weights stream from S3 or a mount). */
 export const WORKER_EPHEMERAL_STORAGE = '20Gi';
 
-/** How long a stopping worker has: Serve moves its replicas, in-flight requests finish, Ray stops. */
+/** How long a stopping Ray pod has: Serve moves its replicas, in-flight requests finish, Ray stops. */
 export const WORKER_TERMINATION_GRACE_SECONDS = 120;
 
 function labels(component: string): Record<string, string> {
@@ -132,6 +132,7 @@ export function rayServiceTemplate(options: RayServiceTemplateOptions): Record<s
             spec: {
               // every pod of the RayService has the model's one identity
               serviceAccountName,
+              terminationGracePeriodSeconds: WORKER_TERMINATION_GRACE_SECONDS,
               containers: [
                 {
                   name: 'ray-head',
