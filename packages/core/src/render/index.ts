@@ -6,10 +6,11 @@ export { healthCheckData } from './health-checks.js';
 export { parseImageRef, type ImageRef } from './image-ref.js';
 export { expectedRoleEnv, MODEL_ACCESS_CHECK_COMMAND, MODEL_ACCESS_CHECK_MODULE, type ExpectedRole } from './init-check.js';
 export { engineArgsJson, llmServiceInstance } from './instance.js';
+export { DASHBOARD_METRICS, dashboardConfigMap, dashboardJson } from './dashboard.js';
 export { readPreviousRender, type PreviousRender } from './previous.js';
 export { GPU_TOLERATION, rayServiceTemplate, type RayServiceTemplateOptions } from './ray-service.js';
 export { DEFAULT_CATALOG_DIR, DEFAULT_OUT_DIR, renderCatalog, renderSummaryMarkdown, type RenderCatalogOptions, type RenderCatalogResult } from './render.js';
-export { llmServiceResources, llmServiceRgd, RESOURCE_IDS } from './rgd.js';
+export { GATEWAY_PATH_PREFIX, llmServiceResources, llmServiceRgd, llmServiceStatus, RESOURCE_IDS, type RgdSettings } from './rgd.js';
 export { llmServiceSimpleSchema, MODEL_SOURCE_PATTERN } from './rgd-schema.js';
 export { acceleratorTypeCel, CEL, serveConfigTemplate, type StorageMode } from './serve-config.js';
 export {

@@ -6,6 +6,8 @@ import { InputFileError, UsageError } from '../../src/errors/index.js';
 import {
   detectWeightFormat,
   engineArgsJson,
+  dashboardConfigMap,
+  llmServiceInstance,
   llmServiceResources,
   loadRenderSettings,
   loadRuntimeVersions,
@@ -79,6 +81,29 @@ describe('render settings', () => {
     expect(ids({ monitoring: { podMonitor: false }, gateway: { name: 'gw', namespace: 'gateway-system' } })).toEqual(['serviceAccount', 'weightsVolume', 'weightsClaim', 'rayService', 'httpRoute', 'workerDisruptionBudget']);
     const engineMetricsOff = JSON.stringify(resources({ monitoring: { engineMetrics: false } }));
     expect(engineMetricsOff).not.toContain('log_engine_metrics');
+  });
+
+  test('upgrade: incremental needs the GatewayClass KubeRay creates its Gateway with', () => {
+    const incremental = entry({ name: 'qwen', serving: { upgrade: 'incremental' } });
+    const { placement } = placeModel(incremental, undefined, undefined);
+    const base = { repoURL: 'https://x/y.git' };
+    expect(() => llmServiceInstance(incremental, placement, parseRenderSettings(base))).toThrow(/qwen: serving.upgrade is incremental, .*set gateway.className/);
+    const withClass = parseRenderSettings({ ...base, gateway: { name: 'gw', namespace: 'gateway-system', className: 'istio' } });
+    expect((llmServiceInstance(incremental, placement, withClass).spec as Record<string, unknown>).upgrade).toBe('incremental');
+  });
+
+  test('the Grafana dashboard: a sidecar-labelled ConfigMap with the five panels on the vLLM and Ray metric names', () => {
+    const configMap = dashboardConfigMap(parseRenderSettings({ repoURL: 'https://x/y.git' })) as { metadata: { namespace: string; labels: Record<string, string> }; data: Record<string, string> };
+    expect(configMap.metadata.labels.grafana_dashboard).toBe('1');
+    expect(configMap.metadata.namespace).toBe('monitoring');
+    const dashboard = JSON.parse(configMap.data['ray-gitops-llm.json']!) as { panels: { title: string; targets: { expr: string }[] }[] };
+    const panels = Object.fromEntries(dashboard.panels.map((panel) => [panel.title, panel.targets.map((target) => target.expr).join(' ')]));
+    expect(Object.keys(panels)).toEqual(['Time to first token', 'Inter-token latency', 'Requests running and waiting', 'KV-cache use', 'GPU utilisation']);
+    expect(panels['Time to first token']).toContain('ray_vllm_time_to_first_token_seconds_bucket');
+    expect(panels['Inter-token latency']).toContain('ray_vllm_inter_token_latency_seconds_bucket');
+    expect(panels['Requests running and waiting']).toMatch(/ray_vllm_num_requests_running.*ray_vllm_num_requests_waiting/);
+    expect(panels['KV-cache use']).toContain('ray_vllm_kv_cache_usage_perc');
+    expect(panels['GPU utilisation']).toContain('ray_node_gpus_utilization');
   });
 
   test('the committed settings parse', async () => {
