@@ -43,7 +43,7 @@ export async function buildPlan(options: BuildPlanOptions = {}): Promise<PullReq
   const staging = await planStaging(checked.entries, previous.placements, { offline, hub });
   const files = await planFiles({ catalogDir, outDir, versionsFile: join(contextDir, 'versions.json') });
 
-  const rollouts = planRollouts(checked.entries, previous.placements, image.decision, staging);
+  const rollouts = await planRollouts(checked.entries, previous.placements, image.decision, staging, outDir);
   const planned = models.map((model) => ({ ...model, ...(rollouts.has(model.name) ? { rollout: rollouts.get(model.name)! } : {}) }));
   const catalog = { dir: catalogDir, files: checked.files.length, models: planned, diagnostics: checked.diagnostics };
   const parts = { catalog, image, staging, files };

@@ -1,4 +1,4 @@
-import { appendFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PlanHub } from './hub.js';
@@ -189,14 +189,13 @@ describe('the image at merge', () => {
 });
 
 describe('the rollout at merge', () => {
-  let root: string;
-  beforeAll(async () => {
-    root = await copyRepository();
-  });
-  afterAll(() => rm(root, { recursive: true, force: true }));
+  const roots: string[] = [];
+  afterAll(() => Promise.all(roots.map((root) => rm(root, { recursive: true, force: true }))));
 
-  test('a PR that changes docker/ says per running model "restarts: yes, peak extra GPUs: N" (min replicas × GPUs per replica)', async () => {
-    // the three catalog models staged and running on the committed image
+  /** A copy of the repository whose three catalog models are staged and run the image docker/ builds today. */
+  async function runningCopy(): Promise<string> {
+    const root = await copyRepository();
+    roots.push(root);
     const bucket = 's3://models-bucket/models';
     const staged = new Map(['llama-3-3-70b-instruct', 'mistral-7b-instruct-v0-3', 'qwen2-5-7b-instruct'].map((name, index) => {
       const commit = String(index + 1).repeat(40);
@@ -207,6 +206,11 @@ describe('the rollout at merge', () => {
     expect(render.ok).toBe(true);
     const before = await buildPlan(planOptions(root, { offline: true }));
     await setCommittedImage(root, `${REPOSITORY}:${before.image.tag!}@${DIGEST}`);
+    return root;
+  }
+
+  test('a PR that changes docker/ says per running model "restarts: yes, peak extra GPUs: N" (min replicas × GPUs per replica)', async () => {
+    const root = await runningCopy();
     const unchanged = await buildPlan(planOptions(root, { offline: true }));
     expect(unchanged.catalog.models.map((model) => model.rollout?.restarts)).toEqual([false, false, false]);
 
@@ -218,6 +222,21 @@ describe('the rollout at merge', () => {
     expect(markdown).toMatch(/\| `llama-3-3-70b-instruct` \|.*\| restarts: yes, peak extra GPUs: 8 \(/);
     expect(markdown).toMatch(/\| `mistral-7b-instruct-v0-3` \|.*\| restarts: yes, peak extra GPUs: 1 \(/);
     expect(markdown).toMatch(/\| `qwen2-5-7b-instruct` \|.*\| restarts: yes, peak extra GPUs: 1 \(/);
+  });
+
+  test('a PR that changes a running model\'s GPUs starts a new cluster; one that changes its max model length restarts it in place', async () => {
+    const root = await runningCopy();
+    const qwen = join(root, 'gitops', 'models', 'qwen2-5-7b-instruct.yaml');
+    const mistral = join(root, 'gitops', 'models', 'mistral-7b-instruct-v0-3.yaml');
+    await writeFile(qwen, (await readFile(qwen, 'utf8')).replace('gpu: { type: L4, count: 1 }', 'gpu: { type: L4, count: 2 }'));
+    await writeFile(mistral, (await readFile(mistral, 'utf8')).replace(/maxModelLen: \d+/, 'maxModelLen: 4096'));
+    const plan = await buildPlan(planOptions(root, { offline: true }));
+    const words = Object.fromEntries(plan.catalog.models.map((model) => [model.name, rolloutWords(model.rollout!)]));
+    expect(words).toEqual({
+      'llama-3-3-70b-instruct': 'restarts: no, peak extra GPUs: 0',
+      'mistral-7b-instruct-v0-3': 'restarts: yes, peak extra GPUs: 0',
+      'qwen2-5-7b-instruct': 'restarts: yes, peak extra GPUs: 2',
+    });
   });
 
   test('incremental and none upgrades, new weights and a model not running yet', () => {
