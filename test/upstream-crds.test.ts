@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { UPSTREAM_CRDS } from '../projenrc/workflows';
 
-const REPO_ROOT = resolve(import.meta.dirname, '..');
+const REPO_ROOT = resolve(__dirname, '..');
 const SHARED_CRDS = join(REPO_ROOT, '..', 'shared', 'crds');
 
 /** group/kind of a pinned CRD file. */

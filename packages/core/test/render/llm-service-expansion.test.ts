@@ -143,7 +143,7 @@ describe.each(MODELS)('the committed instance %s, expanded as kro would', (model
   test('the LLMService status: endpoint, ready, serving image and staged commit, from the RayService KubeRay reports on', () => {
     const instance = applyDefaults(instanceSchema, staged(model, 'new-cluster')) as Record<string, unknown>;
     const resources = expandResourceGraph(rgd.spec.resources, instance);
-    const rayService = { ...byKind(resources, 'RayService')[0]!, status: { conditions: [{ type: 'Ready', status: 'True' }] } };
+    const rayService: Record<string, any> = { ...byKind(resources, 'RayService')[0]!, status: { conditions: [{ type: 'Ready', status: 'True' }] } };
     const scope = { schema: instance, rayService };
     const status = Object.fromEntries(Object.entries(rgd.spec.schema.status).map(([field, text]) => [field, evaluateCel(text.slice(2, -1), scope)]));
     expect(status).toEqual({
