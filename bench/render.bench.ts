@@ -43,6 +43,7 @@ function catalog(count: number): { entries: ModelEntry[]; staged: Map<string, St
         gpu: { type: gpu.name, count: 2 ** (index % 4) },
         replicas: { min: index % 3, max: 2 + (index % 3) },
         storage: index % 2 === 0 ? 'stream' : 'mount',
+        upgrade: 'new-cluster',
         engineArgs: { 'enable-prefix-caching': true, 'max-num-seqs': 128 },
       },
     });

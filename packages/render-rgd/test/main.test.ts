@@ -28,8 +28,9 @@ describe('render-rgd action', () => {
     expect(result.outputs.changed).toBe('true');
     const files = JSON.parse(result.outputs.files!) as string[];
     expect(files).toContain(join(ws.out, 'platform', 'llm-service.rgd.yaml'));
-    expect(files).toHaveLength(12);
-    expect(result.summary).toContain('## Render: ⚠️ 12 file(s) changed, with warnings: 2 model(s) not staged yet\n');
+    expect(files).toContain(join(ws.out, 'platform', 'grafana-dashboard.yaml'));
+    expect(files).toHaveLength(13);
+    expect(result.summary).toContain('## Render: ⚠️ 13 file(s) changed, with warnings: 2 model(s) not staged yet\n');
     expect(result.summary).toContain('| `qwen2-5-7b-instruct` | `s3://models-bucket/models/Qwen/Qwen2.5-7B-Instruct/abc123/` | `abc123` |');
     expect(result.summary).toContain('| `llama-3-3-70b-instruct` | not staged yet (no RayService) | — |');
     expect(result.stdout).toContain('::warning::llama-3-3-70b-instruct and mistral-7b-instruct-v0-3 are not staged yet');

@@ -42,6 +42,12 @@ export interface S3Source {
  */
 export type WeightStorage = 'stream' | 'mount';
 
+/**
+ * How KubeRay rolls out a change of the model's RayService: `new-cluster` (KubeRay NewCluster),
+ * `incremental` (NewClusterWithIncrementalUpgrade) or `none` (None).
+ */
+export type UpgradeStrategy = 'new-cluster' | 'incremental' | 'none';
+
 export type EngineArgValue = string | number | boolean;
 
 export interface ServingSpec {
@@ -51,6 +57,7 @@ export interface ServingSpec {
   /** Ray Serve autoscaling bounds for the model's deployment */
   readonly replicas: ReplicaRange;
   readonly storage: WeightStorage;
+  readonly upgrade: UpgradeStrategy;
   /** extra vLLM engine arguments, kebab-case keys as on vLLM's command line, sorted by key */
   readonly engineArgs: Readonly<Record<string, EngineArgValue>>;
 }

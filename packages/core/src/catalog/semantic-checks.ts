@@ -46,6 +46,7 @@ export function semanticFindings(data: Record<string, unknown>, context: Semanti
     ...checkS3(child(source, 's3')),
     ...checkGpu(child(serving, 'gpu'), context.gpuTypes ?? GPU_TYPES),
     ...checkReplicas(child(serving, 'replicas')),
+    ...checkScaleToZero(child(serving, 'replicas'), child(serving, 'upgrade')),
     ...checkEngineArgs(child(serving, 'engineArgs')),
   ];
 }
@@ -197,6 +198,31 @@ function checkReplicas(replicas: unknown): Finding[] {
   return [{
     code: 'catalog/replicas-order',
     message: `serving.replicas.min is ${min as number}, more than serving.replicas.max (${max as number}); lower min or raise max`,
+    path: ['serving', 'replicas', 'min'],
+    at: 'value',
+  }];
+}
+
+/** The Ray in docker/versions.json; scale to zero is refused while it cannot work there (see checkScaleToZero). */
+export const PINNED_RAY_FOR_SCALE_TO_ZERO = '2.52.0';
+
+/**
+ * `replicas.min: 0` is refused: with the pinned Ray (2.52.0), Ray Serve LLM never scales to zero
+ * (ray-project/ray#59076: the OpenAI ingress calls every LLM server at start-up, which counts as an
+ * ongoing request; fixed from Ray 2.56). After a KubeRay incremental upgrade Serve also keeps
+ * target_capacity at 100 and never goes below its initial replicas (ray-project/ray#62682), so that
+ * combination is named too.
+ */
+function checkScaleToZero(replicas: unknown, upgrade: unknown): Finding[] {
+  if (child(replicas, 'min') !== 0) return [];
+  const incremental = upgrade === 'incremental'
+    ? '; an incremental upgrade would also pin it at its initial replicas (ray-project/ray#62682), so use upgrade: new-cluster with scale to zero once Ray allows it'
+    : '';
+  return [{
+    code: 'catalog/scale-to-zero',
+    message:
+      `serving.replicas.min is 0, but Ray Serve LLM does not scale to zero on the pinned Ray ${PINNED_RAY_FOR_SCALE_TO_ZERO} (ray-project/ray#59076, fixed from Ray 2.56); ` +
+      `set min to 1 or more${incremental}`,
     path: ['serving', 'replicas', 'min'],
     at: 'value',
   }];

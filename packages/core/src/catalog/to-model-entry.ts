@@ -1,9 +1,10 @@
 import type { CatalogDocument } from './catalog-document.js';
-import type { EngineArgValue, ModelEntry, ModelSource, WeightStorage } from './model-entry.js';
+import type { EngineArgValue, ModelEntry, ModelSource, UpgradeStrategy, WeightStorage } from './model-entry.js';
 
 export const DEFAULT_REVISION = 'main';
 export const DEFAULT_STORAGE: WeightStorage = 'stream';
 export const DEFAULT_MIN_REPLICAS = 1;
+export const DEFAULT_UPGRADE: UpgradeStrategy = 'new-cluster';
 
 /**
  * The domain form of a checked catalog document: defaults applied, `source.kind` set, sha256 in
@@ -25,6 +26,7 @@ export function toModelEntry(document: CatalogDocument): ModelEntry {
       gpu: { type: serving.gpu.type, count: serving.gpu.count },
       replicas: { min, max },
       storage: serving.storage ?? DEFAULT_STORAGE,
+      upgrade: serving.upgrade ?? DEFAULT_UPGRADE,
       engineArgs,
     },
   };

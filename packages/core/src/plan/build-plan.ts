@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { planFiles } from './files.js';
 import { planImage } from './image.js';
 import { planModels } from './models.js';
+import { planRollouts } from './rollout.js';
 import { planStaging } from './staging.js';
 import type { PlanVerdict, PullRequestPlan } from './types.js';
 import { checkCatalog } from '../catalog/check-catalog.js';
@@ -44,7 +45,9 @@ export async function buildPlan(options: BuildPlanOptions = {}): Promise<PullReq
   const staging = await planStaging(checked.entries, previous.placements, { offline, hub });
   const files = await planFiles({ catalogDir, outDir, versionsFile: join(contextDir, 'versions.json') });
 
-  const catalog = { dir: catalogDir, files: checked.files.length, models, diagnostics: checked.diagnostics };
+  const rollouts = await planRollouts(checked.entries, previous.placements, image.decision, staging, outDir);
+  const planned = models.map((model) => ({ ...model, ...(rollouts.has(model.name) ? { rollout: rollouts.get(model.name)! } : {}) }));
+  const catalog = { dir: catalogDir, files: checked.files.length, models: planned, diagnostics: checked.diagnostics };
   const parts = { catalog, image, staging, files };
   return { verdict: verdictOf(parts), offline, ...parts };
 }

@@ -6,6 +6,7 @@ export { planModels, type PlanModelsOptions } from './models.js';
 export { planImage, type PlanImageOptions } from './image.js';
 export { planJson } from './json.js';
 export { PLAN_COMMENT_MARKER, PLAN_MARKDOWN_LIMIT, planMarkdown } from './markdown.js';
+export { planRollout, planRollouts, rolloutWords } from './rollout.js';
 export { planStaging, type PlanStagingOptions } from './staging.js';
 export type {
   CatalogPlan,
@@ -16,6 +17,7 @@ export type {
   ModelPlan,
   PlanVerdict,
   PullRequestPlan,
+  RolloutPlan,
   StagingItem,
   StagingReason,
   StagingSize,

@@ -1,3 +1,4 @@
+import { rolloutWords } from './rollout.js';
 import type { ImageDecision, ModelFit, PullRequestPlan, StagingItem, StagingReason } from './types.js';
 import { isPlaceholderImage, NO_IMAGE_YET } from '../render/image-ref.js';
 import { RGD_PATH } from '../render/tree.js';
@@ -27,11 +28,12 @@ export function planMarkdown(plan: PullRequestPlan): string {
 function modelSection({ catalog }: PullRequestPlan): string[] {
   const lines = ['### Models', ''];
   if (catalog.models.length === 0) return [...lines, `No valid model entries in \`${code(catalog.dir)}\` (${catalog.files} file(s)).`, ''];
-  lines.push('| model | source | GPUs per replica | max model len | fit |', '|---|---|---|---|---|');
+  lines.push('| model | source | GPUs per replica | max model len | fit | at merge |', '|---|---|---|---|---|---|');
   for (const model of head(catalog.models, ROWS.models)) {
-    lines.push(row(`\`${code(model.name)}\``, `\`${code(model.source)}\``, `${model.gpu.count}× ${text(model.gpu.type)}`, String(model.maxModelLen), fitCell(model.fit)));
+    const rollout = model.rollout ? `${rolloutWords(model.rollout)} (${text(model.rollout.reason)})` : '—';
+    lines.push(row(`\`${code(model.name)}\``, `\`${code(model.source)}\``, `${model.gpu.count}× ${text(model.gpu.type)}`, String(model.maxModelLen), fitCell(model.fit), rollout));
   }
-  return [...lines, ...more(catalog.models.length, ROWS.models, 5), ''];
+  return [...lines, ...more(catalog.models.length, ROWS.models, 6), ''];
 }
 
 function fitCell(fit: ModelFit): string {

@@ -18,6 +18,16 @@ export interface ModelPlan {
   readonly gpu: { readonly type: string; readonly count: number };
   readonly maxModelLen: number;
   readonly fit: ModelFit;
+  /** what the merge does to the running model (absent in plans built before rollouts were planned) */
+  readonly rollout?: RolloutPlan;
+}
+
+/** Whether the merge restarts a model's replicas, and how many GPUs beyond today's it needs meanwhile. */
+export interface RolloutPlan {
+  readonly restarts: boolean;
+  readonly peakExtraGpus: number;
+  /** one phrase a reviewer reads */
+  readonly reason: string;
 }
 
 export interface CatalogPlan {

@@ -4,12 +4,13 @@ export { ANNOTATIONS, derivedName, GENERATE_DEFAULTS, LABELS, LLM_SERVICE, RAY_A
 export { SYNC_WAVES, TREE, KRO_CHART_REPOSITORY } from './argocd.js';
 export { healthCheckData } from './health-checks.js';
 export { describeImageRef, isPlaceholderImage, NO_IMAGE_YET, parseImageRef, PLACEHOLDER_DIGEST, type ImageRef } from './image-ref.js';
-export { MODEL_ACCESS_CHECK_SCRIPT } from './init-check.js';
+export { expectedRoleEnv, MODEL_ACCESS_CHECK_COMMAND, MODEL_ACCESS_CHECK_MODULE, type ExpectedRole } from './init-check.js';
 export { engineArgsJson, llmServiceInstance } from './instance.js';
+export { DASHBOARD_METRICS, dashboardConfigMap, dashboardJson } from './dashboard.js';
 export { readPreviousRender, type PreviousRender } from './previous.js';
 export { GPU_TOLERATION, rayServiceTemplate, type RayServiceTemplateOptions } from './ray-service.js';
 export { DEFAULT_CATALOG_DIR, DEFAULT_OUT_DIR, renderCatalog, renderSummaryMarkdown, type RenderCatalogOptions, type RenderCatalogResult } from './render.js';
-export { llmServiceResources, llmServiceRgd, RESOURCE_IDS } from './rgd.js';
+export { GATEWAY_PATH_PREFIX, llmServiceResources, llmServiceRgd, llmServiceStatus, RESOURCE_IDS, type RgdSettings } from './rgd.js';
 export { llmServiceSimpleSchema, MODEL_SOURCE_PATTERN } from './rgd-schema.js';
 export { acceleratorTypeCel, CEL, serveConfigTemplate, type StorageMode } from './serve-config.js';
 export {

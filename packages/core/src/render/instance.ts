@@ -34,6 +34,11 @@ export function llmServiceInstance(entry: ModelEntry, placement: ModelPlacement,
         "stage the model under a prefix of letters, digits and ! - _ . * ' ( ) /",
     );
   }
+  if (entry.serving.upgrade === 'incremental' && !settings.gateway?.className) {
+    throw new InputFileError(
+      `${entry.name}: serving.upgrade is incremental, which needs KubeRay's Gateway: set gateway.className (a Gateway API GatewayClass) in render-settings.yaml, or use upgrade: new-cluster`,
+    );
+  }
   const names = deriveNames(entry.name);
   const { count } = entry.serving.gpu;
   return {
@@ -59,6 +64,7 @@ export function llmServiceInstance(entry: ModelEntry, placement: ModelPlacement,
       minReplicas: entry.serving.replicas.min,
       maxReplicas: entry.serving.replicas.max,
       storage: entry.serving.storage,
+      upgrade: entry.serving.upgrade,
       engineArgs: engineArgsJson(entry.serving.engineArgs, placement),
       region: settings.region,
       worker: { cpu: String(gpuWorkerPerGpu(gpu).cpu * count), memory: `${gpuWorkerPerGpu(gpu).memoryGiB * count}Gi` },

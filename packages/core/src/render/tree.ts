@@ -1,4 +1,6 @@
 import {
+  ackChartRepository,
+  ackEksApplication,
   bootstrapApplication,
   healthCheckConfigMap,
   kroApplication,
@@ -9,6 +11,7 @@ import {
   platformApplication,
   TREE,
 } from './argocd.js';
+import { dashboardConfigMap } from './dashboard.js';
 import type { ImageRef } from './image-ref.js';
 import { llmServiceInstance } from './instance.js';
 import { llmServiceRgd } from './rgd.js';
@@ -65,8 +68,14 @@ export function renderTree(inputs: RenderTreeInputs): RenderTreeResult {
     manifestFile(`${TREE.apps}/platform.yaml`, [platformApplication(settings)], origin),
     manifestFile(`${TREE.apps}/models.yaml`, [modelsApplicationSet(settings)], origin),
     manifestFile(`${TREE.platform}/namespace.yaml`, [modelsNamespace(settings)], origin),
-    manifestFile(RGD_PATH, [llmServiceRgd(inputs.image, inputs.versions)], `${origin} and docker/versions.json`),
+    manifestFile(RGD_PATH, [llmServiceRgd(inputs.image, inputs.versions, settings)], `${origin} and docker/versions.json`),
   ];
+  if (settings.monitoring.dashboard) files.push(manifestFile(`${TREE.platform}/grafana-dashboard.yaml`, [dashboardConfigMap(settings)], origin));
+  // the ACK EKS controller turns each model's PodIdentityAssociation into an EKS association
+  if (settings.identity && settings.addons.ackEks.manage) {
+    files.push(manifestFile(`${TREE.apps}/ack-eks-controller.yaml`, [ackEksApplication(settings)], origin));
+    files.push(manifestFile(`${TREE.apps}/ack-chart-repository.yaml`, [ackChartRepository(settings)], origin));
+  }
   if (settings.addons.kuberay.manage) files.push(manifestFile(`${TREE.apps}/kuberay-operator.yaml`, [kubeRayApplication(settings)], origin));
   if (settings.addons.kro.manage) {
     files.push(manifestFile(`${TREE.apps}/kro.yaml`, [kroApplication(settings)], origin));

@@ -3,7 +3,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PlanHub } from './hub.js';
 import { copyRepository, planOptions, QWEN_ON_HUB, QWEN_STAGED, REPO_ROOT, setCommittedImage } from './workspace.js';
-import { buildPlan, planImage, planJson, planMarkdown, PLAN_MARKDOWN_LIMIT, type PullRequestPlan } from '../../src/plan/index.js';
+import { checkCatalog } from '../../src/catalog/check-catalog.js';
+import type { ModelEntry } from '../../src/catalog/model-entry.js';
+import { buildPlan, planImage, planJson, planMarkdown, planRollout, PLAN_MARKDOWN_LIMIT, rolloutWords, type PullRequestPlan } from '../../src/plan/index.js';
+import { renderCatalog } from '../../src/render/render.js';
+import { sourceIdentity, type StagedRecord } from '../../src/staged/index.js';
 import { validEntry } from '../catalog/fixtures.js';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
@@ -198,6 +202,81 @@ describe('the image at merge', () => {
     expect(rebuilt.image.reason).toContain(`the committed render runs ${tag}; the merge builds ${rebuilt.image.tag}`);
     expect(rebuilt.verdict.headline).toContain('image rebuilt');
     expect(planMarkdown(rebuilt)).toContain('also changes to its digest');
+  });
+});
+
+describe('the rollout at merge', () => {
+  const roots: string[] = [];
+  afterAll(() => Promise.all(roots.map((root) => rm(root, { recursive: true, force: true }))));
+
+  /** A copy of the repository whose three catalog models are staged and run the image docker/ builds today. */
+  async function runningCopy(): Promise<string> {
+    const root = await copyRepository();
+    roots.push(root);
+    const bucket = 's3://models-bucket/models';
+    const { entries } = await checkCatalog(join(root, 'gitops', 'models'));
+    const staged: StagedRecord[] = entries.map(({ entry }, index) => {
+      const commit = String(index + 1).repeat(40);
+      return {
+        model: entry.name,
+        uri: `${bucket}/${entry.name}/${commit}/`,
+        commit,
+        manifestUri: `${bucket}/.manifests/${entry.name}/${commit}.json`,
+        source: sourceIdentity(entry.source),
+        ...(entry.name.startsWith('mistral') ? { format: 'mistral' as const } : {}),
+      };
+    });
+    const out = join(root, 'gitops');
+    const render = await renderCatalog({ catalogDir: join(out, 'models'), outDir: out, versionsFile: join(root, 'docker', 'versions.json'), staged });
+    expect(render.ok).toBe(true);
+    const before = await buildPlan(planOptions(root, { offline: true }));
+    await setCommittedImage(root, `${REPOSITORY}:${before.image.tag!}@${DIGEST}`);
+    return root;
+  }
+
+  test('a PR that changes docker/ says per running model "restarts: yes, peak extra GPUs: N" (min replicas × GPUs per replica)', async () => {
+    const root = await runningCopy();
+    const unchanged = await buildPlan(planOptions(root, { offline: true }));
+    expect(unchanged.catalog.models.map((model) => model.rollout?.restarts)).toEqual([false, false, false]);
+
+    await appendFile(join(root, 'docker', 'Dockerfile'), '\n# a change in the image definition\n');
+    const plan = await buildPlan(planOptions(root, { offline: true }));
+    expect(plan.image.decision).toBe('build');
+    const markdown = planMarkdown(plan);
+    // the 8×H100 Llama: a second cluster of one 8-GPU replica before the switch
+    expect(markdown).toMatch(/\| `llama-3-3-70b-instruct` \|.*\| restarts: yes, peak extra GPUs: 8 \(/);
+    expect(markdown).toMatch(/\| `mistral-7b-instruct-v0-3` \|.*\| restarts: yes, peak extra GPUs: 1 \(/);
+    expect(markdown).toMatch(/\| `qwen2-5-7b-instruct` \|.*\| restarts: yes, peak extra GPUs: 1 \(/);
+  });
+
+  test('a PR that changes a running model\'s GPUs starts a new cluster; one that changes its max model length restarts it in place', async () => {
+    const root = await runningCopy();
+    const qwen = join(root, 'gitops', 'models', 'qwen2-5-7b-instruct.yaml');
+    const mistral = join(root, 'gitops', 'models', 'mistral-7b-instruct-v0-3.yaml');
+    await writeFile(qwen, (await readFile(qwen, 'utf8')).replace('gpu: { type: L4, count: 1 }', 'gpu: { type: L4, count: 2 }'));
+    await writeFile(mistral, (await readFile(mistral, 'utf8')).replace(/maxModelLen: \d+/, 'maxModelLen: 4096'));
+    const plan = await buildPlan(planOptions(root, { offline: true }));
+    const words = Object.fromEntries(plan.catalog.models.map((model) => [model.name, rolloutWords(model.rollout!)]));
+    expect(words).toEqual({
+      'llama-3-3-70b-instruct': 'restarts: no, peak extra GPUs: 0',
+      'mistral-7b-instruct-v0-3': 'restarts: yes, peak extra GPUs: 0',
+      'qwen2-5-7b-instruct': 'restarts: yes, peak extra GPUs: 2',
+    });
+  });
+
+  test('incremental and none upgrades, new weights and a model not running yet', () => {
+    const llama = (upgrade: 'new-cluster' | 'incremental' | 'none', replicas = { min: 2, max: 4 }): ModelEntry => ({
+      name: 'llama',
+      source: { kind: 'huggingface', repo: 'meta-llama/Llama-3.3-70B-Instruct', revision: 'main' },
+      serving: { maxModelLen: 8192, gpu: { type: 'H100', count: 8 }, replicas, storage: 'stream', upgrade, engineArgs: {} },
+    });
+    const newImage = { running: true, imageChanges: true, restaged: false };
+    expect(rolloutWords(planRollout(llama('new-cluster'), newImage))).toBe('restarts: yes, peak extra GPUs: 16');
+    // 25% of 4 replicas ahead at most: one 8-GPU replica
+    expect(rolloutWords(planRollout(llama('incremental'), newImage))).toBe('restarts: yes, peak extra GPUs: 8');
+    expect(rolloutWords(planRollout(llama('none'), newImage))).toBe('restarts: no, peak extra GPUs: 0');
+    expect(rolloutWords(planRollout(llama('new-cluster'), { running: true, imageChanges: false, restaged: true }))).toBe('restarts: yes, peak extra GPUs: 0');
+    expect(rolloutWords(planRollout(llama('new-cluster'), { running: false, imageChanges: true, restaged: true }))).toBe('restarts: no, peak extra GPUs: 0');
   });
 });
 

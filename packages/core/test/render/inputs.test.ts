@@ -1,10 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { entry, REPO_ROOT, tempDir } from './helpers.js';
+import { entry, IMAGE, REPO_ROOT, tempDir, VERSIONS } from './helpers.js';
 import { InputFileError, UsageError } from '../../src/errors/index.js';
 import {
   engineArgsJson,
+  dashboardConfigMap,
+  llmServiceInstance,
+  llmServiceResources,
   loadRenderSettings,
   loadRuntimeVersions,
   parseImageRef,
@@ -49,6 +52,56 @@ describe('render settings', () => {
     expect(() => parseRenderSettings({ repoURL: 'https://x/y.git', gpuNodeLabels: 'gke' })).toThrow(/karpenter, eks-auto-mode, nvidia-gfd/);
     expect(() => parseRenderSettings({})).toThrow(/'repoURL' is required/);
     await expect(loadRenderSettings('/nonexistent/render-settings.yaml')).rejects.toBeInstanceOf(InputFileError);
+  });
+
+  test('identity, gateway and monitoring: the role by ARN or by ACK Role, every monitoring switch on by default', () => {
+    const base = { repoURL: 'https://x/y.git' };
+    const byArn = parseRenderSettings({ ...base, identity: { clusterName: 'prod', roleARN: 'arn:aws:iam::123456789012:role/serving/model-reader' } });
+    expect(byArn.identity).toEqual({ clusterName: 'prod', roleARN: 'arn:aws:iam::123456789012:role/serving/model-reader', roleName: 'model-reader' });
+    expect(parseRenderSettings({ ...base, identity: { clusterName: 'prod', roleRef: 'model-reader', roleName: 'prod-model-reader' } }).identity)
+      .toEqual({ clusterName: 'prod', roleRef: 'model-reader', roleName: 'prod-model-reader' });
+    expect(() => parseRenderSettings({ ...base, identity: { clusterName: 'prod' } })).toThrow(/exactly one of roleARN .* and roleRef/);
+    const user = { clusterName: 'prod', roleARN: 'arn:aws:iam::1:user/x' };
+    expect(() => parseRenderSettings({ ...base, identity: user })).toThrow(/identity.roleARN' must be an IAM role ARN/);
+    expect(() => parseRenderSettings({ ...base, identity: { clusterName: 'prod', roleRef: 'r' } })).toThrow(/'identity.roleName' is required/);
+    expect(parseRenderSettings(base)).toMatchObject({ monitoring: { podMonitor: true, engineMetrics: true, dashboard: true, dashboardNamespace: 'monitoring' } });
+    expect(parseRenderSettings(base).identity).toBeUndefined();
+    expect(parseRenderSettings(base).gateway).toBeUndefined();
+    expect(() => parseRenderSettings({ ...base, monitoring: { podMonitor: 'yes' } })).toThrow(/monitoring.podMonitor must be true or false/);
+    expect(() => parseRenderSettings({ ...base, gateway: { name: 'gw' } })).toThrow(/'gateway.namespace' is required/);
+  });
+
+  test('each monitoring switch and the gateway leave their resources out of the RGD', () => {
+    const settings = (extra: Record<string, unknown>) => parseRenderSettings({ repoURL: 'https://x/y.git', ...extra });
+    const resources = (extra: Record<string, unknown>) => llmServiceResources(parseImageRef(IMAGE), VERSIONS, settings(extra));
+    const ids = (extra: Record<string, unknown>) => resources(extra).map((resource) => resource.id);
+    expect(ids({})).toEqual(['serviceAccount', 'weightsVolume', 'weightsClaim', 'rayService', 'podMonitor', 'workerDisruptionBudget']);
+    expect(ids({ monitoring: { podMonitor: false }, gateway: { name: 'gw', namespace: 'gateway-system' } })).toEqual(['serviceAccount', 'weightsVolume', 'weightsClaim', 'rayService', 'httpRoute', 'workerDisruptionBudget']);
+    const engineMetricsOff = JSON.stringify(resources({ monitoring: { engineMetrics: false } }));
+    expect(engineMetricsOff).not.toContain('log_engine_metrics');
+  });
+
+  test('upgrade: incremental needs the GatewayClass KubeRay creates its Gateway with', () => {
+    const incremental = entry({ name: 'qwen', serving: { upgrade: 'incremental' } });
+    const { placement } = placeModel(incremental, undefined, undefined);
+    const base = { repoURL: 'https://x/y.git' };
+    expect(() => llmServiceInstance(incremental, placement, parseRenderSettings(base))).toThrow(/qwen: serving.upgrade is incremental, .*set gateway.className/);
+    const withClass = parseRenderSettings({ ...base, gateway: { name: 'gw', namespace: 'gateway-system', className: 'istio' } });
+    expect((llmServiceInstance(incremental, placement, withClass).spec as Record<string, unknown>).upgrade).toBe('incremental');
+  });
+
+  test('the Grafana dashboard: a sidecar-labelled ConfigMap with the five panels on the vLLM and Ray metric names', () => {
+    const configMap = dashboardConfigMap(parseRenderSettings({ repoURL: 'https://x/y.git' })) as { metadata: { namespace: string; labels: Record<string, string> }; data: Record<string, string> };
+    expect(configMap.metadata.labels.grafana_dashboard).toBe('1');
+    expect(configMap.metadata.namespace).toBe('monitoring');
+    const dashboard = JSON.parse(configMap.data['ray-gitops-llm.json']!) as { panels: { title: string; targets: { expr: string }[] }[] };
+    const panels = Object.fromEntries(dashboard.panels.map((panel) => [panel.title, panel.targets.map((target) => target.expr).join(' ')]));
+    expect(Object.keys(panels)).toEqual(['Time to first token', 'Inter-token latency', 'Requests running and waiting', 'KV-cache use', 'GPU utilisation']);
+    expect(panels['Time to first token']).toContain('ray_vllm_time_to_first_token_seconds_bucket');
+    expect(panels['Inter-token latency']).toContain('ray_vllm_inter_token_latency_seconds_bucket');
+    expect(panels['Requests running and waiting']).toMatch(/ray_vllm_num_requests_running.*ray_vllm_num_requests_waiting/);
+    expect(panels['KV-cache use']).toContain('ray_vllm_kv_cache_usage_perc');
+    expect(panels['GPU utilisation']).toContain('ray_node_gpus_utilization');
   });
 
   test('the committed settings parse', async () => {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -9,7 +10,7 @@ import {
   llmServiceInstance,
   llmServiceRgd,
   llmServiceSimpleSchema,
-  MODEL_ACCESS_CHECK_SCRIPT,
+  MODEL_ACCESS_CHECK_MODULE,
   MODEL_SOURCE_PATTERN,
   parseImageRef,
   placeModel,
@@ -166,7 +167,7 @@ describe('the RayService kro creates for an instance', () => {
   test('mount mode reads a read-only Mountpoint volume of the model prefix', () => {
     const item = byTitle('a Hub model read from a Mountpoint');
     const resources = expand(instanceOf(item));
-    expect(resources.map((resource) => resource.id)).toEqual(['serviceAccount', 'weightsVolume', 'weightsClaim', 'rayServiceMount']);
+    expect(resources.map((resource) => resource.id)).toEqual(['serviceAccount', 'weightsVolume', 'weightsClaim', 'rayService', 'podMonitor', 'workerDisruptionBudget']);
     const pv = resources[1]!.object as any;
     expect(pv.spec.csi).toEqual({
       driver: 's3.csi.aws.com',
@@ -197,7 +198,7 @@ describe('the RayService kro creates for an instance', () => {
     const item = { ...CASES[0]!, entry: entry({ name: 'clash' }) };
     const instance = instanceOf(item) as { spec: Record<string, unknown> };
     instance.spec.engineArgs = '{"max_model_len":1,"tokenizer_mode":"slow","gpu_memory_utilization":0.85}';
-    const config = parse((expand(instance).at(-1)!.object as any).spec.serveConfigV2, { merge: true });
+    const config = parse((expand(instance).find((resource) => resource.id === 'rayService')!.object as any).spec.serveConfigV2, { merge: true });
     expect(config.applications[0].args.llm_configs[0].engine_kwargs).toEqual({
       max_model_len: 8192,
       tokenizer_mode: 'slow',
@@ -243,19 +244,18 @@ describe('the RayService kro creates for an instance', () => {
     const pod = rayService(byTitle('a Hub model streamed')).spec.rayClusterConfig.workerGroupSpecs[0].template.spec;
     const [check] = pod.initContainers;
     expect(check.name).toBe('check-model-access');
-    expect(check.command.slice(0, 2)).toEqual(['python', '-c']);
+    expect(check.command).toEqual(['python', '-m', 'ray_gitops_serve.model_access_check']);
+    // the module the command runs is part of serve/, which the image installs
+    expect(existsSync(join(REPO_ROOT, 'serve', ...MODEL_ACCESS_CHECK_MODULE.split('.')) + '.py')).toBe(true);
     const env = Object.fromEntries(check.env.map((variable: any) => [variable.name, variable.value ?? variable.valueFrom]));
     expect(env.MODEL_SOURCE).toBe(`${BUCKET}/Qwen/Qwen2.5-7B-Instruct/${'a'.repeat(40)}/`);
     expect(env.MODEL_MANIFEST).toBe(`${BUCKET}/.manifests/Qwen/Qwen2.5-7B-Instruct/${'a'.repeat(40)}.json`);
     expect(env.SERVICE_ACCOUNT).toEqual({ fieldRef: { fieldPath: 'spec.serviceAccountName' } });
-    expect(MODEL_ACCESS_CHECK_SCRIPT).toContain('EKS Pod Identity');
-    expect(MODEL_ACCESS_CHECK_SCRIPT).toContain('completion manifest');
-    expect(findExpressions(MODEL_ACCESS_CHECK_SCRIPT)).toEqual([]);
   });
 
   test('avoids the known traps: no headService name, no deprecated thresholds, a name within 47 characters', () => {
     const longName = 'm'.repeat(47);
-    const service = expand(instanceOf({ ...CASES[0]!, entry: entry({ name: longName }) })).at(-1)!.object as any;
+    const service = expand(instanceOf({ ...CASES[0]!, entry: entry({ name: longName }) })).find((resource) => resource.id === 'rayService')!.object as any;
     expect(service.metadata.name).toBe(longName);
     const text = JSON.stringify(rgd);
     expect(text).not.toMatch(/headService|UnhealthySecondThreshold/);
