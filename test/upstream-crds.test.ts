@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { UPSTREAM_CRDS } from '../projenrc/workflows';
+import { UPSTREAM_CRDS } from '../packages/core/src/validate/schema/upstream-crds';
 
 const REPO_ROOT = resolve(__dirname, '..');
 const SHARED_CRDS = join(REPO_ROOT, '..', 'shared', 'crds');

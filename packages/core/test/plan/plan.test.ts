@@ -52,7 +52,7 @@ describe('the plan of the committed catalog, offline', () => {
     expect(plan.image.tag).toMatch(/^ctx-[0-9a-f]{32}$/);
     expect(plan.image.committedImage).toMatch(/@sha256:0{64}$/);
     expect(plan.image.decision).toBe('build');
-    expect(plan.verdict.headline).toContain('; no image built yet, the first one is built, ');
+    expect(plan.verdict.headline).toContain('at merge: no image built yet, the first one is built, ');
     expect(plan.image.reason).toBe(
       `no image built yet: the committed tree carries the all-zero placeholder digest; the merge builds ${plan.image.tag!} and renders its digest`,
     );
