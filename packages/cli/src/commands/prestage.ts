@@ -12,10 +12,10 @@ export const prestageCommand: CommandDefinition = {
   path: ['prestage'],
   summary: 'Stage model weights into S3 from Hugging Face, a .tar URL or a local directory: streamed, verified, resumable.',
   synopsis:
-    '(--hf REPO[@REV] | --url URL [--sha256 HEX] | --dir PATH) --dest s3://BUCKET/PREFIX [--include GLOB]… [--exclude GLOB]… [--concurrency N] [--storage-class CLASS] [--json]',
+    '(--hf REPO[@REV] | --url URL [--sha256 HEX] | --dir PATH) --dest s3://BUCKET/PREFIX [--include GLOB]… [--exclude GLOB]… [--concurrency N] [--storage-class CLASS] [--timeout SECONDS] [--recheck] [--json]',
   options: {
     'hf': { type: 'string', value: 'REPO[@REV]', description: 'Hugging Face model repository, optionally at a branch, tag or commit (HF_ENDPOINT, HF_TOKEN)' },
-    'url': { type: 'string', value: 'URL', description: '.tar archive to stream-extract into S3' },
+    'url': { type: 'string', value: 'URL', description: '.tar archive to stream-extract into S3 (https://; http:// only for a loopback host)' },
     'sha256': { type: 'string', value: 'HEX', description: 'expected sha256 of the --url archive' },
     'dir': { type: 'string', value: 'PATH', description: 'local directory of weights' },
     'dest': { type: 'string', value: 's3://BUCKET/PREFIX', description: 'where to stage; files land under PREFIX/<org>/<name>/<commit>/' },
@@ -23,6 +23,8 @@ export const prestageCommand: CommandDefinition = {
     'exclude': { type: 'string', multiple: true, value: 'GLOB', description: 'skip matching files' },
     'concurrency': { type: 'string', value: 'N', default: '8', description: 'parts in flight across all files' },
     'storage-class': { type: 'string', value: 'CLASS', default: 'INTELLIGENT_TIERING', description: "S3 storage class of the staged objects; '' for the bucket's default" },
+    'timeout': { type: 'string', value: 'SECONDS', default: '120', description: 'no byte moving on an S3, Hub or archive request for this long fails it; retried, a stalled endpoint ends the run within twice this' },
+    'recheck': { type: 'boolean', description: 'trust no manifest or metadata: read every staged object back, compare its sha256, re-stage what differs or is missing, then rewrite the manifest' },
     'json': { type: 'boolean', description: 'print the staged model (uri, commit, manifestUri, files) as JSON on stdout' },
   },
   async run({ values, streams, reporter }) {
@@ -33,6 +35,9 @@ export const prestageCommand: CommandDefinition = {
     if (!dest.startsWith('s3://')) throw new UsageError(`--dest must be an s3:// location, not '${dest}'`);
     const concurrencyText = typeof values.concurrency === 'string' ? values.concurrency : '8';
     if (!/^\d+$/.test(concurrencyText) || Number(concurrencyText) < 1 || Number(concurrencyText) > 256) throw new UsageError(`--concurrency must be a whole number from 1 to 256, not '${concurrencyText}'`);
+    const timeoutText = typeof values.timeout === 'string' ? values.timeout : '120';
+    if (!/^\d+$/.test(timeoutText) || Number(timeoutText) < 1 || Number(timeoutText) > 86_400) throw new UsageError(`--timeout must be a whole number of seconds from 1 to 86400, not '${timeoutText}'`);
+    const timeoutMs = Number(timeoutText) * 1000;
     const selection = { include: strings(values.include), exclude: strings(values.exclude) };
 
     const token = process.env.HF_TOKEN;
@@ -44,13 +49,15 @@ export const prestageCommand: CommandDefinition = {
         : sources[0] === 'dir'
           ? { kind: 'dir', path: values.dir as string }
           : { kind: 'url', url: values.url as string, ...(sha256 ? { sha256 } : {}) };
-    const source = await resolveSource(request, { selection, onRetry: (message) => reporter.info(message) });
+    const source = await resolveSource(request, { selection, timeoutMs, onRetry: (message) => reporter.info(message), onNote: (message) => reporter.warning(message) });
     const result = await stageModel({
       source,
       dest,
       selection,
       concurrency: Number(concurrencyText),
       storageClass: typeof values['storage-class'] === 'string' ? values['storage-class'] : 'INTELLIGENT_TIERING',
+      recheck: values.recheck === true,
+      timeoutMs,
       reporter,
     });
     if (values.json === true) streams.stdout.write(`${JSON.stringify(stagedRecord(result), null, 2)}\n`);

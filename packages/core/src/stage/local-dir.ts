@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
+import { requireSafeEntryName } from './entry-path.js';
 import { selectFiles, type SelectOptions } from './select.js';
 import type { ResolvedSource, SourceFile } from './types.js';
 import { InputFileError } from '../errors/index.js';
@@ -39,6 +40,7 @@ export async function resolveLocalDir(dir: string, options: { name?: string; sel
     throw new InputFileError(`cannot read the model directory '${dir}' (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
   }
   const listed: SourceFile[] = [];
+  for (const path of paths) requireSafeEntryName(path, `the directory ${dir}`);
   for (const path of paths) listed.push({ path, size: (await stat(join(root, path))).size });
   // only the files that will be staged are hashed
   const files: SourceFile[] = [];

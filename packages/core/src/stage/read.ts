@@ -1,24 +1,30 @@
 import { IntegrityError, RetryableError } from './errors.js';
 import { backoffMs, DEFAULT_RETRY, isRetryable, sleep, type RetryPolicy } from './retry.js';
 import type { ResolvedSource, SourceFile } from './types.js';
+import { formatSeconds, isStall } from '../net/index.js';
 
 /**
  * The bytes of one file from `start` to its end, surviving dropped connections and truncated
  * bodies: on a retryable failure the source is reopened at the first byte not yet delivered
- * (HTTP Range), so a reset costs only the bytes in flight.
+ * (HTTP Range), so a reset costs only the bytes in flight. After a stall the file gets
+ * `stallWindowMs` more in all, so a source that went silent ends the read within twice its timeout.
  */
 export async function* resilientChunks(
   source: ResolvedSource,
   file: SourceFile,
   start: number,
-  options: { policy?: RetryPolicy; onRetry?: (message: string) => void; signal?: AbortSignal } = {},
+  options: { policy?: RetryPolicy; onRetry?: (message: string) => void; signal?: AbortSignal; stallWindowMs?: number } = {},
 ): AsyncIterable<Uint8Array> {
   const policy = options.policy ?? DEFAULT_RETRY;
   let offset = start;
   let attempt = 0;
+  let stallDeadline: number | undefined;
+  let lastStall: unknown;
   while (offset < file.size) {
+    const window = stallDeadline !== undefined ? AbortSignal.timeout(Math.max(1, stallDeadline - Date.now())) : undefined;
+    const signal = window && options.signal ? AbortSignal.any([window, options.signal]) : (window ?? options.signal);
     try {
-      const chunks = await source.open(file, offset, options.signal);
+      const chunks = await source.open(file, offset, signal);
       for await (const chunk of chunks) {
         if (offset + chunk.length > file.size) throw new IntegrityError(`${file.path}: the source sent more than the ${file.size} bytes it listed`);
         offset += chunk.length;
@@ -26,10 +32,21 @@ export async function* resilientChunks(
         yield chunk;
       }
       if (offset < file.size) throw new RetryableError(`${file.path}: the source ended at byte ${offset} of ${file.size}`);
-    } catch (error) {
+    } catch (caught) {
+      const error = window?.aborted ? lastStall : caught;
+      if (options.signal?.aborted) throw options.signal.reason;
+      if (isStall(error) && options.stallWindowMs !== undefined) {
+        lastStall = error;
+        stallDeadline ??= Date.now() + options.stallWindowMs;
+      }
       if (!isRetryable(error) || ++attempt >= policy.attempts) throw error;
-      const wait = error instanceof RetryableError && error.retryAfterMs !== undefined ? error.retryAfterMs : backoffMs(attempt, policy);
-      options.onRetry?.(`${file.path}: ${(error as Error).message}; resuming at byte ${offset} in ${wait} ms`);
+      let wait = error instanceof RetryableError && error.retryAfterMs !== undefined ? Math.min(error.retryAfterMs, 120_000) : backoffMs(attempt - 1, policy);
+      if (stallDeadline !== undefined) {
+        const left = stallDeadline - Date.now();
+        if (left <= wait + 50) throw error;
+        wait = Math.min(wait, left);
+      }
+      options.onRetry?.(`${file.path}: ${(error as Error).message}; resuming at byte ${offset}, retry ${attempt}/${policy.attempts - 1} in ${formatSeconds(wait)}`);
       await sleep(wait);
     }
   }

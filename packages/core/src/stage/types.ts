@@ -32,5 +32,5 @@ export interface StageManifest {
   readonly s3Uri: string;
   readonly totalBytes: number;
   /** sorted by path */
-  readonly files: readonly { readonly path: string; readonly size: number; readonly sha256: string }[];
+  readonly files: readonly { readonly path: string; readonly size: number; readonly sha256: string; /** S3's ETag, unquoted */ readonly etag?: string; /** S3's full-object CRC32C */ readonly crc32c?: string }[];
 }
