@@ -110,7 +110,7 @@ describe('prestage-model action', () => {
     }
   }, 180_000);
 
-  test('recheck ignores the manifest and uploads again only what is missing in S3', async () => {
+  test('a re-run notices an object deleted under a staged prefix and uploads only it; recheck then finds nothing to do', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'prestage-model-recheck-'));
     try {
       const model = generatedModel('local/recheck', [6]);
@@ -121,12 +121,14 @@ describe('prestage-model action', () => {
       const key = `${first.outputs['s3-uri']!.replace('s3://action/', '')}${shard.path}`;
       await s3.send(new DeleteObjectCommand({ Bucket: 'action', Key: key }));
 
-      const trusting = await runAction({ dir: join(dir, 'recheck'), dest: 's3://action/recheck' });
-      expect(trusting.outputs['bytes-uploaded']).toBe('0');
+      const plain = await runAction({ dir: join(dir, 'recheck'), dest: 's3://action/recheck' });
+      expect(plain.failed).toBe(false);
+      expect(plain.stdout).toMatch(/no longer match it: .*safetensors \(missing\)/);
+      expect(Number(plain.outputs['bytes-uploaded'])).toBe(shard.size);
+      expect((await s3.send(new HeadObjectCommand({ Bucket: 'action', Key: key }))).ContentLength).toBe(shard.size);
       const rechecked = await runAction({ dir: join(dir, 'recheck'), dest: 's3://action/recheck', recheck: 'true' });
       expect(rechecked.failed).toBe(false);
-      expect(Number(rechecked.outputs['bytes-uploaded'])).toBe(shard.size);
-      expect((await s3.send(new HeadObjectCommand({ Bucket: 'action', Key: key }))).ContentLength).toBe(shard.size);
+      expect(rechecked.outputs['bytes-uploaded']).toBe('0');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -70,6 +70,7 @@ export async function retrying<T>(work: (attempt: number, signal: AbortSignal | 
       windowSignal = controller.signal;
     }
     const signal = windowSignal && options.signal ? AbortSignal.any([windowSignal, options.signal]) : (windowSignal ?? options.signal);
+    const attemptStarted = Date.now();
     try {
       return await work(attempt, signal);
     } catch (caught) {
@@ -78,7 +79,7 @@ export async function retrying<T>(work: (attempt: number, signal: AbortSignal | 
       if (options.signal?.aborted) throw options.signal.reason;
       if (isStall(error) && options.stallWindowMs !== undefined) {
         lastStall = error;
-        stallDeadline ??= Date.now() + options.stallWindowMs;
+        stallDeadline ??= stallWindowEnd(attemptStarted, options.stallWindowMs);
       }
       if (!options.isRetryable(error) || attempt + 1 >= policy.attempts) throw error;
       const serverWait = options.serverWaitMs?.(error);
@@ -94,4 +95,12 @@ export async function retrying<T>(work: (attempt: number, signal: AbortSignal | 
       if (windowTimer) clearTimeout(windowTimer);
     }
   }
+}
+
+/**
+ * When a call that just stalled must be over: twice the idle timeout after its attempt began when it
+ * stalled at once (a peer that never answers), else one idle timeout from now.
+ */
+export function stallWindowEnd(attemptStarted: number, windowMs: number, now = Date.now()): number {
+  return now - attemptStarted <= windowMs + 1000 ? attemptStarted + 2 * windowMs : now + windowMs;
 }

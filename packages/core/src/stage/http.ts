@@ -70,7 +70,7 @@ export function explainHttpFailure(error: unknown, failure: HttpFailure): Error 
   if (error instanceof StageError || !(error instanceof Error)) return error instanceof Error ? error : new StageError(String(error));
   if (error.name === 'InsecureRedirectError' || error.name === 'ContentEncodingError' || error.name === 'UsageError') return error;
   const tried = failure.attempts > 1 ? ` (tried ${failure.attempts} times)` : '';
-  const network = networkCause(error);
+  const network = networkCause(error, failure.timeoutMs);
   if (network) {
     const advice = isStall(error) ? `${failure.advice}, or raise --timeout (now ${formatSeconds(failure.timeoutMs)})` : failure.advice;
     return new StageError(`${failure.operation}: ${failure.where} ${network}${tried}; ${advice}`, { cause: error });

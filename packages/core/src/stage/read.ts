@@ -1,7 +1,7 @@
 import { IntegrityError, RetryableError } from './errors.js';
 import { backoffMs, DEFAULT_RETRY, isRetryable, sleep, type RetryPolicy } from './retry.js';
 import type { ResolvedSource, SourceFile } from './types.js';
-import { formatSeconds, isStall } from '../net/index.js';
+import { formatSeconds, isStall, stallWindowEnd } from '../net/index.js';
 
 /**
  * The bytes of one file from `start` to its end, surviving dropped connections and truncated
@@ -23,6 +23,7 @@ export async function* resilientChunks(
   while (offset < file.size) {
     const window = stallDeadline !== undefined ? AbortSignal.timeout(Math.max(1, stallDeadline - Date.now())) : undefined;
     const signal = window && options.signal ? AbortSignal.any([window, options.signal]) : (window ?? options.signal);
+    const attemptStarted = Date.now();
     try {
       const chunks = await source.open(file, offset, signal);
       for await (const chunk of chunks) {
@@ -37,7 +38,7 @@ export async function* resilientChunks(
       if (options.signal?.aborted) throw options.signal.reason;
       if (isStall(error) && options.stallWindowMs !== undefined) {
         lastStall = error;
-        stallDeadline ??= Date.now() + options.stallWindowMs;
+        stallDeadline ??= stallWindowEnd(attemptStarted, options.stallWindowMs);
       }
       if (!isRetryable(error) || ++attempt >= policy.attempts) throw error;
       let wait = error instanceof RetryableError && error.retryAfterMs !== undefined ? Math.min(error.retryAfterMs, 120_000) : backoffMs(attempt - 1, policy);

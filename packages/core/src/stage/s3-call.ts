@@ -37,7 +37,7 @@ export async function s3Call<T>(session: S3Session, operation: string, send: (si
         policy: session.retry,
         stallWindowMs: session.timeoutMs,
         onRetry: (error, _attempt, waitMs, event) =>
-          session.reporter.info(`${session.where} ${attemptCause(error)} (${operation}), retry ${event.attempt}/${event.attempts - 1} in ${formatSeconds(waitMs)}`),
+          session.reporter.info(`${session.where} ${attemptCause(error, session.timeoutMs)} (${operation}), retry ${event.attempt}/${event.attempts - 1} in ${formatSeconds(waitMs)}`),
       },
     );
   } catch (error) {

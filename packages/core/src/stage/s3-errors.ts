@@ -8,23 +8,24 @@ export type S3Where = string;
 export class StoreFullError extends StageError {}
 
 /** A network-level cause in words: `refused the connection`, `dropped the connection`, `sent nothing for 120 s`. */
-export function networkCause(error: unknown): string | undefined {
+export function networkCause(error: unknown, timeoutMs?: number): string | undefined {
   const e = error as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown; idleMs?: unknown } | null;
   if (!e || typeof e !== 'object') return undefined;
-  if (isStall(e)) return typeof e.idleMs === 'number' ? `sent nothing for ${formatSeconds(e.idleMs)}` : 'stopped answering (timed out)';
+  const idleMs = typeof e.idleMs === 'number' ? e.idleMs : timeoutMs;
+  if (isStall(e)) return idleMs !== undefined ? `sent nothing for ${formatSeconds(idleMs)}` : 'stopped answering (timed out)';
   const code = typeof e.code === 'string' ? e.code : undefined;
   if (code === 'ECONNREFUSED') return 'refused the connection';
   if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED') return 'dropped the connection';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'has a host name that does not resolve';
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return 'is unreachable from here';
   if (code === 'UND_ERR_CONNECT_TIMEOUT') return 'did not accept the connection in time';
-  if (e.cause !== undefined && e.cause !== error) return networkCause(e.cause);
+  if (e.cause !== undefined && e.cause !== error) return networkCause(e.cause, timeoutMs);
   return undefined;
 }
 
 /** `SlowDown (HTTP 503)`, `refused the connection`: what one failed attempt was, for retry lines. */
-export function attemptCause(error: unknown): string {
-  const network = networkCause(error);
+export function attemptCause(error: unknown, timeoutMs?: number): string {
+  const network = networkCause(error, timeoutMs);
   if (network) return network;
   const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const status = e?.$metadata?.httpStatusCode;
@@ -74,7 +75,7 @@ export function explainS3Error(error: unknown, failure: S3Failure): StageError {
   if (status === 507 || name === 'InsufficientStorage' || /no space left|ENOSPC/i.test(message)) {
     return new StoreFullError(`${operation}: ${where} is out of storage space (${name}${status ? `, HTTP ${status}` : ''}); free space on the store and run again (what was staged so far is kept, nothing partial)`, options);
   }
-  const network = networkCause(error);
+  const network = networkCause(error, failure.timeoutMs);
   if (network) {
     const advice = isStall(error) ? `check the endpoint, or raise --timeout (now ${formatSeconds(failure.timeoutMs)})` : 'check AWS_ENDPOINT_URL_S3 (or AWS_ENDPOINT_URL) and that the store is running';
     return new StageError(`${operation}: ${where} ${network}${tried}; ${advice}`, options);

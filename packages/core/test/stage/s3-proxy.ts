@@ -8,6 +8,8 @@ export interface S3Faults {
   resetRate: number;
   /** a permanent refusal for matching requests (clean-failure tests) */
   deny?: (req: IncomingMessage, url: URL) => boolean;
+  /** matching requests are read and never answered: a store that accepted the connection and went quiet */
+  stall?: (req: IncomingMessage, url: URL) => boolean;
 }
 
 /** One request that reached S3, for assertions on what the stager did. */
@@ -32,6 +34,8 @@ export class S3FaultProxy {
   readonly ops: S3Op[] = [];
   readonly injected = { errors: 0, resets: 0 };
   private requests = 1;
+  /** requests left unanswered by the stall fault */
+  stalled = 0;
   private server!: Server;
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 128 });
   endpoint = '';
@@ -68,6 +72,11 @@ export class S3FaultProxy {
         res.writeHead(403, { 'content-type': 'application/xml' });
         res.end(denied);
       });
+      return;
+    }
+    if (this.faults.stall?.(req, url)) {
+      this.stalled++;
+      req.resume();
       return;
     }
     // a low-discrepancy sequence: the injected rates hold closely on every run, no luck involved
