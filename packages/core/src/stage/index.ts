@@ -14,3 +14,6 @@ export { isRetryable, withRetry, DEFAULT_RETRY, type RetryPolicy } from './retry
 export * from './tar-url.js';
 export * from './catalog-models.js';
 export * from './resolve-source.js';
+export { StoreFullError } from './s3-errors.js';
+export { UnsafeEntryNameError } from './entry-path.js';
+export { DEFAULT_TIMEOUT_MS } from './s3.js';
