@@ -45,7 +45,7 @@ describe('the embedded s3rver bucket on a full disk', () => {
     let s3: EmbeddedS3 | undefined;
     try {
       s3 = await startEmbeddedS3({ dataDir: disk, bucket: 'models' });
-      const client = new S3Client({ region: EMBEDDED_S3_REGION, endpoint: s3.endpoint, forcePathStyle: true, credentials: EMBEDDED_S3_CREDENTIALS, maxAttempts: 1 });
+      const client = new S3Client({ region: EMBEDDED_S3_REGION, endpoint: s3.endpoint, forcePathStyle: true, credentials: EMBEDDED_S3_CREDENTIALS });
       const failure = await stageModel({ source: await resolveLocalDir(model), dest: 's3://models/staged', s3: client, storageClass: '', partSize: 5 * MiB, concurrency: 2 }).catch(
         (e: unknown) => e as Error,
       );

@@ -49,7 +49,12 @@ export const prestageCommand: CommandDefinition = {
         : sources[0] === 'dir'
           ? { kind: 'dir', path: values.dir as string }
           : { kind: 'url', url: values.url as string, ...(sha256 ? { sha256 } : {}) };
-    const source = await resolveSource(request, { selection, timeoutMs, onRetry: (message) => reporter.info(message), onNote: (message) => reporter.warning(message) });
+    const source = await resolveSource(request, {
+      selection,
+      timeoutMs,
+      onRetry: (message) => reporter.info(message),
+      onNote: (message) => reporter.warning(message),
+    });
     const result = await stageModel({
       source,
       dest,

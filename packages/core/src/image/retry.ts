@@ -109,7 +109,8 @@ export async function callWithRetry<T>(operation: string, call: () => Promise<T>
           else if (kind === 'transient') record.transient += 1;
           return kind !== 'fatal';
         },
-        onRetry: ({ error, attempt, waitMs }) => options.onRetry?.({ operation, kind: classifyAwsError(error), errorName: errorNameOf(error), attempt, waitMs }),
+        onRetry: ({ error, attempt, waitMs }) =>
+          options.onRetry?.({ operation, kind: classifyAwsError(error), errorName: errorNameOf(error), attempt, waitMs }),
       },
     );
   } catch (error) {

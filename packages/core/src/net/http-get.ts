@@ -1,6 +1,6 @@
-import { RayGitopsError } from '../errors/index.js';
 import { IdleTimer } from './stall.js';
 import { isAllowedUrl, printableUrl } from './url-policy.js';
+import { RayGitopsError } from '../errors/index.js';
 
 /** A redirect that leaves https, or goes to a scheme or host the data path may not fetch. */
 export class InsecureRedirectError extends RayGitopsError {}

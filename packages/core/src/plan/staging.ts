@@ -2,9 +2,9 @@ import type { StagingItem, StagingReason, StagingSize } from './types.js';
 import type { CatalogEntry } from '../catalog/check-catalog.js';
 import type { ModelSource } from '../catalog/model-entry.js';
 import { RayGitopsError } from '../errors/errors.js';
+import { guardedFetch, isAllowedUrl, printableUrl } from '../net/index.js';
 import { awaitsStaging, sourceIdentity, type PreviousPlacement } from '../render/staged.js';
 import { DEFAULT_HF_ENDPOINT, resolveHuggingFace, type HuggingFaceOptions } from '../stage/hf.js';
-import { guardedFetch, isAllowedUrl, printableUrl } from '../net/index.js';
 import { isRetryable, type RetryPolicy } from '../stage/retry.js';
 import { selectFiles } from '../stage/select.js';
 
@@ -51,7 +51,8 @@ async function sizeOf(source: ModelSource, options: PlanStagingOptions): Promise
   } catch (caught) {
     // staging's Hub client explains network failures in a line of its own; the plan says it shorter
     const cause = (caught as { cause?: unknown }).cause;
-    const error = caught instanceof RayGitopsError && cause instanceof Error && !(cause instanceof RayGitopsError) && isRetryable(cause) ? cause : caught;
+    const networkFailure = cause instanceof Error && !(cause instanceof RayGitopsError) && isRetryable(cause);
+    const error = caught instanceof RayGitopsError && networkFailure ? cause : caught;
     if (error instanceof RayGitopsError) return { status: 'unknown', reason: error.message };
     if (!isRetryable(error)) throw error;
     const endpoint = options.hub?.endpoint ?? process.env.HF_ENDPOINT ?? DEFAULT_HF_ENDPOINT;

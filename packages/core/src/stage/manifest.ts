@@ -1,4 +1,4 @@
-import { s3Call, describeCall, type S3Session } from './s3-call.js';
+import { s3Call, signalOption, describeCall, type S3Session } from './s3-call.js';
 import { isNotFound } from './s3-requests.js';
 import { joinKey, type S3Location } from './s3.js';
 import { Semaphore } from './semaphore.js';
@@ -22,7 +22,7 @@ export function stagedKeys(
 export async function readManifest(session: S3Session, key: string): Promise<StageManifest | undefined> {
   try {
     return await s3Call(session, describeCall(session, 'GetObject', key), async (abortSignal) => {
-      const response = await session.s3.send(new session.sdk.GetObjectCommand({ Bucket: session.bucket, Key: key }), abortSignal ? { abortSignal } : {});
+      const response = await session.s3.send(new session.sdk.GetObjectCommand({ Bucket: session.bucket, Key: key }), signalOption(abortSignal));
       return JSON.parse(await response.Body!.transformToString()) as StageManifest;
     });
   } catch (error) {
@@ -85,6 +85,6 @@ export async function checkStagedObjects(session: S3Session, modelPrefix: string
 export async function writeManifest(session: S3Session, key: string, manifest: StageManifest): Promise<void> {
   const body = `${JSON.stringify(manifest, null, 2)}\n`;
   await s3Call(session, describeCall(session, 'PutObject', key), (abortSignal) =>
-    session.s3.send(new session.sdk.PutObjectCommand({ Bucket: session.bucket, Key: key, Body: body, ContentType: 'application/json' }), abortSignal ? { abortSignal } : {}),
+    session.s3.send(new session.sdk.PutObjectCommand({ Bucket: session.bucket, Key: key, Body: body, ContentType: 'application/json' }), signalOption(abortSignal)),
   );
 }

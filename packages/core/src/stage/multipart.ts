@@ -6,11 +6,11 @@ import { IntegrityError } from './errors.js';
 import { formatBytes } from './format.js';
 import type { PartBuffer } from './part-buffers.js';
 import { resilientChunks } from './read.js';
-import { describeCall, s3Call } from './s3-call.js';
+import { describeCall, s3Call, signalOption } from './s3-call.js';
 import { describeError, isNotFound, isUnsupported, unsignedPayload } from './s3-requests.js';
 import { objectMetadata, SourceHashes } from './source-hashes.js';
-import type { SourceFile } from './types.js';
 import { storedChecksums } from './staged-object.js';
+import type { SourceFile } from './types.js';
 import type { StagedFile } from './upload-file.js';
 
 const MiB = 1024 * 1024;
@@ -45,7 +45,7 @@ async function findOpenUpload(
   let uploads: { Key?: string; UploadId?: string; Initiated?: Date }[];
   try {
     const listed = await s3Call(ctx, describeCall(ctx, 'ListMultipartUploads', key), (abortSignal) =>
-      s3.send(new sdk.ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }), abortSignal ? { abortSignal } : {}),
+      s3.send(new sdk.ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }), signalOption(abortSignal)),
     );
     uploads = (listed.Uploads ?? []).filter((u) => u.Key === key && u.UploadId);
   } catch (error) {
@@ -60,7 +60,7 @@ async function findOpenUpload(
   let marker: string | undefined;
   for (;;) {
     const request = { Bucket: bucket, Key: key, UploadId: newest!.UploadId!, ...(marker ? { PartNumberMarker: marker } : {}) };
-    const page = await s3Call(ctx, describeCall(ctx, 'ListParts', key), (abortSignal) => s3.send(new sdk.ListPartsCommand(request), abortSignal ? { abortSignal } : {}));
+    const page = await s3Call(ctx, describeCall(ctx, 'ListParts', key), (abortSignal) => s3.send(new sdk.ListPartsCommand(request), signalOption(abortSignal)));
     for (const part of page.Parts ?? []) {
       const number = part.PartNumber ?? 0;
       const expected = Math.min(partSize, fileSize - (number - 1) * partSize);
@@ -75,7 +75,7 @@ async function findOpenUpload(
 /** Aborts an upload; one already gone is fine. */
 async function abortUpload(ctx: StageContext, key: string, uploadId: string): Promise<void> {
   const abort = (abortSignal: AbortSignal | undefined) =>
-    ctx.s3.send(new ctx.sdk.AbortMultipartUploadCommand({ Bucket: ctx.bucket, Key: key, UploadId: uploadId }), abortSignal ? { abortSignal } : {});
+    ctx.s3.send(new ctx.sdk.AbortMultipartUploadCommand({ Bucket: ctx.bucket, Key: key, UploadId: uploadId }), signalOption(abortSignal));
   await s3Call(ctx, describeCall(ctx, 'AbortMultipartUpload', key), abort).catch((error: unknown) => {
     if (!isNotFound(error)) throw error;
   });
@@ -101,16 +101,16 @@ async function openUpload(ctx: StageContext, file: SourceFile, key: string): Pro
     return { uploadId: open.uploadId, existing: open.parts };
   }
   const created = await s3Call(ctx, describeCall(ctx, 'CreateMultipartUpload', key), (abortSignal) =>
-      ctx.s3.send(
-        new ctx.sdk.CreateMultipartUploadCommand({
-          Bucket: ctx.bucket,
-          Key: key,
-          ChecksumAlgorithm: 'CRC32C',
-          Metadata: objectMetadata(file),
-          ...(ctx.storageClass ? { StorageClass: ctx.storageClass as never } : {}),
-        }),
-        abortSignal ? { abortSignal } : {},
-      ),
+    ctx.s3.send(
+      new ctx.sdk.CreateMultipartUploadCommand({
+        Bucket: ctx.bucket,
+        Key: key,
+        ChecksumAlgorithm: 'CRC32C',
+        Metadata: objectMetadata(file),
+        ...(ctx.storageClass ? { StorageClass: ctx.storageClass as never } : {}),
+      }),
+      signalOption(abortSignal),
+    ),
   );
   return { uploadId: created.UploadId!, existing: new Map() };
 }
@@ -150,21 +150,21 @@ export async function putMultipart(ctx: StageContext, file: SourceFile, key: str
     await ctx.slots.acquire(1);
     try {
       const answer = await s3Call(ctx, `${describeCall(ctx, 'UploadPart', key)} part ${number}`, (abortSignal) =>
-          s3.send(
-            unsignedPayload(
-              new sdk.UploadPartCommand({
-                Bucket: bucket,
-                Key: key,
-                UploadId: uploadId,
-                PartNumber: number,
-                Body: body,
-                ContentLength: body.length,
-                ContentMD5: Buffer.from(md5Hex, 'hex').toString('base64'),
-                ChecksumCRC32C: checksum,
-              }),
-            ),
-            abortSignal ? { abortSignal } : {},
+        s3.send(
+          unsignedPayload(
+            new sdk.UploadPartCommand({
+              Bucket: bucket,
+              Key: key,
+              UploadId: uploadId,
+              PartNumber: number,
+              Body: body,
+              ContentLength: body.length,
+              ContentMD5: Buffer.from(md5Hex, 'hex').toString('base64'),
+              ChecksumCRC32C: checksum,
+            }),
           ),
+          signalOption(abortSignal),
+        ),
       );
       const etag = (answer.ETag ?? '').replace(/"/g, '');
       if (isMd5Hex(etag) && etag !== md5Hex) throw new IntegrityError(`${file.path}: S3 stored part ${number} with MD5 ${etag}, not ${md5Hex}`);
@@ -201,7 +201,8 @@ export async function putMultipart(ctx: StageContext, file: SourceFile, key: str
 
   try {
     await beginPart();
-    for await (const chunk of resilientChunks(ctx.source, file, 0, { policy: ctx.retry, stallWindowMs: ctx.timeoutMs, onRetry: (m) => ctx.reporter.info(m) })) {
+    const reading = { policy: ctx.retry, stallWindowMs: ctx.timeoutMs, onRetry: (m: string) => ctx.reporter.info(m) };
+    for await (const chunk of resilientChunks(ctx.source, file, 0, reading)) {
       if (failure) throw failure;
       if (ctx.failed) throw ctx.failed;
       hashes.update(chunk);
@@ -225,7 +226,10 @@ export async function putMultipart(ctx: StageContext, file: SourceFile, key: str
     const sha256 = hashes.verify();
     completed.sort((a, b) => a.PartNumber! - b.PartNumber!);
     const done = await s3Call(ctx, describeCall(ctx, 'CompleteMultipartUpload', key), (abortSignal) =>
-      s3.send(new sdk.CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: completed } }), abortSignal ? { abortSignal } : {}),
+      s3.send(
+        new sdk.CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: completed } }),
+        signalOption(abortSignal),
+      ),
     );
     ctx.openUploads.delete(key);
     ctx.progress.fileDone();

@@ -41,7 +41,8 @@ export async function* resilientChunks(
         stallDeadline ??= stallWindowEnd(attemptStarted, options.stallWindowMs);
       }
       if (!isRetryable(error) || ++attempt >= policy.attempts) throw error;
-      let wait = error instanceof RetryableError && error.retryAfterMs !== undefined ? Math.min(error.retryAfterMs, 120_000) : backoffMs(attempt - 1, policy);
+      const serverWait = error instanceof RetryableError ? error.retryAfterMs : undefined;
+      let wait = serverWait !== undefined ? Math.min(serverWait, 120_000) : backoffMs(attempt - 1, policy);
       if (stallDeadline !== undefined) {
         const left = stallDeadline - Date.now();
         if (left <= wait + 50) throw error;

@@ -26,7 +26,10 @@ export interface ResolveSourceOptions {
 
 /** Resolves a request to the files, sizes and digests to stage, whichever kind of source it names. */
 export async function resolveSource(request: SourceRequest, options: ResolveSourceOptions = {}): Promise<ResolvedSource> {
-  const retry = { ...(options.onRetry ? { onRetry: options.onRetry } : {}), ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) };
+  const retry = {
+    ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+  };
   const hub = { ...(options.token ? { token: options.token } : {}), ...retry };
   switch (request.kind) {
     case 'huggingface': {
@@ -39,7 +42,11 @@ export async function resolveSource(request: SourceRequest, options: ResolveSour
       if (request.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(request.sha256)) {
         throw new UsageError(`the archive's sha256 must be 64 hex digits, not '${request.sha256}'`);
       }
-      return resolveTarUrl(request.url, { ...(request.sha256 ? { sha256: request.sha256 } : {}), ...retry, ...(options.onNote ? { onNote: options.onNote } : {}) });
+      return resolveTarUrl(request.url, {
+        ...(request.sha256 ? { sha256: request.sha256 } : {}),
+        ...retry,
+        ...(options.onNote ? { onNote: options.onNote } : {}),
+      });
     case 'catalog': {
       const { source, name } = request;
       if (source.kind === 'huggingface') return resolveHuggingFace(source.repo, source.revision, hub);

@@ -54,3 +54,6 @@ export async function s3Call<T>(session: S3Session, operation: string, send: (si
 
 /** `PutObject s3://bucket/key`: an operation and its target, for messages. */
 export const describeCall = (session: S3Session, operation: string, key: string) => `${operation} s3://${session.bucket}/${key}`;
+
+/** The SDK's per-request options for a signal that may be absent. */
+export const signalOption = (abortSignal: AbortSignal | undefined): { abortSignal?: AbortSignal } => (abortSignal ? { abortSignal } : {});

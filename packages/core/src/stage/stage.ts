@@ -183,7 +183,13 @@ async function stageModelUnchecked(options: StageOptions): Promise<StageResult> 
     source: { kind: source.kind, description: source.description, org: source.org, name: source.name, commit: source.commit },
     s3Uri,
     totalBytes,
-    files: staged.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256, ...(f.etag ? { etag: f.etag } : {}), ...(f.crc32c ? { crc32c: f.crc32c } : {}) })),
+    files: staged.map((f) => ({
+      path: f.path,
+      size: f.size,
+      sha256: f.sha256,
+      ...(f.etag ? { etag: f.etag } : {}),
+      ...(f.crc32c ? { crc32c: f.crc32c } : {}),
+    })),
   };
   await writeManifest(session, manifestKey, manifest);
   const bytesUploaded = staged.reduce((sum, f) => sum + f.bytesUploaded, 0);

@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
-import { RetryableError, StageError } from './errors.js';
 import { quotedName } from './entry-path.js';
+import { RetryableError, StageError } from './errors.js';
 
 /** One regular file of an archive, with where its bytes start and their sha256. */
 export interface TarEntry {

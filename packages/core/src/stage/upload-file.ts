@@ -4,10 +4,10 @@ import { crc32c, crc32cBase64 } from './crc32c.js';
 import { IntegrityError } from './errors.js';
 import { putMultipart } from './multipart.js';
 import { resilientChunks } from './read.js';
-import { describeCall, s3Call } from './s3-call.js';
+import { describeCall, s3Call, signalOption } from './s3-call.js';
 import { unsignedPayload } from './s3-requests.js';
-import { headStaged, readBackSha256, storedChecksums } from './staged-object.js';
 import { objectMetadata, SourceHashes } from './source-hashes.js';
+import { headStaged, readBackSha256, storedChecksums } from './staged-object.js';
 import type { SourceFile } from './types.js';
 
 export type FileAction = 'uploaded' | 'resumed' | 'skipped';
@@ -58,7 +58,8 @@ async function putSmall(ctx: StageContext, file: SourceFile, key: string): Promi
     const body = part.bytes;
     const hashes = new SourceHashes(file);
     let fill = 0;
-    for await (const chunk of resilientChunks(ctx.source, file, 0, { policy: ctx.retry, stallWindowMs: ctx.timeoutMs, onRetry: (m) => ctx.reporter.info(m) })) {
+    const reading = { policy: ctx.retry, stallWindowMs: ctx.timeoutMs, onRetry: (m: string) => ctx.reporter.info(m) };
+    for await (const chunk of resilientChunks(ctx.source, file, 0, reading)) {
       if (ctx.failed) throw ctx.failed;
       body.set(chunk, fill);
       fill += chunk.length;
@@ -71,21 +72,21 @@ async function putSmall(ctx: StageContext, file: SourceFile, key: string): Promi
     let stored: { ETag?: string; ChecksumCRC32C?: string };
     try {
       const answer = await s3Call(ctx, describeCall(ctx, 'PutObject', key), (abortSignal) =>
-          ctx.s3.send(
-            unsignedPayload(
-              new ctx.sdk.PutObjectCommand({
-                Bucket: ctx.bucket,
-                Key: key,
-                Body: body,
-                ContentLength: file.size,
-                ContentMD5: md5,
-                ChecksumCRC32C: checksum,
-                Metadata: objectMetadata(file, sha256),
-                ...(ctx.storageClass ? { StorageClass: ctx.storageClass as never } : {}),
-              }),
-            ),
-            abortSignal ? { abortSignal } : {},
+        ctx.s3.send(
+          unsignedPayload(
+            new ctx.sdk.PutObjectCommand({
+              Bucket: ctx.bucket,
+              Key: key,
+              Body: body,
+              ContentLength: file.size,
+              ContentMD5: md5,
+              ChecksumCRC32C: checksum,
+              Metadata: objectMetadata(file, sha256),
+              ...(ctx.storageClass ? { StorageClass: ctx.storageClass as never } : {}),
+            }),
           ),
+          signalOption(abortSignal),
+        ),
       );
       // a single-part object's ETag is the MD5 of its bytes, as a multipart part's is
       const etag = (answer.ETag ?? '').replace(/"/g, '');
