@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-s3';
 import {
   createStageS3Client,
+  IntegrityError,
   resolveHuggingFace,
   resolveLocalDir,
   resolveTarUrl,
@@ -338,6 +339,24 @@ describe('re-runs check objects, recheck checks bytes', () => {
     expect(ops.filter((m) => m === 'HEAD')).toHaveLength(third.result.files.length);
     expect(ops.filter((m) => m !== 'HEAD' && m !== 'GET')).toEqual([]);
   }, 120_000);
+
+  it('checks the ETag of a single-part PutObject: a store that kept other bytes never gets a manifest', async () => {
+    const dir = join(work, 'etag');
+    await writeModelDir(dir, generatedModel('local/etag', [6]));
+    proxy.faults.wrongEtag = (req, url) => req.method === 'PUT' && url.pathname.endsWith('/config.json') && !url.searchParams.has('partNumber');
+    const reporter = recordingReporter();
+    try {
+      const failure = await stageModel({ source: await resolveLocalDir(dir), dest: `s3://${BUCKET}/etag`, storageClass: '', partSize: 5 * MiB, reporter }).catch((e: unknown) => e as Error);
+      expect(failure).toBeInstanceOf(IntegrityError);
+      expect(failure.message).toMatch(/^config\.json: S3 stored the object with MD5 0123456789abcdef0123456789abcdef, not [0-9a-f]{32}$/);
+    } finally {
+      delete proxy.faults.wrongEtag;
+    }
+    expect(reporter.lines.filter((l) => l.includes('staging config.json again'))).toHaveLength(2);
+    expect(await keysUnder('etag/.manifests/')).toEqual([]);
+    // the object S3 acknowledged with the wrong ETag is not left to pass a later run's metadata check
+    expect((await keysUnder('etag/')).filter((key) => key.endsWith('/config.json'))).toEqual([]);
+  }, 60_000);
 
   it('--recheck reads every object back, repairs a tampered and a deleted one, and only then writes the manifest', async () => {
     const first = await stageTiny('recheck');
