@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -191,6 +191,19 @@ describe('hostile entry names', () => {
       }
     }, 60_000);
   }
+});
+
+describe('links in a local directory', () => {
+  it('are not followed, and a note says which were left out', async () => {
+    const dir = join(work, 'linked');
+    await writeModelDir(dir, generatedModel('local/linked', [1]));
+    await symlink(join(dir, 'config.json'), join(dir, 'linked-config.json'));
+    await symlink('/etc/passwd', join(dir, 'tokenizer.model'));
+    const notes: string[] = [];
+    const source = await resolveLocalDir(dir, { onNote: (m) => notes.push(m) });
+    expect(source.files.map((f) => f.path)).not.toContain('tokenizer.model');
+    expect(notes).toEqual([`${dir}: not staging 2 symbolic link(s) or special file(s), only regular files are: "linked-config.json", "tokenizer.model"`]);
+  });
 });
 
 describe('https only', () => {
