@@ -303,6 +303,20 @@ describe('stalled endpoints', () => {
   }, 60_000);
 });
 
+describe('a source that goes away mid-run', () => {
+  it('is named as the source in one line, not blamed on S3', async () => {
+    const archive = join(work, 'gone.tar');
+    await pythonTar(archive, [{ name: 'model/config.json', data: Buffer.from('{}') }, { name: 'model/model.safetensors', data: patterned(4000, 5) }]);
+    const server = await serveArchive(archive);
+    const source = await resolveTarUrl(server.url('/gone.tar'));
+    await server.stop();
+    const failure = await stageModel({ source, dest: `s3://${BUCKET}/gone`, storageClass: '', retry: { attempts: 3, baseMs: 5, maxMs: 10 } }).catch((e: unknown) => e as Error);
+    expect(failure).toBeInstanceOf(StageError);
+    expect(failure.message).toMatch(/^reading (config\.json|model\.safetensors): the source \(url:http:\/\/127\.0\.0\.1:\d+\/gone\.tar\) refused the connection \(tried 3 times\); check the network and the source/);
+    expect(await keysUnder('gone/.manifests/')).toEqual([]);
+  }, 60_000);
+});
+
 describe('re-runs check objects, recheck checks bytes', () => {
   async function stageTiny(dest: string, options: { recheck?: boolean } = {}) {
     const reporter = recordingReporter();
