@@ -48,8 +48,7 @@ export class IdleTimer {
   touch(): void {
     if (this.controller.signal.aborted) return;
     // refresh() restarts the same timer: cheap enough for every chunk of a 100 GB download
-    if (this.timer) this.timer.refresh();
-    else {
+    if (this.timer) {this.timer.refresh();} else {
       this.timer = setTimeout(() => this.controller.abort(new StallError(this.what, this.idleMs)), this.idleMs);
       this.timer.unref();
     }
