@@ -30,7 +30,10 @@ export async function run(): Promise<void> {
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`the concurrency input must be a positive whole number, not '${core.getInput('concurrency')}'`);
     const dest = core.getInput('dest', { required: true });
     const recheck = core.getBooleanInput('recheck');
-    const resolveOptions = { selection, ...(token ? { token } : {}), onRetry: reporter.info };
+    const timeoutText = core.getInput('timeout') || '120';
+    if (!/^\d+$/.test(timeoutText) || Number(timeoutText) < 1 || Number(timeoutText) > 86_400) throw new UsageError(`the timeout input must be a whole number of seconds from 1 to 86400, not '${timeoutText}'`);
+    const timeoutMs = Number(timeoutText) * 1000;
+    const resolveOptions = { selection, timeoutMs, ...(token ? { token } : {}), onRetry: reporter.info, onNote: reporter.warning };
     const stage = (source: ResolvedSource) =>
       core.group(`Stage ${source.description} to S3`, () =>
         stageModel({
@@ -40,6 +43,7 @@ export async function run(): Promise<void> {
           concurrency,
           storageClass: core.getInput('storage-class'),
           recheck,
+          timeoutMs,
           reporter,
         }),
       );

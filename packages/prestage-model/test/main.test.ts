@@ -4,6 +4,7 @@ import { basename, join } from 'node:path';
 import { CreateBucketCommand, DeleteObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseStagedRecords, renderCatalog } from '../../core/src/index.js';
+import { startSilentServer } from '../../core/test/stage/archives.js';
 import { startRgw, type Rgw } from '../../core/test/stage/ceph.js';
 import { FakeHub } from '../../core/test/stage/hf-server.js';
 import { expectedPaths, generatedModel, writeModelDir } from '../../core/test/stage/model.js';
@@ -110,7 +111,7 @@ describe('prestage-model action', () => {
     }
   }, 180_000);
 
-  test('recheck ignores the manifest and uploads again only what is missing in S3', async () => {
+  test('a re-run notices an object deleted under a staged prefix and uploads only it; recheck then finds nothing to do', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'prestage-model-recheck-'));
     try {
       const model = generatedModel('local/recheck', [6]);
@@ -121,16 +122,37 @@ describe('prestage-model action', () => {
       const key = `${first.outputs['s3-uri']!.replace('s3://action/', '')}${shard.path}`;
       await s3.send(new DeleteObjectCommand({ Bucket: 'action', Key: key }));
 
-      const trusting = await runAction({ dir: join(dir, 'recheck'), dest: 's3://action/recheck' });
-      expect(trusting.outputs['bytes-uploaded']).toBe('0');
+      const plain = await runAction({ dir: join(dir, 'recheck'), dest: 's3://action/recheck' });
+      expect(plain.failed).toBe(false);
+      expect(plain.stdout).toMatch(/no longer match it: .*safetensors \(missing\)/);
+      expect(Number(plain.outputs['bytes-uploaded'])).toBe(shard.size);
+      expect((await s3.send(new HeadObjectCommand({ Bucket: 'action', Key: key }))).ContentLength).toBe(shard.size);
       const rechecked = await runAction({ dir: join(dir, 'recheck'), dest: 's3://action/recheck', recheck: 'true' });
       expect(rechecked.failed).toBe(false);
-      expect(Number(rechecked.outputs['bytes-uploaded'])).toBe(shard.size);
-      expect((await s3.send(new HeadObjectCommand({ Bucket: 'action', Key: key }))).ContentLength).toBe(shard.size);
+      expect(rechecked.outputs['bytes-uploaded']).toBe('0');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   }, 120_000);
+
+  test('timeout: a store that accepts and never answers fails the step within twice the timeout, in one line', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'prestage-model-timeout-'));
+    const silent = await startSilentServer();
+    try {
+      await writeModelDir(join(dir, 'stalled'), generatedModel('local/stalled', [1]));
+      const started = Date.now();
+      const stalled = await runAction({ dir: join(dir, 'stalled'), dest: 's3://action/stalled', timeout: '2' }, { AWS_ENDPOINT_URL_S3: silent.endpoint });
+      expect(stalled.failed).toBe(true);
+      // the runner's node start and the bundle's load come on top of the 2 × 2 s
+      expect(Date.now() - started).toBeLessThan(2 * 2000 + 3000);
+      expect(stalled.stdout).toMatch(new RegExp(`^::error::GetObject s3://action/stalled/\\.manifests/.*: S3 at ${silent.endpoint} sent nothing for 2 s \\(tried 2 times\\); check the endpoint, or raise --timeout \\(now 2 s\\)$`, 'm'));
+      const bad = await runAction({ dir: join(dir, 'stalled'), dest: 's3://action/stalled', timeout: 'soon' });
+      expect(bad.stdout).toContain("the timeout input must be a whole number of seconds from 1 to 86400, not 'soon'");
+    } finally {
+      await silent.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   test('fails the step when no source or two sources are given', async () => {
     const none = await runAction({ dest: 's3://action/models' });

@@ -17,11 +17,11 @@ export const prestageCommand: CommandDefinition = {
   path: ['prestage'],
   summary: 'Stage model weights into S3 from Hugging Face, a .tar URL, a local directory or catalog entries: streamed, verified, resumable.',
   synopsis:
-    '(--hf REPO[@REV] | --url URL [--sha256 HEX] | --dir PATH | --model NAME…|all|pending [--catalog DIR] [--out DIR]) --dest s3://BUCKET/PREFIX [--include GLOB]… [--exclude GLOB]… [--concurrency N] [--storage-class CLASS] [--recheck] [--json]',
+    '(--hf REPO[@REV] | --url URL [--sha256 HEX] | --dir PATH | --model NAME…|all|pending [--catalog DIR] [--out DIR]) --dest s3://BUCKET/PREFIX [--include GLOB]… [--exclude GLOB]… [--concurrency N] [--storage-class CLASS] [--timeout SECONDS] [--recheck] [--json]',
   positionals: 'NAME',
   options: {
     'hf': { type: 'string', value: 'REPO[@REV]', description: 'Hugging Face model repository, optionally at a branch, tag or commit (HF_ENDPOINT, HF_TOKEN)' },
-    'url': { type: 'string', value: 'URL', description: '.tar archive to stream-extract into S3' },
+    'url': { type: 'string', value: 'URL', description: '.tar archive to stream-extract into S3 (https://; http:// only for a loopback host)' },
     'sha256': { type: 'string', value: 'HEX', description: 'expected sha256 of the --url archive' },
     'dir': { type: 'string', value: 'PATH', description: 'local directory of weights' },
     'model': {
@@ -32,12 +32,13 @@ export const prestageCommand: CommandDefinition = {
     },
     'catalog': { type: 'string', value: 'DIR', default: DEFAULT_CATALOG_DIR, description: 'the catalog --model reads' },
     'out': { type: 'string', value: 'DIR', default: DEFAULT_OUT_DIR, description: 'the rendered tree --model pending compares against' },
-    'recheck': { type: 'boolean', description: 'do not trust a completion manifest: check every object again and upload what is missing or differs' },
+    'recheck': { type: 'boolean', description: 'trust no manifest or metadata: read every staged object back, compare its sha256, re-stage what differs or is missing, then rewrite the manifest' },
     'dest': { type: 'string', value: 's3://BUCKET/PREFIX', description: 'where to stage; files land under PREFIX/<org>/<name>/<commit>/' },
     'include': { type: 'string', multiple: true, value: 'GLOB', description: 'stage only matching files (replaces the default: the files vLLM reads, one weight format)' },
     'exclude': { type: 'string', multiple: true, value: 'GLOB', description: 'skip matching files' },
     'concurrency': { type: 'string', value: 'N', default: '8', description: 'parts in flight across all files' },
     'storage-class': { type: 'string', value: 'CLASS', default: 'INTELLIGENT_TIERING', description: "S3 storage class of the staged objects; '' for the bucket's default" },
+    'timeout': { type: 'string', value: 'SECONDS', default: '120', description: 'no byte moving on an S3, Hub or archive request for this long fails it; retried, a stalled endpoint ends the run within twice this' },
     'json': { type: 'boolean', description: 'print the staged record (uri, commit, manifestUri, source, format) and the transfer figures as JSON on stdout; render --staged reads it as it is' },
   },
   async run({ values, positionals, streams, reporter }) {
@@ -53,6 +54,9 @@ export const prestageCommand: CommandDefinition = {
     if (!dest.startsWith('s3://')) throw new UsageError(`--dest must be an s3:// location, not '${dest}'`);
     const concurrencyText = typeof values.concurrency === 'string' ? values.concurrency : '8';
     if (!/^\d+$/.test(concurrencyText) || Number(concurrencyText) < 1 || Number(concurrencyText) > 256) throw new UsageError(`--concurrency must be a whole number from 1 to 256, not '${concurrencyText}'`);
+    const timeoutText = typeof values.timeout === 'string' ? values.timeout : '120';
+    if (!/^\d+$/.test(timeoutText) || Number(timeoutText) < 1 || Number(timeoutText) > 86_400) throw new UsageError(`--timeout must be a whole number of seconds from 1 to 86400, not '${timeoutText}'`);
+    const timeoutMs = Number(timeoutText) * 1000;
     const selection = { include: strings(values.include), exclude: strings(values.exclude) };
 
     const token = process.env.HF_TOKEN;
@@ -63,17 +67,23 @@ export const prestageCommand: CommandDefinition = {
       concurrency: Number(concurrencyText),
       storageClass: typeof values['storage-class'] === 'string' ? values['storage-class'] : 'INTELLIGENT_TIERING',
       recheck: values.recheck === true,
+      timeoutMs,
       // a terminal redraws the bar four times a second; a log gets a line every few seconds
       ...(isInteractive(streams) ? { progressIntervalMs: 250 } : {}),
     };
-    const onRetry = (message: string) => reporter.info(message);
+    const resolveOptions = {
+      selection,
+      timeoutMs,
+      onRetry: (message: string) => reporter.info(message),
+      onNote: (message: string) => reporter.warning(message),
+    };
     if (models.length > 0) {
       const staging = await stageCatalogModels({
         models: models.join(','),
         catalogDir: values.catalog as string,
         outDir: values.out as string,
         stage,
-        resolve: { selection, onRetry },
+        resolve: resolveOptions,
         reporter,
       });
       const reports = Object.fromEntries(staging.staged.map(({ name, result }) => [name, stagedReport(result, name)]));
@@ -90,7 +100,7 @@ export const prestageCommand: CommandDefinition = {
         : sources[0] === 'dir'
           ? { kind: 'dir', path: values.dir as string }
           : { kind: 'url', url: values.url as string, ...(sha256 ? { sha256 } : {}) };
-    const source = await resolveSource(request, { selection, onRetry });
+    const source = await resolveSource(request, resolveOptions);
     const result = await stageModel({ ...stage, source, reporter });
     if (values.json === true) streams.stdout.write(`${JSON.stringify(stagedReport(result), null, 2)}\n`);
     else streams.stdout.write(`${result.s3Uri}\n`);

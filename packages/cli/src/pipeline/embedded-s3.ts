@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import S3rver from 's3rver';
+import { createStoreGuard } from './store-guard.js';
 
 /**
  * s3rver's built-in account: it accepts only this key pair (and checks no SigV4 signature). They are
@@ -24,13 +25,26 @@ export interface EmbeddedS3 {
 
 /**
  * Starts s3rver in this process on a free loopback port, its data in `dataDir`, with `bucket` created.
- * s3rver answers through an HTTP server of our own, so stopping can drop open connections at once.
+ * s3rver answers through an HTTP server of our own, so stopping can drop open connections at once,
+ * behind a guard that answers a full disk with 507 InsufficientStorage and removes aborted uploads.
  */
 export async function startEmbeddedS3(options: { dataDir: string; bucket: string }): Promise<EmbeddedS3> {
   await mkdir(options.dataDir, { recursive: true });
   const s3rver = new S3rver({ silent: true, directory: options.dataDir, configureBuckets: [{ name: options.bucket, configs: [] }] });
   await s3rver.configureBuckets();
-  const server = createServer(s3rver.callback());
+  const answer = s3rver.callback();
+  const guard = createStoreGuard(options.dataDir);
+  const server = createServer((req, res) => {
+    guard(req, res).then(
+      (answered) => {
+        if (!answered) void answer(req, res);
+      },
+      () => {
+        res.writeHead(500);
+        res.end();
+      },
+    );
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', resolve);

@@ -1,5 +1,6 @@
 import { GitHubApiError, GitHubNotFoundError, GitHubPermissionError, GitHubRateLimitError, GitHubValidationError } from './errors.js';
 import { UsageError } from '../errors/errors.js';
+import { retryAfterMs } from '../net/index.js';
 
 export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
 
@@ -140,8 +141,8 @@ export class GitHubClient {
  */
 export function rateLimitWaitMs(response: Response, now = Date.now()): number | undefined {
   if (response.status !== 403 && response.status !== 429) return undefined;
-  const retryAfter = response.headers.get('retry-after');
-  if (retryAfter !== null && /^\d+$/.test(retryAfter.trim())) return Number(retryAfter) * 1000;
+  const retryAfter = retryAfterMs(response.headers, now);
+  if (retryAfter !== undefined) return retryAfter;
   if (response.headers.get('x-ratelimit-remaining') === '0') {
     const reset = Number(response.headers.get('x-ratelimit-reset'));
     return Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - now) : 60_000;

@@ -1,5 +1,5 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { AwsCallError, RetryExhaustedError } from './errors.js';
+import { backoffMs, retrying, type RetryPolicy } from '../net/index.js';
 
 /**
  * Error names AWS services use for "slow down". Matched on the error's name (the `__type` of an
@@ -62,9 +62,10 @@ export interface BackoffPolicy {
 export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 1_000, capMs: 20_000, maxAttempts: 8 };
 
 export function backoffDelayMs(attempt: number, policy: BackoffPolicy, random: () => number = Math.random): number {
-  const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** attempt);
-  return Math.floor(random() * ceiling);
+  return backoffMs(attempt, asRetryPolicy(policy), random, 'full');
 }
+
+const asRetryPolicy = (policy: BackoffPolicy): RetryPolicy => ({ attempts: policy.maxAttempts, baseMs: policy.baseMs, maxMs: policy.capMs });
 
 /** The record one retried call keeps, so a caller (and a test) can see what happened. */
 export interface RetryRecord {
@@ -90,31 +91,39 @@ export interface RetryOptions {
  */
 export async function callWithRetry<T>(operation: string, call: () => Promise<T>, options: RetryOptions): Promise<T> {
   const record: RetryRecord = { operation, attempts: 0, throttled: 0, transient: 0 };
-  for (;;) {
-    options.signal?.throwIfAborted();
-    record.attempts += 1;
-    try {
-      return await call();
-    } catch (error) {
-      if (options.signal?.aborted) throw options.signal.reason;
-      const kind = classifyAwsError(error);
-      const errorName = error instanceof Error ? error.name : 'Error';
-      if (kind === 'fatal') throw toAwsCallError(operation, error);
-      if (kind === 'throttling') record.throttled += 1;
-      else record.transient += 1;
-      if (record.attempts >= options.policy.maxAttempts) {
-        throw new RetryExhaustedError(
-          operation,
-          errorName,
-          `${operation} still failed with ${errorName} after ${record.attempts} attempts ` +
-            `(${record.throttled} throttled, ${record.transient} transient); try again later or raise the account's API limits.`,
-          { cause: error },
-        );
-      }
-      const waitMs = backoffDelayMs(record.attempts - 1, options.policy, options.random);
-      options.onRetry?.({ operation, kind, errorName, attempt: record.attempts, waitMs });
-      await delay(waitMs, undefined, { signal: options.signal });
-    }
+  const errorNameOf = (error: unknown) => (error instanceof Error ? error.name : 'Error');
+  try {
+    return await retrying(
+      () => {
+        record.attempts += 1;
+        return call();
+      },
+      {
+        policy: asRetryPolicy(options.policy),
+        jitter: 'full',
+        ...(options.random ? { random: options.random } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        isRetryable: (error) => {
+          const kind = classifyAwsError(error);
+          if (kind === 'throttling') record.throttled += 1;
+          else if (kind === 'transient') record.transient += 1;
+          return kind !== 'fatal';
+        },
+        onRetry: ({ error, attempt, waitMs }) =>
+          options.onRetry?.({ operation, kind: classifyAwsError(error), errorName: errorNameOf(error), attempt, waitMs }),
+      },
+    );
+  } catch (error) {
+    if (options.signal?.aborted) throw options.signal.reason;
+    if (classifyAwsError(error) === 'fatal') throw toAwsCallError(operation, error);
+    const errorName = errorNameOf(error);
+    throw new RetryExhaustedError(
+      operation,
+      errorName,
+      `${operation} still failed with ${errorName} after ${record.attempts} attempts ` +
+        `(${record.throttled} throttled, ${record.transient} transient); try again later or raise the account's API limits.`,
+      { cause: error },
+    );
   }
 }
 

@@ -2,9 +2,9 @@ import type { StagingItem, StagingReason, StagingSize } from './types.js';
 import type { CatalogEntry } from '../catalog/check-catalog.js';
 import type { ModelSource } from '../catalog/model-entry.js';
 import { RayGitopsError } from '../errors/errors.js';
+import { guardedFetch, isAllowedUrl, printableUrl } from '../net/index.js';
 import { awaitsStaging, type PreviousPlacement } from '../render/staged.js';
 import { DEFAULT_HF_ENDPOINT, resolveHuggingFace, type HuggingFaceOptions } from '../stage/hf.js';
-import { printableUrl } from '../stage/http.js';
 import { isRetryable, type RetryPolicy } from '../stage/retry.js';
 import { selectFiles } from '../stage/select.js';
 import { sourceIdentity } from '../staged/source-identity.js';
@@ -49,9 +49,12 @@ async function sizeOf(source: ModelSource, options: PlanStagingOptions): Promise
     }
     if (source.kind === 'url') return await archiveSize(source.url);
     return { status: 'unknown', reason: 'already in S3' };
-  } catch (error) {
+  } catch (caught) {
+    // staging's Hub client explains network failures in a line of its own; the plan says it shorter
+    const cause = (caught as { cause?: unknown }).cause;
+    const networkFailure = cause instanceof Error && !(cause instanceof RayGitopsError) && isRetryable(cause);
+    const error = caught instanceof RayGitopsError && networkFailure ? cause : caught;
     if (error instanceof RayGitopsError) return { status: 'unknown', reason: error.message };
-    // staging's Hub client lets network failures through as they are, after its retries
     if (!isRetryable(error)) throw error;
     const endpoint = options.hub?.endpoint ?? process.env.HF_ENDPOINT ?? DEFAULT_HF_ENDPOINT;
     return { status: 'unknown', reason: `cannot reach the Hugging Face Hub at ${printableUrl(endpoint).replace(/\/$/, '')} (${networkCause(error)})` };
@@ -68,8 +71,11 @@ function networkCause(error: unknown): string {
 async function archiveSize(url: string): Promise<StagingSize> {
   let response: Response;
   try {
-    response = await fetch(url, { method: 'HEAD', redirect: 'follow', signal: AbortSignal.timeout(HEAD_TIMEOUT_MS) });
+    // the staging rules: never from https to http, nothing compressed, http only on loopback hosts
+    if (!isAllowedUrl(new URL(url))) return { status: 'unknown', reason: `${printableUrl(url)} is not https; staging will refuse it` };
+    response = (await guardedFetch(url, { method: 'HEAD', idleTimeoutMs: HEAD_TIMEOUT_MS, signal: AbortSignal.timeout(HEAD_TIMEOUT_MS) })).response;
   } catch (error) {
+    if (error instanceof RayGitopsError) return { status: 'unknown', reason: error.message };
     return { status: 'unknown', reason: `cannot reach ${printableUrl(url)} (${networkCause(error)})` };
   }
   const length = Number(response.headers.get('content-length'));

@@ -2,6 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { PartBuffers } from './part-buffers.js';
 import type { Progress } from './progress.js';
 import type { RetryPolicy } from './retry.js';
+import type { S3Session } from './s3-call.js';
 import type { Semaphore } from './semaphore.js';
 import type { ResolvedSource } from './types.js';
 import type { Reporter } from '../report/index.js';
@@ -9,7 +10,7 @@ import type { Reporter } from '../report/index.js';
 export type Sdk = typeof import('@aws-sdk/client-s3');
 
 /** What every file upload of one staging run shares. */
-export interface StageContext {
+export interface StageContext extends S3Session {
   readonly s3: S3Client;
   readonly sdk: Sdk;
   readonly bucket: string;
@@ -25,6 +26,10 @@ export interface StageContext {
   readonly retry: RetryPolicy;
   /** key → uploadId of multipart uploads this run created or continued and has not finished */
   readonly openUploads: Map<string, string>;
+  /** keys whose object a check found wrong: staged again whatever their metadata says */
+  readonly distrusted: Set<string>;
+  /** recheck: objects are read back and their sha256 compared, never trusted by their metadata */
+  readonly readBack: boolean;
   /** the first failure of any file: the others stop at their next chunk */
   failed: unknown;
 }

@@ -1,8 +1,12 @@
-import { StageError, SourceNotFoundError } from './errors.js';
-import { printableUrl, bodyChunks, httpError } from './http.js';
+import { requireSafeEntryName } from './entry-path.js';
+import { StageError } from './errors.js';
+import { explainHttpFailure, httpError } from './http.js';
 import { withRetry, type RetryPolicy } from './retry.js';
+import { attemptCause } from './s3-errors.js';
+import { DEFAULT_TIMEOUT_MS } from './s3.js';
 import type { ResolvedSource, SourceFile } from './types.js';
 import { sourceIdentity } from '../staged/source-identity.js';
+import { formatSeconds, guardedFetch, printableUrl, requireAllowedUrl } from '../net/index.js';
 
 export const DEFAULT_HF_ENDPOINT = 'https://huggingface.co';
 
@@ -13,6 +17,8 @@ export interface HuggingFaceOptions {
   readonly token?: string;
   readonly retry?: RetryPolicy;
   readonly onRetry?: (message: string) => void;
+  /** no byte moving for this long fails a request (retried, ending within twice this); default 120 s */
+  readonly timeoutMs?: number;
 }
 
 interface TreeEntry {
@@ -35,26 +41,49 @@ export function parseHfRef(ref: string): { repo: string; revision: string } {
 /**
  * A Hugging Face Hub model over its REST API: the revision resolved to a commit, the file tree
  * (paginated by `Link: rel="next"`) with LFS sha256 and git blob sha1, files streamed from
- * `/resolve/` following the redirect to the CDN host, `Range` to resume.
+ * `/resolve/` following the redirect to the CDN host (never from https to http), `Range` to resume.
  */
 export async function resolveHuggingFace(repo: string, revision: string, options: HuggingFaceOptions = {}): Promise<ResolvedSource> {
   const endpoint = (options.endpoint ?? process.env.HF_ENDPOINT ?? DEFAULT_HF_ENDPOINT).replace(/\/+$/, '');
+  requireAllowedUrl(endpoint, 'the Hugging Face endpoint (HF_ENDPOINT)');
   const token = (options.token ?? process.env.HF_TOKEN) || undefined;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const hub = `the Hugging Face Hub at ${printableUrl(endpoint).replace(/\/$/, '')}`;
   const context = { repo, endpoint, hasToken: token !== undefined };
-  const auth = (url: string): Record<string, string> => (token && new URL(url).origin === new URL(endpoint).origin ? { authorization: `Bearer ${token}` } : {});
-  const retry = <T>(what: string, work: () => Promise<T>) =>
-    withRetry(work, { ...(options.retry ? { policy: options.retry } : {}), onRetry: (error, attempt, wait) => options.onRetry?.(`${what}: ${(error as Error).message} (attempt ${attempt + 1}, waiting ${wait} ms)`) });
+  // Authorization goes only to the Hub's own origin, never to the CDN host it redirects to.
+  const auth = (url: URL): Record<string, string> => (token && url.origin === new URL(endpoint).origin ? { authorization: `Bearer ${token}` } : {});
 
-  const getJson = async (url: string, what: string): Promise<{ body: unknown; next?: string }> =>
-    retry(what, async () => {
-      const response = await fetch(url, { headers: { accept: 'application/json', ...auth(url) } });
-      if (!response.ok) {
-        await response.body?.cancel();
-        throw httpError(response, `${what} ${printableUrl(url)}`, context);
-      }
-      const next = nextLink(response.headers.get('link'), url);
-      return { body: await response.json(), ...(next ? { next } : {}) };
-    });
+  const getJson = async (url: string, what: string): Promise<{ body: unknown; next?: string }> => {
+    let attempts = 0;
+    try {
+      return await withRetry(
+        async (attempt, signal) => {
+          attempts = attempt + 1;
+          const answer = await guardedFetch(url, { headers: (target) => ({ accept: 'application/json', ...auth(target) }), idleTimeoutMs: timeoutMs, ...(signal ? { signal } : {}) });
+          if (!answer.response.ok) {
+            await answer.discard();
+            throw httpError(answer.response, `${what} ${printableUrl(url)}`, context);
+          }
+          const next = nextLink(answer.response.headers.get('link'), url);
+          const text = await answer.text();
+          let body: unknown;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            throw new StageError(`${what}: ${printableUrl(url)} did not answer JSON; is ${endpoint} a Hugging Face endpoint?`);
+          }
+          return { body, ...(next ? { next } : {}) };
+        },
+        {
+          ...(options.retry ? { policy: options.retry } : {}),
+          stallWindowMs: timeoutMs,
+          onRetry: (error, _attempt, wait, event) => options.onRetry?.(`${hub} ${attemptCause(error)} (${what}), retry ${event.attempt}/${event.attempts - 1} in ${formatSeconds(wait)}`),
+        },
+      );
+    } catch (error) {
+      throw explainHttpFailure(error, { where: hub, operation: what, attempts, timeoutMs, advice: 'check HF_ENDPOINT and the network (is the Hub reachable from here?)' });
+    }
+  };
 
   const encodedRepo = repo.split('/').map(encodeURIComponent).join('/');
   const info = await getJson(`${endpoint}/api/models/${encodedRepo}/revision/${encodeURIComponent(revision)}`, `resolving ${repo}@${revision}`);
@@ -69,7 +98,7 @@ export async function resolveHuggingFace(repo: string, revision: string, options
     for (const entry of page.body as TreeEntry[]) {
       if (entry.type !== 'file') continue;
       files.push({
-        path: entry.path,
+        path: requireSafeEntryName(String(entry.path), `${repo}@${commit.slice(0, 12)} on ${hub}`),
         size: entry.lfs?.size ?? entry.size,
         ...(entry.lfs ? { sha256: entry.lfs.oid } : entry.oid ? { gitSha1: entry.oid } : {}),
       });
@@ -87,34 +116,30 @@ export async function resolveHuggingFace(repo: string, revision: string, options
     files,
     async open(file, offset, signal) {
       const start = `${endpoint}/${encodedRepo}/resolve/${commit}/${file.path.split('/').map(encodeURIComponent).join('/')}`;
-      let target = start;
-      for (let hop = 0; hop < 6; hop++) {
-        // Authorization goes only to the Hub's own origin, never to the CDN host it redirects to.
-        const headers: Record<string, string> = { ...auth(target), ...(offset > 0 ? { range: `bytes=${offset}-` } : {}), 'accept-encoding': 'identity' };
-        const response = await fetch(target, { headers, redirect: 'manual', ...(signal ? { signal } : {}) });
-        if (response.status >= 300 && response.status < 400) {
-          const location = response.headers.get('location');
-          await response.body?.cancel();
-          if (!location) throw new StageError(`${printableUrl(target)} redirected without a Location`);
-          target = new URL(location, target).toString();
-          continue;
-        }
-        if (response.status === 416 && offset >= file.size) {
-          await response.body?.cancel();
-          return (async function* () {})();
-        }
-        if (!response.ok) {
-          await response.body?.cancel();
-          throw httpError(response, `downloading ${repo}/${file.path} from ${printableUrl(target)}`, context);
-        }
-        if (offset > 0 && response.status !== 206) return skip(bodyChunks(response), offset);
-        if (offset > 0) {
-          const range = /bytes (\d+)-/.exec(response.headers.get('content-range') ?? '');
-          if (!range || Number(range[1]) !== offset) throw new StageError(`${printableUrl(target)} answered a Range request for byte ${offset} with '${response.headers.get('content-range') ?? ''}'`);
-        }
-        return bodyChunks(response);
+      const answer = await guardedFetch(start, {
+        headers: (target) => ({ ...auth(target), ...(offset > 0 ? { range: `bytes=${offset}-` } : {}) }),
+        idleTimeoutMs: timeoutMs,
+        ...(signal ? { signal } : {}),
+      });
+      const { response } = answer;
+      const shown = printableUrl(answer.url);
+      if (response.status === 416 && offset >= file.size) {
+        await answer.discard();
+        return (async function* () {})();
       }
-      throw new SourceNotFoundError(`${printableUrl(start)} redirected more than 5 times`);
+      if (!response.ok) {
+        await answer.discard();
+        throw httpError(response, `downloading ${repo}/${file.path} from ${shown}`, context);
+      }
+      if (offset > 0 && response.status !== 206) return skip(answer.chunks(), offset);
+      if (offset > 0) {
+        const range = /bytes (\d+)-/.exec(response.headers.get('content-range') ?? '');
+        if (!range || Number(range[1]) !== offset) {
+          await answer.discard();
+          throw new StageError(`${shown} answered a Range request for byte ${offset} with '${(response.headers.get('content-range') ?? '').slice(0, 60)}'`);
+        }
+      }
+      return answer.chunks();
     },
   };
 }

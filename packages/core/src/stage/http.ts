@@ -1,28 +1,8 @@
 import { RetryableError, SourceAccessError, SourceNotFoundError, StageError } from './errors.js';
+import { networkCause } from './s3-errors.js';
+import { formatSeconds, isStall, retryAfterMs } from '../net/index.js';
 
-/** Milliseconds a 429/503 asks us to wait: `Retry-After` (seconds or date) or `RateLimit: …;t=N`. */
-export function retryAfterMs(headers: Headers, now = Date.now()): number | undefined {
-  const retryAfter = headers.get('retry-after');
-  if (retryAfter) {
-    if (/^\d+(\.\d+)?$/.test(retryAfter.trim())) return Math.ceil(Number(retryAfter) * 1000);
-    const date = Date.parse(retryAfter);
-    if (!Number.isNaN(date)) return Math.max(0, date - now);
-  }
-  const rateLimit = headers.get('ratelimit');
-  const reset = rateLimit ? /(?:^|[;,\s])t=(\d+)/.exec(rateLimit) : null;
-  if (reset) return Number(reset[1]) * 1000;
-  return undefined;
-}
-
-/** A URL safe to print: no query string (signed CDN URLs carry credentials there), no user info. */
-export function printableUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname}`;
-  } catch {
-    return '<invalid url>';
-  }
-}
+export { printableUrl, retryAfterMs } from '../net/index.js';
 
 /**
  * Turns a failed HTTP answer into a typed error: 429/5xx retryable, Hugging Face's X-Error-Code
@@ -71,4 +51,29 @@ export async function* bodyChunks(response: Response): AsyncIterable<Uint8Array>
     reader.releaseLock();
     await response.body.cancel().catch(() => undefined);
   }
+}
+
+export interface HttpFailure {
+  /** the server, e.g. `the Hugging Face Hub at https://huggingface.co` */
+  readonly where: string;
+  /** what was being done, e.g. `resolving acme/x@main` */
+  readonly operation: string;
+  readonly attempts: number;
+  readonly timeoutMs: number;
+  /** what to check when the server cannot be reached */
+  readonly advice: string;
+}
+
+/** One line for a request that failed for good: typed errors pass through, network failures say what was tried. */
+export function explainHttpFailure(error: unknown, failure: HttpFailure): Error {
+  if (error instanceof RetryableError) return new StageError(`${error.message.replace(/; retrying$/, '')}; gave up after ${failure.attempts} attempt(s), try again later`, { cause: error });
+  if (error instanceof StageError || !(error instanceof Error)) return error instanceof Error ? error : new StageError(String(error));
+  if (error.name === 'InsecureRedirectError' || error.name === 'ContentEncodingError' || error.name === 'UsageError') return error;
+  const tried = failure.attempts > 1 ? ` (tried ${failure.attempts} times)` : '';
+  const network = networkCause(error, failure.timeoutMs);
+  if (network) {
+    const advice = isStall(error) ? `${failure.advice}, or raise --timeout (now ${formatSeconds(failure.timeoutMs)})` : failure.advice;
+    return new StageError(`${failure.operation}: ${failure.where} ${network}${tried}; ${advice}`, { cause: error });
+  }
+  return new StageError(`${failure.operation}: ${failure.where} failed${tried}: ${error.message.replace(/[\r\n]+/g, ' ').slice(0, 300)}; ${failure.advice}`, { cause: error });
 }

@@ -13,3 +13,6 @@ export type { FileAction, StagedFile } from './upload-file.js';
 export { isRetryable, withRetry, DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 export * from './tar-url.js';
 export * from './resolve-source.js';
+export { StoreFullError } from './s3-errors.js';
+export { UnsafeEntryNameError } from './entry-path.js';
+export { DEFAULT_TIMEOUT_MS } from './s3.js';

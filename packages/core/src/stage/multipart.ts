@@ -6,9 +6,10 @@ import { IntegrityError } from './errors.js';
 import { formatBytes } from './format.js';
 import type { PartBuffer } from './part-buffers.js';
 import { resilientChunks } from './read.js';
-import { withRetry } from './retry.js';
+import { describeCall, s3Call, signalOption } from './s3-call.js';
 import { describeError, isNotFound, isUnsupported, unsignedPayload } from './s3-requests.js';
 import { objectMetadata, SourceHashes } from './source-hashes.js';
+import { storedChecksums } from './staged-object.js';
 import type { SourceFile } from './types.js';
 import type { StagedFile } from './upload-file.js';
 
@@ -43,7 +44,9 @@ async function findOpenUpload(
   const { s3, sdk, bucket, partSize } = ctx;
   let uploads: { Key?: string; UploadId?: string; Initiated?: Date }[];
   try {
-    const listed = await withRetry(() => s3.send(new sdk.ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key })), { policy: ctx.retry });
+    const listed = await s3Call(ctx, describeCall(ctx, 'ListMultipartUploads', key), (abortSignal) =>
+      s3.send(new sdk.ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }), signalOption(abortSignal)),
+    );
     uploads = (listed.Uploads ?? []).filter((u) => u.Key === key && u.UploadId);
   } catch (error) {
     if (isUnsupported(error)) return undefined;
@@ -57,7 +60,7 @@ async function findOpenUpload(
   let marker: string | undefined;
   for (;;) {
     const request = { Bucket: bucket, Key: key, UploadId: newest!.UploadId!, ...(marker ? { PartNumberMarker: marker } : {}) };
-    const page = await withRetry(() => s3.send(new sdk.ListPartsCommand(request)), { policy: ctx.retry });
+    const page = await s3Call(ctx, describeCall(ctx, 'ListParts', key), (abortSignal) => s3.send(new sdk.ListPartsCommand(request), signalOption(abortSignal)));
     for (const part of page.Parts ?? []) {
       const number = part.PartNumber ?? 0;
       const expected = Math.min(partSize, fileSize - (number - 1) * partSize);
@@ -71,8 +74,9 @@ async function findOpenUpload(
 
 /** Aborts an upload; one already gone is fine. */
 async function abortUpload(ctx: StageContext, key: string, uploadId: string): Promise<void> {
-  const abort = () => ctx.s3.send(new ctx.sdk.AbortMultipartUploadCommand({ Bucket: ctx.bucket, Key: key, UploadId: uploadId }));
-  await withRetry(abort, { policy: ctx.retry }).catch((error: unknown) => {
+  const abort = (abortSignal: AbortSignal | undefined) =>
+    ctx.s3.send(new ctx.sdk.AbortMultipartUploadCommand({ Bucket: ctx.bucket, Key: key, UploadId: uploadId }), signalOption(abortSignal));
+  await s3Call(ctx, describeCall(ctx, 'AbortMultipartUpload', key), abort).catch((error: unknown) => {
     if (!isNotFound(error)) throw error;
   });
 }
@@ -83,7 +87,7 @@ export async function abortOpenUploads(ctx: StageContext): Promise<void> {
     try {
       await abortUpload(ctx, key, uploadId);
     } catch (error) {
-      ctx.reporter.warning(`could not abort the multipart upload of s3://${ctx.bucket}/${key} (${describeError(error)}); a bucket lifecycle rule for incomplete uploads will remove it`);
+      ctx.reporter.warning(`could not abort the multipart upload of s3://${ctx.bucket}/${key} (${describeError(error)}); the next run continues or aborts it, and a bucket lifecycle rule for incomplete uploads removes it otherwise`);
     }
   }
   ctx.openUploads.clear();
@@ -96,18 +100,17 @@ async function openUpload(ctx: StageContext, file: SourceFile, key: string): Pro
     ctx.reporter.info(`${file.path}: continuing an open multipart upload with ${open.parts.size} part(s), ${formatBytes(reusable)} already in S3`);
     return { uploadId: open.uploadId, existing: open.parts };
   }
-  const created = await withRetry(
-    () =>
-      ctx.s3.send(
-        new ctx.sdk.CreateMultipartUploadCommand({
-          Bucket: ctx.bucket,
-          Key: key,
-          ChecksumAlgorithm: 'CRC32C',
-          Metadata: objectMetadata(file),
-          ...(ctx.storageClass ? { StorageClass: ctx.storageClass as never } : {}),
-        }),
-      ),
-    { policy: ctx.retry },
+  const created = await s3Call(ctx, describeCall(ctx, 'CreateMultipartUpload', key), (abortSignal) =>
+    ctx.s3.send(
+      new ctx.sdk.CreateMultipartUploadCommand({
+        Bucket: ctx.bucket,
+        Key: key,
+        ChecksumAlgorithm: 'CRC32C',
+        Metadata: objectMetadata(file),
+        ...(ctx.storageClass ? { StorageClass: ctx.storageClass as never } : {}),
+      }),
+      signalOption(abortSignal),
+    ),
   );
   return { uploadId: created.UploadId!, existing: new Map() };
 }
@@ -146,23 +149,22 @@ export async function putMultipart(ctx: StageContext, file: SourceFile, key: str
     const body = lent.bytes;
     await ctx.slots.acquire(1);
     try {
-      const answer = await withRetry(
-        () =>
-          s3.send(
-            unsignedPayload(
-              new sdk.UploadPartCommand({
-                Bucket: bucket,
-                Key: key,
-                UploadId: uploadId,
-                PartNumber: number,
-                Body: body,
-                ContentLength: body.length,
-                ContentMD5: Buffer.from(md5Hex, 'hex').toString('base64'),
-                ChecksumCRC32C: checksum,
-              }),
-            ),
+      const answer = await s3Call(ctx, `${describeCall(ctx, 'UploadPart', key)} part ${number}`, (abortSignal) =>
+        s3.send(
+          unsignedPayload(
+            new sdk.UploadPartCommand({
+              Bucket: bucket,
+              Key: key,
+              UploadId: uploadId,
+              PartNumber: number,
+              Body: body,
+              ContentLength: body.length,
+              ContentMD5: Buffer.from(md5Hex, 'hex').toString('base64'),
+              ChecksumCRC32C: checksum,
+            }),
           ),
-        { policy: ctx.retry, onRetry: (error, attempt, wait) => ctx.reporter.info(`${file.path} part ${number}: ${describeError(error)}; retrying in ${wait} ms (attempt ${attempt + 2})`) },
+          signalOption(abortSignal),
+        ),
       );
       const etag = (answer.ETag ?? '').replace(/"/g, '');
       if (isMd5Hex(etag) && etag !== md5Hex) throw new IntegrityError(`${file.path}: S3 stored part ${number} with MD5 ${etag}, not ${md5Hex}`);
@@ -199,7 +201,8 @@ export async function putMultipart(ctx: StageContext, file: SourceFile, key: str
 
   try {
     await beginPart();
-    for await (const chunk of resilientChunks(ctx.source, file, 0, { policy: ctx.retry, onRetry: (m) => ctx.reporter.info(m) })) {
+    const reading = { policy: ctx.retry, stallWindowMs: ctx.timeoutMs, onRetry: (m: string) => ctx.reporter.info(m) };
+    for await (const chunk of resilientChunks(ctx.source, file, 0, reading)) {
       if (failure) throw failure;
       if (ctx.failed) throw ctx.failed;
       hashes.update(chunk);
@@ -222,13 +225,16 @@ export async function putMultipart(ctx: StageContext, file: SourceFile, key: str
     await Promise.all(pending);
     const sha256 = hashes.verify();
     completed.sort((a, b) => a.PartNumber! - b.PartNumber!);
-    await withRetry(
-      () => s3.send(new sdk.CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: completed } })),
-      { policy: ctx.retry },
+    const done = await s3Call(ctx, describeCall(ctx, 'CompleteMultipartUpload', key), (abortSignal) =>
+      s3.send(
+        new sdk.CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: completed } }),
+        signalOption(abortSignal),
+      ),
     );
     ctx.openUploads.delete(key);
     ctx.progress.fileDone();
-    return { path: file.path, size: file.size, sha256, action: reused > 0 ? 'resumed' : 'uploaded', bytesUploaded: uploaded };
+    ctx.distrusted.delete(key);
+    return { path: file.path, size: file.size, sha256, action: reused > 0 ? 'resumed' : 'uploaded', bytesUploaded: uploaded, ...storedChecksums(done.ETag, undefined) };
   } catch (error) {
     part?.release();
     await Promise.allSettled(pending);

@@ -18,11 +18,18 @@ export interface ResolveSourceOptions {
   /** Hugging Face token; HF_TOKEN when not given */
   readonly token?: string;
   readonly onRetry?: (message: string) => void;
+  /** what a person should know about the source (links in an archive that are not staged) */
+  readonly onNote?: (message: string) => void;
+  /** no byte moving for this long fails a request (retried, ending within twice this); default 120 s */
+  readonly timeoutMs?: number;
 }
 
 /** Resolves a request to the files, sizes and digests to stage, whichever kind of source it names. */
 export async function resolveSource(request: SourceRequest, options: ResolveSourceOptions = {}): Promise<ResolvedSource> {
-  const retry = options.onRetry ? { onRetry: options.onRetry } : {};
+  const retry = {
+    ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+  };
   const hub = { ...(options.token ? { token: options.token } : {}), ...retry };
   switch (request.kind) {
     case 'huggingface': {
@@ -30,12 +37,19 @@ export async function resolveSource(request: SourceRequest, options: ResolveSour
       return resolveHuggingFace(repo, revision, hub);
     }
     case 'dir':
-      return resolveLocalDir(request.path, { ...(options.selection ? { selection: options.selection } : {}) });
+      return resolveLocalDir(request.path, {
+        ...(options.selection ? { selection: options.selection } : {}),
+        ...(options.onNote ? { onNote: options.onNote } : {}),
+      });
     case 'url':
       if (request.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(request.sha256)) {
         throw new UsageError(`the archive's sha256 must be 64 hex digits, not '${request.sha256}'`);
       }
-      return resolveTarUrl(request.url, { ...(request.sha256 ? { sha256: request.sha256 } : {}), ...retry });
+      return resolveTarUrl(request.url, {
+        ...(request.sha256 ? { sha256: request.sha256 } : {}),
+        ...retry,
+        ...(options.onNote ? { onNote: options.onNote } : {}),
+      });
     case 'catalog': {
       const { source, name } = request;
       if (source.kind === 'huggingface') return resolveHuggingFace(source.repo, source.revision, hub);

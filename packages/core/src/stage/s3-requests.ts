@@ -3,6 +3,8 @@ import type { PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 /** A missing object or upload, however the server words it. */
 export function isNotFound(error: unknown): boolean {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  // a missing bucket is not a missing object: it must stop the run, not start an upload
+  if (e?.name === 'NoSuchBucket') return false;
   return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.name === 'NoSuchUpload' || e?.$metadata?.httpStatusCode === 404;
 }
 

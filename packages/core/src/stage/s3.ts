@@ -24,7 +24,11 @@ export interface StageS3ClientOptions {
   readonly endpoint?: string;
   /** sockets to S3; default 64 */
   readonly maxSockets?: number;
+  /** no byte moving on a request for this long fails it (the stager then retries); default 120 s */
+  readonly timeoutMs?: number;
 }
+
+export const DEFAULT_TIMEOUT_MS = 120_000;
 
 /**
  * The S3 client the stager uses: SDK retries off (the stager retries each part itself, visibly),
@@ -36,6 +40,7 @@ export async function createStageS3Client(options: StageS3ClientOptions = {}): P
   const endpoint = options.endpoint ?? (process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || undefined);
   const region = options.region ?? (process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || undefined);
   const maxSockets = options.maxSockets ?? 64;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return new S3Client({
     ...(region ? { region } : {}),
     ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
@@ -45,8 +50,30 @@ export async function createStageS3Client(options: StageS3ClientOptions = {}): P
     requestHandler: {
       httpAgent: new Agent({ keepAlive: true, maxSockets }),
       httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
-      connectionTimeout: 10_000,
-      requestTimeout: 120_000,
+      connectionTimeout: Math.min(10_000, timeoutMs),
+      // requestTimeout only logs a warning unless throwOnRequestTimeout is set (@smithy/node-http-handler 4.x);
+      // it bounds the wait for the answer's headers, socketTimeout any later silence of the body
+      requestTimeout: timeoutMs,
+      socketTimeout: timeoutMs,
+      throwOnRequestTimeout: true,
     },
   });
+}
+
+/**
+ * Where a client's requests go, in words for messages: `S3 at http://127.0.0.1:7480` for a custom
+ * endpoint, `S3 in eu-west-1` for AWS, plain `S3` when even the region is unknown.
+ */
+export async function describeS3Endpoint(s3: S3Client): Promise<string> {
+  try {
+    const endpoint = await s3.config.endpoint?.();
+    if (endpoint) return `S3 at ${endpoint.protocol}//${endpoint.hostname}${endpoint.port ? `:${endpoint.port}` : ''}`;
+  } catch {
+    // no custom endpoint
+  }
+  try {
+    return `S3 in ${await s3.config.region()}`;
+  } catch {
+    return 'S3';
+  }
 }

@@ -2,16 +2,20 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { StageContext } from './context.js';
 import { StageError } from './errors.js';
 import { formatBytes } from './format.js';
-import { manifestCovers, readManifest, STAGE_TOOL_VERSION, stagedKeys, writeManifest } from './manifest.js';
+import { checkStagedObjects, manifestCovers, readManifest, STAGE_TOOL_VERSION, stagedKeys, writeManifest } from './manifest.js';
 import { abortOpenUploads, partSizeFor } from './multipart.js';
 import { PartBuffers } from './part-buffers.js';
 import { Progress } from './progress.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
-import { createStageS3Client, parseS3Uri } from './s3.js';
+import type { S3Session } from './s3-call.js';
+import { explainS3Error } from './s3-errors.js';
+import { createStageS3Client, DEFAULT_TIMEOUT_MS, describeS3Endpoint, parseS3Uri } from './s3.js';
 import { selectFiles, type SelectOptions } from './select.js';
 import { Semaphore } from './semaphore.js';
 import type { ResolvedSource, StageManifest } from './types.js';
 import { stageFileWithRetry, type StagedFile } from './upload-file.js';
+import { RayGitopsError } from '../errors/index.js';
+import { isStall } from '../net/index.js';
 import { silentReporter, type Reporter } from '../report/index.js';
 
 const MiB = 1024 * 1024;
@@ -36,10 +40,12 @@ export interface StageOptions {
   readonly progressIntervalMs?: number;
   readonly retry?: RetryPolicy;
   /**
-   * Do not trust a completion manifest: check every object against the source again (size and the
-   * sha256 it was stored with), upload what is missing or differs, and write the manifest anew.
+   * Do not trust a completion manifest or object metadata: read every object back and compare its
+   * sha256 with the source's, upload what is missing or differs, and only then write the manifest anew.
    */
   readonly recheck?: boolean;
+  /** no byte moving on an S3 request for this long fails it (retried, ending within twice this); default 120 s */
+  readonly timeoutMs?: number;
 }
 
 export interface StageResult {
@@ -68,13 +74,26 @@ export interface StageResult {
  * skip verified objects, and continue open multipart uploads from their uploaded parts.
  */
 export async function stageModel(options: StageOptions): Promise<StageResult> {
+  try {
+    return await stageModelUnchecked(options);
+  } catch (error) {
+    // whatever escaped the per-call explanations (an SDK configuration error, say) is still one line
+    if (error instanceof RayGitopsError) throw error;
+    throw explainS3Error(error, { where: 'S3', operation: `staging to ${options.dest}`, attempts: 1, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, ...(options.storageClass ? { storageClass: options.storageClass } : {}) });
+  }
+}
+
+async function stageModelUnchecked(options: StageOptions): Promise<StageResult> {
   const started = Date.now();
   const reporter = options.reporter ?? silentReporter;
   const retry = options.retry ?? DEFAULT_RETRY;
   const location = parseS3Uri(options.dest);
   const source = options.source;
-  const s3 = options.s3 ?? (await createStageS3Client());
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const s3 = options.s3 ?? (await createStageS3Client({ timeoutMs }));
   const sdk = await import('@aws-sdk/client-s3');
+  const storageClass = options.storageClass ?? 'INTELLIGENT_TIERING';
+  const session: S3Session = { s3, sdk, bucket: location.bucket, where: await describeS3Endpoint(s3), retry, timeoutMs, reporter, storageClass };
   const { modelPrefix, manifestKey } = stagedKeys(location, source);
   const s3Uri = `s3://${location.bucket}/${modelPrefix}`;
   const manifestUri = `s3://${location.bucket}/${manifestKey}`;
@@ -85,10 +104,17 @@ export async function stageModel(options: StageOptions): Promise<StageResult> {
   const totalBytes = files.reduce((sum, f) => sum + f.size, 0);
   const base = { s3Uri, manifestUri, org: source.org, name: source.name, commit: source.commit, source: source.description, totalBytes, notes };
 
-  // 1. a complete model: nothing to do but read its manifest
-  const existing = options.recheck ? undefined : await readManifest(s3, sdk, location.bucket, manifestKey, retry);
-  if (existing && manifestCovers(existing, files)) {
-    reporter.info(`${s3Uri} is already staged (manifest ${manifestUri}); nothing to do`);
+  // 1. a complete model: read its manifest and HEAD every object it vouches for
+  const distrusted = new Set<string>();
+  const existing = options.recheck ? undefined : await readManifest(session, manifestKey);
+  const problems = existing && manifestCovers(existing, files) ? await checkStagedObjects(session, modelPrefix, existing) : undefined;
+  for (const p of problems ?? []) if (p.problem !== 'missing') distrusted.add(p.key);
+  if (problems && problems.length > 0) {
+    const shown = problems.slice(0, 5).map((p) => `${p.path} (${p.problem})`).join(', ');
+    reporter.warning(`${s3Uri} has a completion manifest, but ${problems.length} object(s) no longer match it: ${shown}${problems.length > 5 ? ', …' : ''}; staging them again`);
+  }
+  if (existing && problems?.length === 0) {
+    reporter.info(`${s3Uri} is already staged (manifest ${manifestUri}, all ${existing.files.length} object(s) present and unchanged); nothing to do`);
     return {
       ...base,
       alreadyStaged: true,
@@ -104,11 +130,9 @@ export async function stageModel(options: StageOptions): Promise<StageResult> {
   const bufferCount = Math.max(1, Math.floor((options.maxBufferedBytes ?? 40 * MiB) / partSize));
   const progress = new Progress(totalBytes, files.length, reporter, options.progressIntervalMs ?? 5000);
   const ctx: StageContext = {
-    s3,
-    sdk,
-    bucket: location.bucket,
+    ...session,
     source,
-    storageClass: options.storageClass ?? 'INTELLIGENT_TIERING',
+    storageClass,
     partSize,
     buffers: new PartBuffers(partSize, bufferCount),
     slots: new Semaphore(concurrency),
@@ -116,6 +140,8 @@ export async function stageModel(options: StageOptions): Promise<StageResult> {
     reporter,
     retry,
     openUploads: new Map(),
+    distrusted,
+    readBack: options.recheck === true,
     failed: undefined,
   };
 
@@ -140,7 +166,12 @@ export async function stageModel(options: StageOptions): Promise<StageResult> {
     );
   } catch (error) {
     progress.stop();
-    await abortOpenUploads(ctx);
+    // a store that stopped answering would stall each abort too: the next run continues those uploads
+    if (isStall(error) || isStall((error as { cause?: unknown }).cause)) {
+      if (ctx.openUploads.size > 0) reporter.warning(`left ${ctx.openUploads.size} multipart upload(s) open on the unresponsive store; the next run continues them`);
+    } else {
+      await abortOpenUploads(ctx);
+    }
     throw error;
   }
   progress.stop();
@@ -152,9 +183,15 @@ export async function stageModel(options: StageOptions): Promise<StageResult> {
     source: { kind: source.kind, description: source.description, org: source.org, name: source.name, commit: source.commit },
     s3Uri,
     totalBytes,
-    files: staged.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 })),
+    files: staged.map((f) => ({
+      path: f.path,
+      size: f.size,
+      sha256: f.sha256,
+      ...(f.etag ? { etag: f.etag } : {}),
+      ...(f.crc32c ? { crc32c: f.crc32c } : {}),
+    })),
   };
-  await writeManifest(s3, sdk, location.bucket, manifestKey, manifest, retry);
+  await writeManifest(session, manifestKey, manifest);
   const bytesUploaded = staged.reduce((sum, f) => sum + f.bytesUploaded, 0);
   const result: StageResult = {
     ...base,

@@ -32,5 +32,16 @@ export interface StageManifest {
   readonly s3Uri: string;
   readonly totalBytes: number;
   /** sorted by path */
-  readonly files: readonly { readonly path: string; readonly size: number; readonly sha256: string }[];
+  readonly files: readonly StagedFileRecord[];
+}
+
+/** One file of a manifest: what the source said and what S3 stored, for later runs to compare. */
+export interface StagedFileRecord {
+  readonly path: string;
+  readonly size: number;
+  readonly sha256: string;
+  /** S3's ETag, unquoted (the MD5 for a single-part object) */
+  readonly etag?: string;
+  /** S3's full-object CRC32C, where the store returned one */
+  readonly crc32c?: string;
 }

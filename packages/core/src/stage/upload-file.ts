@@ -4,9 +4,10 @@ import { crc32c, crc32cBase64 } from './crc32c.js';
 import { IntegrityError } from './errors.js';
 import { putMultipart } from './multipart.js';
 import { resilientChunks } from './read.js';
-import { withRetry } from './retry.js';
-import { describeError, isNotFound, unsignedPayload } from './s3-requests.js';
+import { describeCall, s3Call, signalOption } from './s3-call.js';
+import { unsignedPayload } from './s3-requests.js';
 import { objectMetadata, SourceHashes } from './source-hashes.js';
+import { headStaged, readBackSha256, storedChecksums } from './staged-object.js';
 import type { SourceFile } from './types.js';
 
 export type FileAction = 'uploaded' | 'resumed' | 'skipped';
@@ -18,6 +19,9 @@ export interface StagedFile {
   readonly action: FileAction;
   /** bytes this run sent to S3 for the file */
   readonly bytesUploaded: number;
+  /** the object's ETag and full-object CRC32C as S3 stored them, for later runs to compare */
+  readonly etag?: string;
+  readonly crc32c?: string;
 }
 
 /** Stages one file; one whose bytes did not match the source's checksum is staged once more from scratch. */
@@ -27,23 +31,24 @@ export async function stageFileWithRetry(ctx: StageContext, file: SourceFile, ke
       return await stageFile(ctx, file, key);
     } catch (error) {
       if (!(error instanceof IntegrityError) || attempt >= 3 || ctx.failed) throw error;
+      // whatever is stored under the key now is suspect, whatever its metadata says
+      ctx.distrusted.add(key);
       ctx.reporter.warning(`${error.message}; staging ${file.path} again (attempt ${attempt + 1} of 3)`);
     }
   }
 }
 
 async function stageFile(ctx: StageContext, file: SourceFile, key: string): Promise<StagedFile> {
-  const { s3, sdk, bucket } = ctx;
   // an object already there, with the checksum we expect, is kept
-  const headObject = () => s3.send(new sdk.HeadObjectCommand({ Bucket: bucket, Key: key }));
-  const head = await withRetry(headObject, { policy: ctx.retry }).catch((error: unknown) => {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  });
+  const head = await headStaged(ctx, key);
   const stored = head?.Metadata ?? {};
-  if (head && head.ContentLength === file.size && stored.sha256 && (file.sha256 ? stored.sha256 === file.sha256 : file.gitSha1 ? stored['git-sha1'] === file.gitSha1 : false)) {
-    ctx.progress.skip(file.size, true);
-    return { path: file.path, size: file.size, sha256: stored.sha256, action: 'skipped', bytesUploaded: 0 };
+  if (head && !ctx.distrusted.has(key) && head.ContentLength === file.size && stored.sha256 && (file.sha256 ? stored.sha256 === file.sha256 : file.gitSha1 ? stored['git-sha1'] === file.gitSha1 : false)) {
+    // metadata can be copied onto other bytes: a recheck reads the object back before keeping it
+    if (!ctx.readBack || (await readBackSha256(ctx, key)) === stored.sha256) {
+      ctx.progress.skip(file.size, true);
+      return { path: file.path, size: file.size, sha256: stored.sha256, action: 'skipped', bytesUploaded: 0, ...storedChecksums(head.ETag, head.ChecksumCRC32C) };
+    }
+    ctx.reporter.warning(`${file.path}: the bytes in s3://${ctx.bucket}/${key} do not hash to the sha256 its metadata claims; staging it again`);
   }
   return file.size <= ctx.partSize ? putSmall(ctx, file, key) : putMultipart(ctx, file, key);
 }
@@ -55,7 +60,8 @@ async function putSmall(ctx: StageContext, file: SourceFile, key: string): Promi
     const body = part.bytes;
     const hashes = new SourceHashes(file);
     let fill = 0;
-    for await (const chunk of resilientChunks(ctx.source, file, 0, { policy: ctx.retry, onRetry: (m) => ctx.reporter.info(m) })) {
+    const reading = { policy: ctx.retry, stallWindowMs: ctx.timeoutMs, onRetry: (m: string) => ctx.reporter.info(m) };
+    for await (const chunk of resilientChunks(ctx.source, file, 0, reading)) {
       if (ctx.failed) throw ctx.failed;
       body.set(chunk, fill);
       fill += chunk.length;
@@ -65,31 +71,48 @@ async function putSmall(ctx: StageContext, file: SourceFile, key: string): Promi
     const md5 = createHash('md5').update(body).digest('base64');
     const checksum = crc32cBase64(crc32c(body));
     await ctx.slots.acquire(1);
+    let stored: { ETag?: string; ChecksumCRC32C?: string };
     try {
-      await withRetry(
-        () =>
-          ctx.s3.send(
-            unsignedPayload(
-              new ctx.sdk.PutObjectCommand({
-                Bucket: ctx.bucket,
-                Key: key,
-                Body: body,
-                ContentLength: file.size,
-                ContentMD5: md5,
-                ChecksumCRC32C: checksum,
-                Metadata: objectMetadata(file, sha256),
-                ...(ctx.storageClass ? { StorageClass: ctx.storageClass as never } : {}),
-              }),
-            ),
+      const answer = await s3Call(ctx, describeCall(ctx, 'PutObject', key), (abortSignal) =>
+        ctx.s3.send(
+          unsignedPayload(
+            new ctx.sdk.PutObjectCommand({
+              Bucket: ctx.bucket,
+              Key: key,
+              Body: body,
+              ContentLength: file.size,
+              ContentMD5: md5,
+              ChecksumCRC32C: checksum,
+              Metadata: objectMetadata(file, sha256),
+              ...(ctx.storageClass ? { StorageClass: ctx.storageClass as never } : {}),
+            }),
           ),
-        { policy: ctx.retry, onRetry: (error, attempt, wait) => ctx.reporter.info(`${file.path}: ${describeError(error)}; retrying in ${wait} ms (attempt ${attempt + 2})`) },
+          signalOption(abortSignal),
+        ),
       );
+      // a single-part object's ETag is the MD5 of its bytes, as a multipart part's is
+      const etag = (answer.ETag ?? '').replace(/"/g, '');
+      const md5Hex = Buffer.from(md5, 'base64').toString('hex');
+      const mismatch = /^[0-9a-f]{32}$/.test(etag) && etag !== md5Hex
+        ? `S3 stored the object with MD5 ${etag}, not ${md5Hex}`
+        : answer.ChecksumCRC32C && answer.ChecksumCRC32C !== checksum
+          ? `S3 computed CRC32C ${answer.ChecksumCRC32C}, not ${checksum}`
+          : undefined;
+      if (mismatch) {
+        // bad bytes must not stay under the key with metadata that vouches for them
+        await s3Call(ctx, describeCall(ctx, 'DeleteObject', key), (abortSignal) =>
+          ctx.s3.send(new ctx.sdk.DeleteObjectCommand({ Bucket: ctx.bucket, Key: key }), signalOption(abortSignal)),
+        ).catch(() => undefined);
+        throw new IntegrityError(`${file.path}: ${mismatch}`);
+      }
+      stored = answer;
     } finally {
       ctx.slots.release(1);
     }
     ctx.progress.add(file.size, file.size);
     ctx.progress.fileDone();
-    return { path: file.path, size: file.size, sha256, action: 'uploaded', bytesUploaded: file.size };
+    ctx.distrusted.delete(key);
+    return { path: file.path, size: file.size, sha256, action: 'uploaded', bytesUploaded: file.size, ...storedChecksums(stored.ETag, stored.ChecksumCRC32C) };
   } finally {
     part.release();
   }

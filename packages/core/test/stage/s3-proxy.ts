@@ -8,6 +8,10 @@ export interface S3Faults {
   resetRate: number;
   /** a permanent refusal for matching requests (clean-failure tests) */
   deny?: (req: IncomingMessage, url: URL) => boolean;
+  /** matching requests are read and never answered: a store that accepted the connection and went quiet */
+  stall?: (req: IncomingMessage, url: URL) => boolean;
+  /** matching answers carry another ETag than the store's: a store that kept other bytes than it was sent */
+  wrongEtag?: (req: IncomingMessage, url: URL) => boolean;
 }
 
 /** One request that reached S3, for assertions on what the stager did. */
@@ -32,6 +36,8 @@ export class S3FaultProxy {
   readonly ops: S3Op[] = [];
   readonly injected = { errors: 0, resets: 0 };
   private requests = 1;
+  /** requests left unanswered by the stall fault */
+  stalled = 0;
   private server!: Server;
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 128 });
   endpoint = '';
@@ -70,6 +76,11 @@ export class S3FaultProxy {
       });
       return;
     }
+    if (this.faults.stall?.(req, url)) {
+      this.stalled++;
+      req.resume();
+      return;
+    }
     // a low-discrepancy sequence: the injected rates hold closely on every run, no luck involved
     const roll = (this.requests++ * 0.6180339887498949) % 1;
     if (roll < this.faults.errorRate) {
@@ -100,7 +111,9 @@ export class S3FaultProxy {
         const key = decodeURIComponent(url.pathname);
         const op = { method: req.method!, key, query: [...url.searchParams.keys()], status: answer.statusCode ?? 0, bodyBytes };
         this.ops.push(op);
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        const headers = { ...answer.headers };
+        if (headers.etag && this.faults.wrongEtag?.(req, url)) headers.etag = '"0123456789abcdef0123456789abcdef"';
+        res.writeHead(answer.statusCode ?? 502, headers);
         answer.pipe(res);
       },
     );

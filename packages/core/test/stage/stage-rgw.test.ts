@@ -110,7 +110,7 @@ describe('stageModel against the Ceph RADOS Gateway', () => {
     expect(await openUploads()).toBe(0);
   }, 120_000);
 
-  it('does nothing but read the manifest on a second run of a staged model', async () => {
+  it('only reads the manifest and HEADs each object it lists on a second run of a staged model', async () => {
     const source = await resolveHuggingFace('acme/tiny-llm', 'main');
     const from = proxy.ops.length;
     const started = Date.now();
@@ -119,7 +119,7 @@ describe('stageModel against the Ceph RADOS Gateway', () => {
     expect(result.alreadyStaged).toBe(true);
     expect(result.bytesUploaded).toBe(0);
     expect(proxy.writes(from)).toEqual([]);
-    expect(proxy.ops.slice(from).map((op) => op.method)).toEqual(['GET']);
+    expect(proxy.ops.slice(from).map((op) => op.method)).toEqual(['GET', ...result.files.map(() => 'HEAD')]);
   }, 60_000);
 
   it('stages byte-identical objects through 5% S3 errors, 2% connection resets and HF 429s, leaving no open uploads', async () => {
