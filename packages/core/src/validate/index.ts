@@ -14,8 +14,6 @@ export {
   DEFAULT_CHECKS,
   DISABLE_RULES_ANNOTATION,
   fileDisabledRules,
-  GITOPS_CHECKS,
-  gitopsChecks,
   ruleDisabled,
   runChecks,
   type CheckContext,

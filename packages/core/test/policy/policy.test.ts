@@ -2,8 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { GITOPS_CHECKS } from '../../src/gitops-checks/index.js';
 import { policyCheck, POLICY_RULES } from '../../src/policy/index.js';
-import { GITOPS_CHECKS, type ResourceCheck } from '../../src/validate/index.js';
+import type { ResourceCheck } from '../../src/validate/index.js';
 import { CRDS, REFERENCE, run } from '../validate/helpers.js';
 
 const LLM_SERVE = `${REFERENCE}kuberay/ray-service.llm-serve.yaml`;
