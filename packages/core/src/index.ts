@@ -7,6 +7,7 @@ export * from './render/index.js';
 export * from './stage/index.js';
 export * from './policy/index.js';
 export * from './gitops-checks/index.js';
+export * from './kuberay/index.js';
 export * from './gitops/index.js';
 export * from './plan/index.js';
 export * from './github/index.js';

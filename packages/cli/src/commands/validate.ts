@@ -3,6 +3,7 @@ import {
   createResultReporter,
   gitopsChecks,
   nonManifestPatterns,
+  parseFeatureGates,
   OUTPUT_FORMATS,
   summaryLine,
   validateManifests,
@@ -19,7 +20,7 @@ export const validateCommand: CommandDefinition = {
   path: ['validate'],
   summary: 'Validate manifests against real schemas (Kubernetes, KubeRay, kro, Argo CD) and GPU-workload policy.',
   synopsis:
-    '[PATH…] [--crds DIR]… [--schema-location TEMPLATE]… [--strict] [--no-policy] [--disable-rule ID]… [--repo-root DIR] [--ignore-missing-schemas] [--format FORMAT]',
+    '[PATH…] [--crds DIR]… [--schema-location TEMPLATE]… [--strict] [--no-policy] [--disable-rule ID]… [--kuberay-feature-gates GATES] [--repo-root DIR] [--ignore-missing-schemas] [--format FORMAT]',
   positionals: 'PATH',
   options: {
     'crds': {
@@ -44,6 +45,11 @@ export const validateCommand: CommandDefinition = {
       value: 'ID',
       description:
         "switch a check rule off everywhere: an id (policy/image-digest), its short name (image-digest) or a prefix (policy, kro, argocd); per file: a '# ray-gitops:disable ID,…' comment; per resource or RGD template: the ray-gitops.io/disable-rules annotation",
+    },
+    'kuberay-feature-gates': {
+      type: 'string',
+      value: 'GATES',
+      description: "the KubeRay operator's --feature-gates (Name=true,…) that the kuberay/* rules assume; default: KubeRay v1.7.0's defaults",
     },
     'repo-root': { type: 'string', value: 'DIR', description: 'repository root that Argo CD source paths are resolved against (default: the current directory)' },
     'ignore-missing-schemas': { type: 'boolean', description: 'skip resources whose kind has no schema instead of failing' },
@@ -78,7 +84,10 @@ export const validateCommand: CommandDefinition = {
       rejectKinds: strings('reject'),
       // the catalog and the render settings sit in the gitops tree but are not Kubernetes objects
       ignoreFilenamePatterns: [...nonManifestPatterns(DEFAULT_PATH, DEFAULT_CATALOG), ...strings('ignore-filename-pattern')],
-      checks: gitopsChecks({ policy: values['no-policy'] !== true }),
+      checks: gitopsChecks({
+        policy: values['no-policy'] !== true,
+        ...(typeof values['kuberay-feature-gates'] === 'string' ? { kuberayFeatureGates: parseFeatureGates(values['kuberay-feature-gates']) } : {}),
+      }),
       disabledRules: strings('disable-rule'),
       ...(typeof values['repo-root'] === 'string' ? { repoRoot: values['repo-root'] } : {}),
       reporters: [output],
