@@ -20,7 +20,7 @@ export const validateCommand: CommandDefinition = {
   path: ['validate'],
   summary: 'Validate manifests against real schemas (Kubernetes, KubeRay, kro, Argo CD) and GPU-workload policy.',
   synopsis:
-    '[PATH…] [--crds DIR]… [--schema-location TEMPLATE]… [--strict] [--no-policy] [--disable-rule ID]… [--kuberay-feature-gates GATES] [--repo-root DIR] [--ignore-missing-schemas] [--format FORMAT]',
+    '[PATH…] [--crds DIR]… [--schema-location TEMPLATE]… [--strict] [--no-policy] [--disable-rule ID]… [--kuberay-feature-gates GATES] [--previous REF] [--repo-root DIR] [--ignore-missing-schemas] [--format FORMAT]',
   positionals: 'PATH',
   options: {
     'crds': {
@@ -50,6 +50,12 @@ export const validateCommand: CommandDefinition = {
       type: 'string',
       value: 'GATES',
       description: "the KubeRay operator's --feature-gates (Name=true,…) that the kuberay/* rules assume; default: KubeRay v1.7.0's defaults",
+    },
+    'previous': {
+      type: 'string',
+      value: 'REF',
+      description:
+        'git revision to compare with (the PR check passes the merge base): CEL transition rules (oldSelf) and breaking kro RGD schema changes are checked against each object\'s version at REF',
     },
     'repo-root': { type: 'string', value: 'DIR', description: 'repository root that Argo CD source paths are resolved against (default: the current directory)' },
     'ignore-missing-schemas': { type: 'boolean', description: 'skip resources whose kind has no schema instead of failing' },
@@ -90,6 +96,7 @@ export const validateCommand: CommandDefinition = {
       }),
       disabledRules: strings('disable-rule'),
       ...(typeof values['repo-root'] === 'string' ? { repoRoot: values['repo-root'] } : {}),
+      ...(typeof values.previous === 'string' ? { previous: values.previous } : {}),
       reporters: [output],
       ...(paths.includes('-') ? { stdin: process.stdin } : {}),
     });

@@ -1,4 +1,5 @@
 import { annotationDisabledRules, ruleDisabled } from './disable-rules.js';
+import type { PreviousTree } from './previous.js';
 import type { Diagnostic } from '../report/diagnostic.js';
 import type { SchemaRegistry } from './schema/registry.js';
 import type { ResourceSchema } from './schema/source.js';
@@ -17,6 +18,8 @@ export interface CheckContext {
   readonly disabledRules?: ReadonlySet<string>;
   /** the repository root that relative paths (Argo CD source paths) are resolved against */
   readonly repoRoot?: string;
+  /** the tree at `--previous REF`, when given: checks that compare with the previous version use it */
+  readonly previous?: PreviousTree;
 }
 
 /**

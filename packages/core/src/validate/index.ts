@@ -19,6 +19,8 @@ export {
   type CheckContext,
   type ResourceCheck,
 } from './checks.js';
+export { identityKey, loadPreviousTree, previousTreeOf, type ObjectIdentity, type PreviousTree } from './previous.js';
+export { compileCelRules, escapePropertyName, type CelRuleFinding, type CelRules } from './schema/cel-rules.js';
 export { SchemaRegistry, type SchemaRegistryOptions } from './schema/registry.js';
 export type { ResourceSchema, SchemaRequest, SchemaSource, SchemaViolation } from './schema/source.js';
 export { SchemaLoadError } from './schema/ajv.js';

@@ -3,6 +3,7 @@ import { DEFAULT_CHECKS, fileDisabledRules, type ResourceCheck } from './checks.
 import { discoverFiles, STDIN_PATH, type DiscoveredFile } from './discover.js';
 import type { ResultReporter } from './output/result-reporter.js';
 import { parseManifests } from './parse.js';
+import { loadPreviousTree, type PreviousTree } from './previous.js';
 import { UsageError } from '../errors/errors.js';
 import { checkCacheDir } from './schema/location-source.js';
 import { checkKubernetesVersion } from './schema/location-template.js';
@@ -35,6 +36,11 @@ export interface ValidateManifestsOptions extends SchemaRegistryOptions {
   readonly disabledRules?: readonly string[];
   /** the repository root Argo CD source paths are resolved against (default: the working directory) */
   readonly repoRoot?: string;
+  /**
+   * a git revision (`--previous REF`) whose version of the same paths each object is compared with:
+   * CEL transition rules (`oldSelf`) and breaking RGD schema changes; or a tree already loaded
+   */
+  readonly previous?: string | PreviousTree;
 }
 
 /**
@@ -50,6 +56,7 @@ export async function validateManifests(options: ValidateManifestsOptions): Prom
   for (const path of options.crds ?? []) await checkCrdPath(path);
   const ignorePatterns = (options.ignoreFilenamePatterns ?? []).map(compilePattern);
   const registry = options.registry ?? SchemaRegistry.fromOptions({ ...options, kubernetesVersion });
+  const previous = typeof options.previous === 'string' ? await loadPreviousTree(options.previous, options.paths) : options.previous;
   const reporters = options.reporters ?? [];
   const concurrency = Math.max(1, options.concurrency ?? 8);
   const fileOptions: ValidateFileOptions = {
@@ -61,6 +68,7 @@ export async function validateManifests(options: ValidateManifestsOptions): Prom
     disabledRules: options.disabledRules ?? [],
     ...(options.repoRoot !== undefined ? { repoRoot: options.repoRoot } : {}),
     ...(options.stdin ? { stdin: options.stdin } : {}),
+    ...(previous ? { previous } : {}),
   };
 
   let summary = emptySummary();
@@ -103,6 +111,7 @@ export interface ValidateFileOptions {
   readonly stdin?: AsyncIterable<string | Uint8Array>;
   readonly disabledRules?: readonly string[];
   readonly repoRoot?: string;
+  readonly previous?: PreviousTree;
 }
 
 /** All results of one file, in document order. */

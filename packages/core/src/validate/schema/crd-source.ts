@@ -6,6 +6,7 @@ import { fastParseStream } from '../fast-yaml.js';
 import { YAML_OPTIONS } from '../parse.js';
 import { ajvResourceSchema, createAjv, SchemaLoadError } from './ajv.js';
 import { objectMetaSchema } from './builtin-source.js';
+import { compileCelRules } from './cel-rules.js';
 import { crdToJsonSchema, crdVersions, type CrdVersion } from './crd.js';
 import type { ResourceSchema, SchemaRequest, SchemaSource } from './source.js';
 
@@ -59,9 +60,11 @@ async function compileCrd(found: IndexedCrd, request: SchemaRequest, ajv: Return
   const deprecation = version.deprecated
     ? (version.deprecationWarning ?? `${version.group}/${version.version} ${version.kind} is deprecated`)
     : undefined;
+  const celRules = compileCelRules(version.openApiSchema);
   return {
     source: schema.source,
     ...(deprecation ? { deprecation } : {}),
+    ...(celRules ? { celRules } : {}),
     validate(object) {
       const violations = [...schema.validate(object)];
       const metadata = (object as { metadata?: unknown } | null)?.metadata;
