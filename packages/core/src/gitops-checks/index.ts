@@ -1,6 +1,7 @@
 // gitops-checks: the set of checks `ray-gitops validate` and the validate-manifests action run on the
 // gitops tree. It sits above validate/ (which defines what a check is) and the folders that implement
 // checks (policy/, kro/), so none of them imports the other upwards.
+import { kroBreakingChangeCheck } from '../kro/breaking-check.js';
 import { kroCheck } from '../kro/rgd-check.js';
 import { KUBERAY_CHECK_ID, kuberayCheck } from '../kuberay/check.js';
 import type { KubeRayFeatureGates } from '../kuberay/feature-gates.js';
@@ -11,9 +12,10 @@ import type { ResourceCheck } from '../validate/checks.js';
 /**
  * What `ray-gitops validate` and the validate-manifests action run on the gitops tree: the
  * GPU-workload policy (id `policy`, dropped by `--no-policy`), KubeRay's operator rules
- * (`kuberay`), the offline kro RGD analysis (`kro`) and Argo CD consistency (`argocd`).
+ * (`kuberay`), the offline kro RGD analysis and, with `--previous`, breaking RGD schema changes (`kro`),
+ * and Argo CD consistency (`argocd`).
  */
-export const GITOPS_CHECKS: readonly ResourceCheck[] = [policyCheck(), kuberayCheck(), kroCheck(), argocdCheck()];
+export const GITOPS_CHECKS: readonly ResourceCheck[] = [policyCheck(), kuberayCheck(), kroCheck(), kroBreakingChangeCheck(), argocdCheck()];
 
 export interface GitopsCheckOptions {
   /** false drops the GPU-workload policy (`--no-policy`) */

@@ -72,10 +72,14 @@ export async function validateManifests(options: ValidateManifestsOptions): Prom
   };
 
   let summary = emptySummary();
+  // what each resource was reported as, so a cross-file finding from `finish` amends its resource
+  // instead of counting it a second time
+  const statuses = new Map<string, ValidationResult['status']>();
   const emit = (results: readonly ValidationResult[]) => {
     summary = { ...summary, files: summary.files + 1 };
     for (const result of results) {
       summary = addToSummary(summary, result.status);
+      if (result.status !== 'empty') statuses.set(resultKey(result), result.status);
       for (const reporter of reporters) reporter.write(result);
     }
   };
@@ -92,13 +96,31 @@ export async function validateManifests(options: ValidateManifestsOptions): Prom
   for (const check of fileOptions.checks) {
     if (!check.finish) continue;
     for (const result of await check.finish()) {
-      summary = addToSummary(summary, result.status);
+      const before = statuses.get(resultKey(result));
+      if (before === undefined) {
+        summary = addToSummary(summary, result.status);
+        statuses.set(resultKey(result), result.status);
+      } else if ((before === 'valid' || before === 'skipped') && result.status === 'invalid') {
+        summary = amendToInvalid(summary, before);
+        statuses.set(resultKey(result), 'invalid');
+      }
       for (const reporter of reporters) reporter.write(result);
     }
   }
 
   for (const reporter of reporters) await reporter.flush(summary);
   return summary;
+}
+
+function resultKey(result: ValidationResult): string {
+  const { file, documentIndex, listIndex } = result.resource;
+  return `${file}\u0000${documentIndex}\u0000${listIndex ?? ''}`;
+}
+
+/** A resource first reported valid (or skipped) that a cross-file check found invalid: same count, other column. */
+function amendToInvalid(summary: ValidationSummary, before: 'valid' | 'skipped'): ValidationSummary {
+  const next = { ...summary, [before]: summary[before] - 1, invalid: summary.invalid + 1 };
+  return { ...next, ok: next.invalid === 0 && next.errors === 0 };
 }
 
 /** What validating one file needs (validateManifests builds it from its options). */
