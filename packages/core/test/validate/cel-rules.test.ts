@@ -127,7 +127,7 @@ spec:
 ${ports}${extra}
 `;
     const okPorts = '  - name: http\n    port: 80\n  - name: metrics\n    port: 9090';
-    const errors = (list: { severity: string }[]) => list.filter((d) => d.severity === 'error');
+    const errors = <T extends { severity: string }>(list: T[]) => list.filter((d) => d.severity === 'error');
     const ok = await findings(write('widget-ok.yaml', widget(3, okPorts)));
     expect(errors(ok.cel)).toEqual([]);
 
