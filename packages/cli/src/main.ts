@@ -1,22 +1,22 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { RayGitopsError, UsageError } from '@ray-gitops/core';
 import { ExitCode, type CliOption, type CliStreams, type CommandDefinition } from './command.js';
-import { COMMANDS } from './commands/index.js';
+import { COMMAND_ENTRIES, type CommandEntry } from './commands/entries.js';
 import { renderCommandHelp, renderOverview } from './help.js';
-import { createStderrReporter } from './stderr-reporter.js';
 
 /** Runs one `ray-gitops` invocation and returns its exit code; never throws. */
 export async function main(argv: readonly string[], streams: CliStreams = process): Promise<number> {
-  const command = findCommand(argv);
-  if (!command) {
+  const entry = findCommand(argv);
+  if (!entry) {
     const wantsHelp = argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help';
     if (wantsHelp) {
-      streams.stdout.write(renderOverview(COMMANDS));
+      streams.stdout.write(renderOverview(COMMAND_ENTRIES));
       return ExitCode.ok;
     }
     streams.stderr.write(`ray-gitops: unknown command '${argv.join(' ')}'; run 'ray-gitops --help' for the list.\n`);
     return ExitCode.usage;
   }
+  // only now the command and what it needs are loaded: --help and typos stay fast
+  const command = await entry.load();
 
   const args = argv.slice(command.path.length);
   if (args.includes('--help') || args.includes('-h')) {
@@ -24,6 +24,7 @@ export async function main(argv: readonly string[], streams: CliStreams = proces
     return ExitCode.ok;
   }
 
+  const { createStderrReporter } = await import('./stderr-reporter.js');
   const reporter = createStderrReporter(streams);
   try {
     const parsed = parseArgs({
@@ -52,11 +53,12 @@ function toParseArgsOptions(options: CommandDefinition['options']): NonNullable<
   ) as NonNullable<ParseArgsConfig['options']>;
 }
 
-function findCommand(argv: readonly string[]): CommandDefinition | undefined {
-  return COMMANDS.find((command) => command.path.every((word, index) => argv[index] === word));
+function findCommand(argv: readonly string[]): CommandEntry | undefined {
+  return COMMAND_ENTRIES.find((command) => command.path.every((word, index) => argv[index] === word));
 }
 
-function reportFailure(error: unknown, command: CommandDefinition, streams: CliStreams): number {
+async function reportFailure(error: unknown, command: CommandDefinition, streams: CliStreams): Promise<number> {
+  const { RayGitopsError, UsageError } = await import('@ray-gitops/core');
   const name = `ray-gitops ${command.path.join(' ')}`;
   if (error instanceof UsageError || isParseArgsError(error)) {
     streams.stderr.write(`${name}: ${(error as Error).message}\nRun '${name} --help' for usage.\n`);
