@@ -9,6 +9,7 @@ import { objectMetaSchema } from './builtin-source.js';
 import { compileCelRules } from './cel-rules.js';
 import { crdToJsonSchema, crdVersions, type CrdVersion } from './crd.js';
 import type { ResourceSchema, SchemaRequest, SchemaSource } from './source.js';
+import { compileCached, STANDALONE_CODE_OPTIONS } from './validator-cache.js';
 
 interface IndexedCrd {
   readonly version: CrdVersion;
@@ -29,7 +30,7 @@ interface CrdDocument {
  */
 export function crdSchemaSource(paths: readonly string[]): SchemaSource {
   let index: Promise<Map<string, CrdDocument[]>> | undefined;
-  const ajv = createAjv();
+  const ajv = createAjv({ code: STANDALONE_CODE_OPTIONS });
   return {
     name: `CRDs (${paths.join(', ')})`,
     async find(request: SchemaRequest) {
@@ -48,7 +49,7 @@ async function compileCrd(found: IndexedCrd, request: SchemaRequest, ajv: Return
   const { version, file } = found;
   let validate;
   try {
-    validate = ajv.compile(crdToJsonSchema(version.openApiSchema, { strict: request.strict }));
+    validate = compileCached(ajv, crdToJsonSchema(version.openApiSchema, { strict: request.strict }));
   } catch (error) {
     throw new SchemaLoadError(
       `${file}: the schema of ${version.kind} ${version.group}/${version.version} does not compile: ${(error as Error).message}`,
