@@ -226,6 +226,21 @@ describe('KubeRay v1.7.0 operator rules', () => {
     expect(result.summary.resources).toBeGreaterThanOrEqual(samples.length);
   });
 
+  test('a rule is switched off by id, by short name, by the kuberay prefix, per file and per resource', async () => {
+    const failing = fixture('disable', 'RayService', set(['spec', 'upgradeStrategy'], { type: 'BlueGreen' }));
+    const codes = async (options: { disabledRules?: string[]; file?: string }) => {
+      const result = await run([options.file ?? failing.file], { registry, checks: [kuberayCheck()], ...(options.disabledRules ? { disabledRules: options.disabledRules } : {}) });
+      return result.results.flatMap((r) => r.diagnostics).map((d) => d.code);
+    };
+    expect(await codes({})).toEqual(['kuberay/upgrade-strategy-type']);
+    for (const entry of ['kuberay/upgrade-strategy-type', 'upgrade-strategy-type', 'kuberay']) expect(await codes({ disabledRules: [entry] })).toEqual([]);
+    const perFile = join(dir, 'disable-file.yaml');
+    writeFileSync(perFile, `# ray-gitops:disable kuberay/upgrade-strategy-type\n${failing.text}`);
+    expect(await codes({ file: perFile })).toEqual([]);
+    const annotated = fixture('disable-annotation', 'RayService', all(set(['spec', 'upgradeStrategy'], { type: 'BlueGreen' }), set(['metadata', 'annotations'], { 'ray-gitops.io/disable-rules': 'kuberay/upgrade-strategy-type' })));
+    expect(await codes({ file: annotated.file })).toEqual([]);
+  });
+
   test('--kuberay-feature-gates reads the operator syntax and names the gates on a typo', () => {
     expect(parseFeatureGates('RayClusterMTLS=true, RayJobDeletionPolicy=false')).toMatchObject({ RayClusterMTLS: true, RayJobDeletionPolicy: false, RayServiceIncrementalUpgrade: true });
     expect(() => parseFeatureGates('RayClusterMtls=true')).toThrow(/not Gate=true\|false with a KubeRay v1.7.0 gate \(RayClusterStatusConditions/);
