@@ -237,7 +237,8 @@ describe('KubeRay v1.7.0 operator rules', () => {
     const perFile = join(dir, 'disable-file.yaml');
     writeFileSync(perFile, `# ray-gitops:disable kuberay/upgrade-strategy-type\n${failing.text}`);
     expect(await codes({ file: perFile })).toEqual([]);
-    const annotated = fixture('disable-annotation', 'RayService', all(set(['spec', 'upgradeStrategy'], { type: 'BlueGreen' }), set(['metadata', 'annotations'], { 'ray-gitops.io/disable-rules': 'kuberay/upgrade-strategy-type' })));
+    const annotate = set(['metadata', 'annotations'], { 'ray-gitops.io/disable-rules': 'kuberay/upgrade-strategy-type' });
+    const annotated = fixture('disable-annotation', 'RayService', all(set(['spec', 'upgradeStrategy'], { type: 'BlueGreen' }), annotate));
     expect(await codes({ file: annotated.file })).toEqual([]);
   });
 
