@@ -229,7 +229,8 @@ describe('KubeRay v1.7.0 operator rules', () => {
   test('a rule is switched off by id, by short name, by the kuberay prefix, per file and per resource', async () => {
     const failing = fixture('disable', 'RayService', set(['spec', 'upgradeStrategy'], { type: 'BlueGreen' }));
     const codes = async (options: { disabledRules?: string[]; file?: string }) => {
-      const result = await run([options.file ?? failing.file], { registry, checks: [kuberayCheck()], ...(options.disabledRules ? { disabledRules: options.disabledRules } : {}) });
+      const disabled = options.disabledRules ? { disabledRules: options.disabledRules } : {};
+      const result = await run([options.file ?? failing.file], { registry, checks: [kuberayCheck()], ...disabled });
       return result.results.flatMap((r) => r.diagnostics).map((d) => d.code);
     };
     expect(await codes({})).toEqual(['kuberay/upgrade-strategy-type']);
