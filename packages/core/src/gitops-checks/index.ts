@@ -1,8 +1,8 @@
 // gitops-checks: the set of checks `ray-gitops validate` and the validate-manifests action run on the
 // gitops tree. It sits above validate/ (which defines what a check is) and the folders that implement
 // checks (policy/, kro/), so none of them imports the other upwards.
-import { kroBreakingChangeCheck } from '../kro/breaking-check.js';
-import { kroCheck } from '../kro/rgd-check.js';
+import { kroBreakingChangeCheck } from '../kro-checks/breaking-check.js';
+import { kroCheck } from '../kro-checks/rgd-check.js';
 import { KUBERAY_CHECK_ID, kuberayCheck } from '../kuberay/check.js';
 import type { KubeRayFeatureGates } from '../kuberay/feature-gates.js';
 import { argocdCheck } from '../policy/argocd.js';

@@ -25,5 +25,3 @@ export {
   type RgdResource,
   type TemplateExpression,
 } from './expand.js';
-export { breakingChanges, valueBreaks, type BreakingChange, type BreakingChangeKind } from './schema-compat.js';
-export { ALLOW_BREAKING_CHANGES_ANNOTATION, KRO_BREAKING_CHANGE_RULE, kroBreakingChangeCheck } from './breaking-check.js';

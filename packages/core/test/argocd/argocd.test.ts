@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { kroCheck } from '../../src/kro/rgd-check.js';
+import { kroCheck } from '../../src/kro-checks/rgd-check.js';
 import { argocdCheck } from '../../src/policy/argocd.js';
 import { normalizeRepoUrl } from '../../src/policy/repository-urls.js';
 import { REFERENCE, run } from '../validate/helpers.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse, parseDocument } from 'yaml';
-import { kroBreakingChangeCheck } from '../../src/kro/breaking-check.js';
+import { kroBreakingChangeCheck } from '../../src/kro-checks/breaking-check.js';
 import { previousTreeOf } from '../../src/validate/index.js';
 import { run } from '../validate/helpers.js';
 

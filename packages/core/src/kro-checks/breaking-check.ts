@@ -1,6 +1,6 @@
-import { SimpleSchemaError } from './errors.js';
-import { instanceCrd, KRO_DEFAULT_GROUP, type RgdSchema } from './instance-crd.js';
-import { breakingChanges, valueBreaks, type BreakingChange } from './schema-compat.js';
+import { SimpleSchemaError } from '../kro/errors.js';
+import { instanceCrd, KRO_DEFAULT_GROUP, type RgdSchema } from '../kro/instance-crd.js';
+import { breakingChanges, valueBreaks, type BreakingChange } from '../kro/schema-compat.js';
 import type { Diagnostic } from '../report/diagnostic.js';
 import type { CheckContext, ResourceCheck } from '../validate/checks.js';
 import type { PreviousTree } from '../validate/previous.js';
