@@ -229,7 +229,11 @@ const serveTests = root.tasks.addTask('test:serve', {
 testTask.spawn(serveTests);
 testTask.spawn(eslint.eslintTask);
 
-root.tasks.addTask('bench', { description: 'Run the benchmarks in bench/ (not part of npm test)', exec: 'vitest bench --run' });
+const benchTask = root.tasks.addTask('bench', { description: 'Run the benchmarks in bench/ (not part of npm test)', exec: 'vitest bench --run' });
+// validate end to end through the compiled CLI, as a user runs it (figures in docs/validate.md)
+benchTask.exec('tsc --build');
+benchTask.exec('node --import tsx bench/validate-cli.ts');
+benchTask.exec('node --import tsx bench/yaml-readers.ts');
 
 root.tasks.addTask('start', {
   description: 'Run the whole pipeline offline on embedded defaults (an s3rver bucket under .ray-gitops/)',

@@ -197,6 +197,9 @@ ${fetchCrdsStep()}
             \${{ runner.temp }}/crds
             gitops/platform
           strict: 'true'
+          # the merge commit's first parent is where it meets the base branch (their merge base):
+          # transition rules and breaking RGD schema changes are judged against the tree there
+          previous: HEAD^1
           sarif-file: \${{ runner.temp }}/ray-gitops.sarif
       - name: Upload the SARIF file
         if: \${{ !cancelled() && steps.validate.outputs.sarif-file != '' }}

@@ -25,7 +25,7 @@ function describe(option: CliOption): string {
   return notes ? `${option.description} (${notes})` : option.description;
 }
 
-export function renderOverview(commands: readonly CommandDefinition[]): string {
+export function renderOverview(commands: readonly Pick<CommandDefinition, 'path' | 'summary'>[]): string {
   const width = Math.max(...commands.map((c) => c.path.join(' ').length));
   return [
     'usage: ray-gitops <command> [options]',

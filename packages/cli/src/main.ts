@@ -1,26 +1,24 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { closestMatch, RayGitopsError, UsageError } from '@ray-gitops/core';
 import { ExitCode, type CliOption, type CliStreams, type CommandContext, type CommandDefinition } from './command.js';
-import { COMMANDS } from './commands/index.js';
+import { COMMAND_ENTRIES, type CommandEntry } from './commands/entries.js';
 import { renderCommandHelp, renderOverview } from './help.js';
 import { defaultPath } from './repository.js';
-import { createStderrReporter } from './stderr-reporter.js';
 
 /** Runs one `ray-gitops` invocation and returns its exit code; never throws. */
 export async function main(argv: readonly string[], streams: CliStreams = process): Promise<number> {
-  const command = findCommand(argv);
-  if (!command) {
+  const entry = findCommand(argv);
+  if (!entry) {
     const wantsHelp = argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help';
     if (wantsHelp) {
-      streams.stdout.write(renderOverview(COMMANDS));
+      streams.stdout.write(renderOverview(COMMAND_ENTRIES));
       return ExitCode.ok;
     }
     if (argv.length === 1 && argv[0] === '--version') {
       streams.stdout.write(`ray-gitops ${cliVersion()}\n`);
       return ExitCode.ok;
     }
-    const suggestion = suggestCommand(argv);
+    const suggestion = await suggestCommand(argv);
     streams.stderr.write(
       suggestion
         ? `ray-gitops: unknown command '${argv.slice(0, suggestion.path.length).join(' ')}'; did you mean 'ray-gitops ${suggestion.path.join(' ')}'?\n`
@@ -28,6 +26,8 @@ export async function main(argv: readonly string[], streams: CliStreams = proces
     );
     return ExitCode.usage;
   }
+  // only now the command and what it needs are loaded: --help and --version stay fast
+  const command = await entry.load();
 
   const args = argv.slice(command.path.length);
   if (args.includes('--help') || args.includes('-h')) {
@@ -35,6 +35,7 @@ export async function main(argv: readonly string[], streams: CliStreams = proces
     return ExitCode.ok;
   }
 
+  const { createStderrReporter } = await import('./stderr-reporter.js');
   const reporter = createStderrReporter(streams);
   try {
     const parsed = parseArgs({
@@ -88,26 +89,28 @@ function cliVersion(): string {
 }
 
 /** The command a mistyped one most likely meant: `valdiate` → validate, `catalog chek` → catalog check. */
-function suggestCommand(argv: readonly string[]): CommandDefinition | undefined {
+async function suggestCommand(argv: readonly string[]): Promise<CommandEntry | undefined> {
   if (argv.length === 0 || argv[0]!.startsWith('-')) return undefined;
+  const { closestMatch } = await import('@ray-gitops/core');
   for (const words of [2, 1]) {
     const typed = argv.slice(0, words).join(' ');
-    const candidates = COMMANDS.filter((c) => c.path.length === words).map((c) => c.path.join(' '));
+    const candidates = COMMAND_ENTRIES.filter((c) => c.path.length === words).map((c) => c.path.join(' '));
     const match = argv.length >= words ? closestMatch(typed, candidates) : undefined;
-    if (match !== undefined) return COMMANDS.find((c) => c.path.join(' ') === match);
+    if (match !== undefined) return COMMAND_ENTRIES.find((c) => c.path.join(' ') === match);
   }
   // `catalog` alone, or `catalog chek`: the group is right, the command word is not
-  return COMMANDS.find((c) => c.path.length > 1 && c.path[0] === argv[0]);
+  return COMMAND_ENTRIES.find((c) => c.path.length > 1 && c.path[0] === argv[0]);
 }
 
-function findCommand(argv: readonly string[]): CommandDefinition | undefined {
-  return COMMANDS.find((command) => command.path.every((word, index) => argv[index] === word));
+function findCommand(argv: readonly string[]): CommandEntry | undefined {
+  return COMMAND_ENTRIES.find((command) => command.path.every((word, index) => argv[index] === word));
 }
 
-function reportFailure(error: unknown, command: CommandDefinition, streams: CliStreams): number {
+async function reportFailure(error: unknown, command: CommandDefinition, streams: CliStreams): Promise<number> {
+  const { closestMatch, RayGitopsError, UsageError } = await import('@ray-gitops/core');
   const name = `ray-gitops ${command.path.join(' ')}`;
   if (error instanceof UsageError || isParseArgsError(error)) {
-    const message = error instanceof UsageError ? error.message : parseArgsMessage(error as Error & { code: string }, command);
+    const message = error instanceof UsageError ? error.message : parseArgsMessage(error as Error & { code: string }, command, closestMatch);
     streams.stderr.write(`${name}: ${message}\nRun '${name} --help' for usage.\n`);
     return ExitCode.usage;
   }
@@ -130,7 +133,11 @@ function isParseArgsError(error: unknown): boolean {
  * Node's parseArgs messages, in the words of this command line: an unknown option gets the closest
  * real one, and the advice about '--' (which this CLI never needs) is left out.
  */
-function parseArgsMessage(error: Error & { code: string }, command: CommandDefinition): string {
+function parseArgsMessage(
+  error: Error & { code: string },
+  command: CommandDefinition,
+  closestMatch: (typed: string, candidates: readonly string[]) => string | undefined,
+): string {
   const message = error.message.replace(/\.? To specify (a positional|an option) argument[\s\S]*$/, '');
   const unknown = error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /^Unknown option '(-{1,2})([^'=]+)/.exec(message) : null;
   if (!unknown) return message;

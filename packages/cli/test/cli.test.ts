@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import { runCli } from './run-cli.js';
+import { COMMAND_ENTRIES } from '../src/commands/entries.js';
 import { COMMANDS } from '../src/commands/index.js';
 
 /** the link `npm ci` creates at the workspace root, which `npx ray-gitops` runs */
@@ -25,6 +26,11 @@ describe('ray-gitops command line', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(new RegExp(`^usage: ray-gitops ${command.path.join(' ')}`));
     for (const option of Object.keys(command.options)) expect(stdout).toContain(`--${option}`);
+  });
+
+  test('the lazy command list (what --help reads without loading any command) matches the commands', async () => {
+    expect(COMMAND_ENTRIES.map((entry) => [entry.path, entry.summary])).toEqual(COMMANDS.map((command) => [command.path, command.summary]));
+    for (const [index, entry] of COMMAND_ENTRIES.entries()) expect(await entry.load()).toBe(COMMANDS[index]);
   });
 
   test('rejects an unknown command with a pointer to --help', async () => {

@@ -14,8 +14,9 @@ let cacheDir: string;
 const saved = { cache: process.env.RAY_GITOPS_CACHE_DIR, base: process.env.RAY_GITOPS_SCHEMAS_BASE_URL };
 
 beforeEach(async () => {
-  cacheDir = join(await tempDir('schema-cache'), 'schemas');
-  process.env.RAY_GITOPS_CACHE_DIR = cacheDir;
+  const cacheRoot = await tempDir('schema-cache');
+  cacheDir = join(cacheRoot, 'schemas');
+  process.env.RAY_GITOPS_CACHE_DIR = cacheRoot;
 });
 
 afterEach(() => {

@@ -8,6 +8,8 @@ export * from './stage/index.js';
 export * from './staged/index.js';
 export * from './catalog-staging/index.js';
 export * from './policy/index.js';
+export * from './gitops-checks/index.js';
+export * from './kuberay/index.js';
 export * from './gitops/index.js';
 export * from './plan/index.js';
 export * from './github/index.js';

@@ -1,7 +1,7 @@
 import { fetchUpstreamCrds, importCrds, SCHEMAS_BASE_URL_ENV, schemaCacheDir, UsageError, type CacheFill } from '@ray-gitops/core';
 import { ExitCode, type CommandDefinition } from '../command.js';
 
-const CACHE_HELP = 'the schema cache: $RAY_GITOPS_CACHE_DIR, else $XDG_CACHE_HOME/ray-gitops/schemas, else ~/.cache/ray-gitops/schemas';
+const CACHE_HELP = 'the schema cache: schemas/ in $RAY_GITOPS_CACHE_DIR, else in $XDG_CACHE_HOME/ray-gitops, else in ~/.cache/ray-gitops';
 
 export const schemasFetchCommand: CommandDefinition = {
   path: ['schemas', 'fetch'],

@@ -8,6 +8,7 @@ import {
   createResultReporter,
   gitopsChecks,
   nonManifestPatterns,
+  parseFeatureGates,
   OUTPUT_FORMATS,
   summaryLine,
   validateManifests,
@@ -28,7 +29,7 @@ export const validateCommand: CommandDefinition = {
   path: ['validate'],
   summary: 'Validate manifests against real schemas (Kubernetes, KubeRay, kro, Argo CD) and GPU-workload policy.',
   synopsis:
-    '[PATH…] [--crds DIR]… [--schema-location TEMPLATE]… [--strict] [--no-policy] [--disable-rule ID]… [--repo-root DIR] [--ignore-missing-schemas] [--format FORMAT]',
+    '[PATH…] [--crds DIR]… [--schema-location TEMPLATE]… [--strict] [--no-policy] [--disable-rule ID]… [--kuberay-feature-gates GATES] [--previous REF] [--repo-root DIR] [--ignore-missing-schemas] [--format FORMAT]',
   positionals: 'PATH',
   options: {
     'crds': {
@@ -53,6 +54,17 @@ export const validateCommand: CommandDefinition = {
       value: 'ID',
       description:
         "switch a check rule off everywhere: an id (policy/image-digest), its short name (image-digest) or a prefix (policy, kro, argocd); per file: a '# ray-gitops:disable ID,…' comment; per resource or RGD template: the ray-gitops.io/disable-rules annotation",
+    },
+    'kuberay-feature-gates': {
+      type: 'string',
+      value: 'GATES',
+      description: "the KubeRay operator's --feature-gates (Name=true,…) that the kuberay/* rules assume; default: KubeRay v1.7.0's defaults",
+    },
+    'previous': {
+      type: 'string',
+      value: 'REF',
+      description:
+        'git revision to compare with (the PR check passes the merge base): CEL transition rules (oldSelf) and breaking kro RGD schema changes are checked against each object\'s version at REF',
     },
     'repo-root': { type: 'string', value: 'DIR', description: 'repository root that Argo CD source paths are resolved against (default: the git repository holding the current directory)' },
     'ignore-missing-schemas': { type: 'boolean', description: 'skip resources whose kind has no schema instead of failing' },
@@ -93,9 +105,13 @@ export const validateCommand: CommandDefinition = {
       rejectKinds: strings('reject'),
       // the catalog and the render settings sit in the gitops tree but are not Kubernetes objects
       ignoreFilenamePatterns: [...nonManifestPatterns(tree, join(tree, CATALOG_IN_TREE)), ...strings('ignore-filename-pattern')],
-      checks: gitopsChecks({ policy: values['no-policy'] !== true }),
+      checks: gitopsChecks({
+        policy: values['no-policy'] !== true,
+        ...(typeof values['kuberay-feature-gates'] === 'string' ? { kuberayFeatureGates: parseFeatureGates(values['kuberay-feature-gates']) } : {}),
+      }),
       disabledRules: strings('disable-rule'),
       repoRoot: typeof values['repo-root'] === 'string' ? values['repo-root'] : repositoryRoot(),
+      ...(typeof values.previous === 'string' ? { previous: values.previous } : {}),
       reporters: [output],
       ...(paths.includes('-') ? { stdin: process.stdin } : {}),
     });

@@ -14,13 +14,13 @@ export {
   DEFAULT_CHECKS,
   DISABLE_RULES_ANNOTATION,
   fileDisabledRules,
-  GITOPS_CHECKS,
-  gitopsChecks,
   ruleDisabled,
   runChecks,
   type CheckContext,
   type ResourceCheck,
 } from './checks.js';
+export { identityKey, loadPreviousTree, previousTreeOf, type ObjectIdentity, type PreviousTree } from './previous.js';
+export { compileCelRules, escapePropertyName, type CelRuleFinding, type CelRules } from './schema/cel-rules.js';
 export { SchemaRegistry, type SchemaRegistryOptions } from './schema/registry.js';
 export type { ResourceSchema, SchemaRequest, SchemaSource, SchemaViolation } from './schema/source.js';
 export { SchemaLoadError } from './schema/ajv.js';

@@ -16,10 +16,11 @@ export class SchemaCacheError extends RayGitopsError {}
 
 /**
  * Where the upstream CRDs are kept between runs, as the XDG base directory spec says:
- * `$RAY_GITOPS_CACHE_DIR`, else `$XDG_CACHE_HOME/ray-gitops/schemas`, else `~/.cache/ray-gitops/schemas`.
+ * `schemas/` in `$RAY_GITOPS_CACHE_DIR`, else in `$XDG_CACHE_HOME/ray-gitops`, else in `~/.cache/ray-gitops`
+ * (the same root as the compiled validators, validator-cache.ts).
  */
 export function schemaCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env[CACHE_DIR_ENV]) return env[CACHE_DIR_ENV];
+  if (env[CACHE_DIR_ENV] && env[CACHE_DIR_ENV] !== 'off') return join(env[CACHE_DIR_ENV], 'schemas');
   const xdg = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.startsWith('/') ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
   return join(xdg, 'ray-gitops', 'schemas');
 }
