@@ -14,6 +14,11 @@ export interface CliOption {
 export interface CliStreams {
   readonly stdout: { write(text: string): unknown };
   readonly stderr: { write(text: string): unknown };
+  /**
+   * where `--format github` writes its workflow commands (escaped annotations), when stdout itself is
+   * guarded against commands; default stdout
+   */
+  readonly workflowCommands?: { write(text: string): unknown };
 }
 
 export interface CommandContext {

@@ -1,12 +1,13 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { RayGitopsError, UsageError } from '@ray-gitops/core';
+import { guardWorkflowCommands, RayGitopsError, UsageError } from '@ray-gitops/core';
 import { ExitCode, type CliOption, type CliStreams, type CommandDefinition } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { renderCommandHelp, renderOverview } from './help.js';
 import { createStderrReporter } from './stderr-reporter.js';
 
 /** Runs one `ray-gitops` invocation and returns its exit code; never throws. */
-export async function main(argv: readonly string[], streams: CliStreams = process): Promise<number> {
+export async function main(argv: readonly string[], given: CliStreams = process): Promise<number> {
+  const streams = inWorkflowLog(given);
   const command = findCommand(argv);
   if (!command) {
     const wantsHelp = argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help';
@@ -36,6 +37,20 @@ export async function main(argv: readonly string[], streams: CliStreams = proces
   } catch (error) {
     return reportFailure(error, command, streams);
   }
+}
+
+/**
+ * In a GitHub Actions step every line the CLI prints is read by the runner, and lines quote catalog
+ * fields, file names and servers' answers: no line may start a workflow command. Only the annotations
+ * of `--format github`, escaped as workflow-command data, go out unguarded.
+ */
+function inWorkflowLog(streams: CliStreams): CliStreams {
+  if (process.env.GITHUB_ACTIONS !== 'true') return streams;
+  return {
+    stdout: guardWorkflowCommands(streams.stdout),
+    stderr: guardWorkflowCommands(streams.stderr),
+    workflowCommands: streams.workflowCommands ?? streams.stdout,
+  };
 }
 
 function toParseArgsOptions(options: CommandDefinition['options']): NonNullable<ParseArgsConfig['options']> {

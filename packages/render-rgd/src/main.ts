@@ -63,7 +63,7 @@ export async function run(): Promise<void> {
     } else if (check && files.length > 0) {
       core.setFailed(`${files.length} rendered file(s) in ${outDir} are stale: ${files.join(', ')}; run 'ray-gitops render' and commit the result`);
     } else {
-      core.info(`${outDir}: ${files.length} file(s) ${check ? 'would change' : 'written or deleted'}; ${result.tree!.models.length} model(s)`);
+      reporter.info(`${outDir}: ${files.length} file(s) ${check ? 'would change' : 'written or deleted'}; ${result.tree!.models.length} model(s)`);
     }
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error));
