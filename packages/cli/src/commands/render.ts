@@ -17,7 +17,7 @@ export const renderCommand: CommandDefinition = {
   summary: 'Render the Kro RGD, one instance per model and the Argo CD apps into gitops/.',
   synopsis:
     '[--catalog DIR] [--out DIR] [--image REF] [--staged FILE] [--settings FILE] [--versions FILE] [--check] ' +
-    "[--commit [--push] [--remote NAME] [--branch NAME] [--author 'NAME <EMAIL>']]",
+    "[--commit [--push [--crds DIR]…] [--remote NAME] [--branch NAME] [--author 'NAME <EMAIL>']]",
   options: {
     catalog: { type: 'string', value: 'DIR', default: 'gitops/models', description: 'catalog directory' },
     out: { type: 'string', value: 'DIR', default: 'gitops', description: 'output directory' },
@@ -32,6 +32,14 @@ export const renderCommand: CommandDefinition = {
     check: { type: 'boolean', description: 'write nothing; exit 1 and list the files that would change' },
     commit: { type: 'boolean', description: 'commit the rendered files (only those) to the git repository holding --out; no commit when nothing changed' },
     push: { type: 'boolean', description: 'with --commit (implied): push the commit, rebasing and retrying when the branch moved; never force-pushes' },
+    crds: {
+      type: 'string',
+      value: 'DIR',
+      multiple: true,
+      description:
+        'with --push: the upstream CRDs (as validate --crds) a re-render is validated against when the branch moved before the push; ' +
+        'without them, kinds with no schema are skipped in that validation',
+    },
     remote: { type: 'string', value: 'NAME', default: 'origin', description: 'remote to push to' },
     branch: { type: 'string', value: 'NAME', description: 'branch to push to; default the checked-out branch' },
     author: { type: 'string', value: "'NAME <EMAIL>'", default: GITHUB_ACTIONS_BOT, description: 'identity of the commit' },
@@ -44,16 +52,16 @@ export const renderCommand: CommandDefinition = {
     if (check && commit) throw new UsageError('--check writes nothing, so it cannot be combined with --commit or --push');
     const identity = commit ? parseGitIdentity(values.author as string, '--author') : undefined;
     const staged = typeof values.staged === 'string' ? await loadStagedModels(values.staged) : undefined;
-    const result = await renderCatalog({
+    const renderOptions = {
       catalogDir: values.catalog as string,
       outDir,
       ...(typeof values.image === 'string' ? { image: values.image } : {}),
       ...(staged ? { staged } : {}),
       settingsFile: typeof values.settings === 'string' ? values.settings : join(outDir, SETTINGS_FILE_NAME),
       versionsFile: values.versions as string,
-      check,
       reporter,
-    });
+    };
+    const result = await renderCatalog({ ...renderOptions, check });
     if (!result.ok) {
       for (const diagnostic of result.diagnostics) streams.stdout.write(`${formatDiagnostic(diagnostic)}\n`);
       reporter.error('the catalog has errors; nothing was rendered');
@@ -76,10 +84,13 @@ export const renderCommand: CommandDefinition = {
         `${pending > 0 ? `, ${pending} not staged yet` : ''}; image ${image}`,
     );
     if (identity) {
+      const crds = (values.crds as string[] | undefined) ?? [];
       await commitRenderedTree(result, {
         outDir,
         identity,
         push,
+        renderOptions,
+        validation: { crds, ignoreMissingSchemas: crds.length === 0 },
         remote: values.remote as string,
         ...(typeof values.branch === 'string' ? { branch: values.branch } : {}),
         reporter,
