@@ -18,5 +18,7 @@ export interface CatalogDocument {
     replicas?: { min?: number; max?: number };
     storage?: WeightStorage;
     engineArgs?: Record<string, EngineArgValue>;
+    trustRemoteCode?: boolean;
+    allowEngineArgs?: string[];
   };
 }

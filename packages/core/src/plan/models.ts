@@ -1,6 +1,7 @@
 import type { ModelFit, ModelPlan } from './types.js';
 import type { CatalogEntry } from '../catalog/check-catalog.js';
-import type { ModelSource } from '../catalog/model-entry.js';
+import type { ModelEntry, ModelSource } from '../catalog/model-entry.js';
+import { OUTSIDE_ENGINE_ARGS } from '../catalog/vllm-engine-args.js';
 import { RayGitopsError } from '../errors/errors.js';
 import { hubMetadataSource, type ModelMetadataSource } from '../fit/catalog-fit.js';
 import { gib } from '../fit/estimate.js';
@@ -31,6 +32,7 @@ export async function planModels(entries: readonly CatalogEntry[], options: Plan
       gpu: { type: entry.serving.gpu.type, count: entry.serving.gpu.count },
       maxModelLen: entry.serving.maxModelLen,
       fit: await fitOf(item, source, options.offline),
+      outside: outsideOf(entry),
     });
   }
   return models;
@@ -52,6 +54,12 @@ async function fitOf(item: CatalogEntry, source: ModelMetadataSource, offline: b
   return verdict.fits
     ? { status: 'fits', verdict, summary: `${verdict.concurrentSequences} sequence(s) of ${verdict.maxModelLen} tokens at once; weights ${gib(verdict.weightBytesPerGpu)} per GPU` }
     : { status: 'does-not-fit', verdict, summary: describeMisfit(verdict) };
+}
+
+/** What the entry lets the workers reach beyond the image and the staged weights, for the reviewer to see. */
+export function outsideOf(entry: ModelEntry): { key: string; reach: string }[] {
+  const outside = (entry.serving.outsideEngineArgs ?? []).map((key) => ({ key, reach: OUTSIDE_ENGINE_ARGS[key] ?? 'reaches outside' }));
+  return entry.serving.trustRemoteCode ? [{ key: 'trust-remote-code', reach: OUTSIDE_ENGINE_ARGS['trust-remote-code']! }, ...outside] : outside;
 }
 
 /** Why a source has no config.json to read before staging, or undefined for a Hub source. */

@@ -17,6 +17,8 @@ export interface ModelPlan {
   readonly gpu: { readonly type: string; readonly count: number };
   readonly maxModelLen: number;
   readonly fit: ModelFit;
+  /** engine arguments that reach outside the image and the staged weights, with why: trust-remote-code first, then the allowed keys */
+  readonly outside?: readonly { readonly key: string; readonly reach: string }[];
 }
 
 export interface CatalogPlan {
