@@ -12,6 +12,8 @@ export interface HuggingFaceOptions {
   readonly token?: string;
   readonly retry?: RetryPolicy;
   readonly onRetry?: (message: string) => void;
+  /** ends the listing requests (the plan's Hub deadline) */
+  readonly signal?: AbortSignal;
 }
 
 interface TreeEntry {
@@ -46,7 +48,7 @@ export async function resolveHuggingFace(repo: string, revision: string, options
 
   const getJson = async (url: string, what: string): Promise<{ body: unknown; next?: string }> =>
     retry(what, async () => {
-      const response = await fetch(url, { headers: { accept: 'application/json', ...auth(url) } });
+      const response = await fetch(url, { headers: { accept: 'application/json', ...auth(url) }, ...(options.signal ? { signal: options.signal } : {}) });
       if (!response.ok) {
         await response.body?.cancel();
         throw httpError(response, `${what} ${printableUrl(url)}`, context);
