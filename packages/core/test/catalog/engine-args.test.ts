@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { checkFile, entryWithServing } from './fixtures.js';
 import { ENGINE_ARGS_VLLM_VERSION, OUTSIDE_ENGINE_ARGS, VLLM_ENGINE_ARGS } from '../../src/catalog/index.js';
 import { buildPlan, planMarkdown } from '../../src/plan/index.js';
-import { engineArgsJson } from '../../src/render/index.js';
+import { engineArgsJson, renderCatalog } from '../../src/render/index.js';
 import { copyRepository, planOptions, REPO_ROOT } from '../plan/workspace.js';
 
 const GPU = ['  maxModelLen: 8192', '  gpu: { type: L4, count: 1 }'];
@@ -81,6 +81,32 @@ describe('serving.engineArgs keys against vLLM\'s engine arguments', () => {
       expect(markdown).toContain('| `remote-code` | **`trust-remote-code`** | runs code from the model repository |');
       expect(markdown).toContain('| `remote-code` | **`otlp-traces-endpoint`** | sends data out |');
       expect(markdown.indexOf('Reaches outside')).toBeLessThan(markdown.indexOf('### Models'));
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a render for another vLLM than the table', () => {
+  test('warns that engineArgs were checked against the table\'s version', async () => {
+    const root = await copyRepository();
+    try {
+      const versions = join(root, 'docker', 'versions.json');
+      const data = JSON.parse(await readFile(versions, 'utf8')) as Record<string, string>;
+      await writeFile(versions, JSON.stringify({ ...data, vllm: '0.12.0' }));
+      const warnings: string[] = [];
+      const reporter = {
+        info: () => undefined,
+        warning: (message: string) => warnings.push(message),
+        error: () => undefined,
+        group: <T>(_title: string, work: () => Promise<T>) => work(),
+        secret: () => undefined,
+      };
+      await renderCatalog({ catalogDir: join(root, 'gitops', 'models'), outDir: join(root, 'gitops'), versionsFile: versions, check: true, reporter });
+      expect(warnings).toContain(
+        'the image runs vLLM 0.12.0, but serving.engineArgs are checked against the engine arguments of vLLM 0.11.0; ' +
+          'a key that version lacks passes the check and fails at startup (the table is packages/core/src/catalog/vllm-engine-args.ts)',
+      );
     } finally {
       await rm(root, { recursive: true, force: true });
     }
