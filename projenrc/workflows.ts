@@ -524,8 +524,9 @@ jobs:
       - name: Check out the catalog repository
         uses: ${ACTIONS.checkout}
         with:
-          # render-rgd pushes the rendered commit with this token, rebasing onto the branch when it moved
-          persist-credentials: true
+          # no token left in .git/config for the build, the staging and the third-party actions to read:
+          # only the commit step below gets it, for its fetch and push
+          persist-credentials: false
           fetch-depth: 0
       - name: Check out the ray-gitops actions
         uses: ${ACTIONS.checkout}
@@ -613,6 +614,9 @@ ${fetchCrdsStep("steps.inputs.outputs.render == 'true'")}
             \${{ inputs.out }}/platform
           strict: 'true'
       # The same inputs again: the render is deterministic, so this commits exactly what was validated.
+      # When the branch moved meanwhile, it renders again from the new tip and validates that against the
+      # same CRDs before pushing. The only step that holds the token: it is passed to git's fetch and push
+      # through their environment, never written to the git config.
       - name: Commit and push the validated tree
         id: commit
         if: \${{ steps.inputs.outputs.render == 'true' }}
@@ -621,6 +625,8 @@ ${renderWith}
           commit: 'true'
           push: 'true'
           branch: \${{ inputs.branch }}
+          crds: \${{ runner.temp }}/crds
+          token: \${{ github.token }}
 `;
 }
 

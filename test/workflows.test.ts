@@ -61,6 +61,18 @@ describe('the workflows in .github/workflows', () => {
     expect(deploy.on.push.paths).toEqual(['gitops/models/**', 'docker/**', 'serve/**']);
   });
 
+  it('give the deploy job\'s git token to the one step that pushes, and keep it out of .git/config', () => {
+    type Step = { name?: string; uses?: string; with?: Record<string, unknown>; env?: Record<string, unknown>; run?: string };
+    const pipeline = parse(read(`${WORKFLOW_DIR}/pipeline.yml`)) as { jobs: { deploy: { steps: Step[] } } };
+    const steps = pipeline.jobs.deploy.steps;
+    for (const checkout of steps.filter((step) => step.uses?.startsWith('actions/checkout@'))) {
+      expect(checkout.with?.['persist-credentials'], checkout.name).toBe(false);
+    }
+    const holding = steps.filter((step) => /github\.token|secrets\.GITHUB_TOKEN/.test(JSON.stringify(step)));
+    expect(holding.map((step) => step.name)).toEqual(['Commit and push the validated tree']);
+    expect(holding[0]!.with).toMatchObject({ commit: 'true', push: 'true', token: '${{ github.token }}' });
+  });
+
   it('document every input and secret of the reusable pipeline in a comment', () => {
     const text = read(`${WORKFLOW_DIR}/pipeline.yml`);
     type Call = { inputs: Record<string, { description?: string }>; secrets: Record<string, unknown> };

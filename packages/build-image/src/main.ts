@@ -43,9 +43,9 @@ export async function run(): Promise<void> {
 
     if (flag('dry-run')) {
       reportDiagnostics(reporter, plan.diagnostics);
-      core.info(`content tag ${plan.tag}; dry run: no AWS call made`);
-      core.info(`StartBuild request:\n${JSON.stringify(plan.startBuild, null, 2)}`);
-      core.info(`the same build locally: ${formatCommand(plan.localBuildCommand)}`);
+      reporter.info(`content tag ${plan.tag}; dry run: no AWS call made`);
+      reporter.info(`StartBuild request:\n${JSON.stringify(plan.startBuild, null, 2)}`);
+      reporter.info(`the same build locally: ${formatCommand(plan.localBuildCommand)}`);
       await core.summary.addRaw(renderSummary({ kind: 'dry-run', plan })).write();
       // a dry run builds nothing: image definition errors are the real build's blockers, stated as a warning
       const verdict = dryRunVerdict(plan);

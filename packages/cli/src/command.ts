@@ -15,6 +15,11 @@ export interface CliStreams {
   readonly stdout: { write(text: string): unknown };
   /** isTTY: a terminal, where progress is redrawn in place */
   readonly stderr: { readonly isTTY?: boolean; write(text: string): unknown };
+  /**
+   * where `--format github` writes its workflow commands (escaped annotations), when stdout itself is
+   * guarded against commands; default stdout
+   */
+  readonly workflowCommands?: { write(text: string): unknown };
 }
 
 export interface CommandContext {

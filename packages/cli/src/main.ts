@@ -6,7 +6,8 @@ import { renderCommandHelp, renderOverview } from './help.js';
 import { defaultPath } from './repository.js';
 
 /** Runs one `ray-gitops` invocation and returns its exit code; never throws. */
-export async function main(argv: readonly string[], streams: CliStreams = process): Promise<number> {
+export async function main(argv: readonly string[], given: CliStreams = process): Promise<number> {
+  const streams = process.env.GITHUB_ACTIONS === 'true' ? await inWorkflowLog(given) : given;
   const entry = findCommand(argv);
   if (!entry) {
     const wantsHelp = argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help';
@@ -50,6 +51,20 @@ export async function main(argv: readonly string[], streams: CliStreams = proces
   } catch (error) {
     return reportFailure(error, command, streams);
   }
+}
+
+/**
+ * In a GitHub Actions step every line the CLI prints is read by the runner, and lines quote catalog
+ * fields, file names and servers' answers: no line may start a workflow command. Only the annotations
+ * of `--format github`, escaped as workflow-command data, go out unguarded.
+ */
+async function inWorkflowLog(streams: CliStreams): Promise<CliStreams> {
+  const { guardWorkflowCommands } = await import('@ray-gitops/core');
+  return {
+    stdout: guardWorkflowCommands(streams.stdout),
+    stderr: guardWorkflowCommands(streams.stderr),
+    workflowCommands: streams.workflowCommands ?? streams.stdout,
+  };
 }
 
 function toParseArgsOptions(options: CommandDefinition['options']): NonNullable<ParseArgsConfig['options']> {

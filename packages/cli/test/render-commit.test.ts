@@ -79,23 +79,24 @@ describe('ray-gitops render --commit', () => {
     expect(git(repo.clone, 'status', '--porcelain')).toBe('?? gitops/models/README.txt\n');
   });
 
-  test('a rendered file that conflicts with what another clone pushed fails with a clear message and pushes nothing', async () => {
+  test('a rendered file another clone changed meanwhile is rendered again from the new tip, validated and pushed on top of theirs', async () => {
     const repo = await gitopsRepo();
     expect((await render(repo, '--image', IMAGE, '--push')).code).toBe(0);
     const other = repo.cloneAgain('other');
     const rgd = 'gitops/platform/llm-service.rgd.yaml';
-    // their hand edit pins another image on the very line our next render changes
+    // their hand edit pins another image on the very line our next render changes: a conflict for a plain rebase
     await writeFile(join(other, rgd), (await readFile(join(other, rgd), 'utf8')).replaceAll(IMAGE, IMAGE.replace(/ab$/, 'ef')));
     git(other, 'commit', '--quiet', '--all', '-m', 'hand edit of the image');
     git(other, 'push', '--quiet', 'origin', 'main');
-    const theirs = git(repo.bare, 'rev-parse', 'main');
+    const theirs = git(repo.bare, 'rev-parse', 'main').trim();
 
     const image = IMAGE.replace(/ab$/, 'cd');
     const { code, stderr } = await render(repo, '--image', image, '--push');
-    expect(code).toBe(1);
-    expect(stderr).toContain('ray-gitops render: the rendered files conflict with changes pushed to origin/main meanwhile');
-    expect(stderr).toContain(rgd);
-    expect(git(repo.bare, 'rev-parse', 'main')).toBe(theirs);
+    expect(code).toBe(0);
+    expect(stderr).toContain('rendering again from the new tip');
+    // never a force-push: their commit stays, ours is on top, and the generated file is the render's again
+    expect(git(repo.bare, 'rev-parse', 'main~1').trim()).toBe(theirs);
+    expect(git(repo.bare, 'show', `main:${rgd}`)).toContain(image);
     expect(git(repo.clone, 'status', '--porcelain')).toBe('');
   });
 

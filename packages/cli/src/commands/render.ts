@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
+  cachedCrdFiles,
   commitRenderedTree,
   DEFAULT_VERSIONS_FILE,
   describeImageRef,
@@ -10,6 +11,7 @@ import {
   loadStagedRecords,
   parseGitIdentity,
   renderCatalog,
+  schemaCacheDir,
   type RenderCatalogResult,
   SETTINGS_FILE_NAME,
   UsageError,
@@ -21,7 +23,7 @@ export const renderCommand: CommandDefinition = {
   summary: 'Render the Kro RGD, one instance per model and the Argo CD apps into gitops/.',
   synopsis:
     '[--catalog DIR] [--out DIR] [--image REF] [--staged FILE] [--settings FILE] [--versions FILE] [--check] [--format text|json] ' +
-    "[--commit [--push] [--remote NAME] [--branch NAME] [--author 'NAME <EMAIL>']]",
+    "[--commit [--push [--crds DIR]…] [--remote NAME] [--branch NAME] [--author 'NAME <EMAIL>']]",
   options: {
     catalog: { type: 'string', value: 'DIR', default: 'gitops/models', description: 'catalog directory' },
     out: { type: 'string', value: 'DIR', default: 'gitops', description: 'output directory' },
@@ -36,6 +38,14 @@ export const renderCommand: CommandDefinition = {
     check: { type: 'boolean', description: 'write nothing; exit 1 and list the files that would change' },
     commit: { type: 'boolean', description: 'commit the rendered files (only those) to the git repository holding --out; no commit when nothing changed' },
     push: { type: 'boolean', description: 'with --commit (implied): push the commit, rebasing and retrying when the branch moved; never force-pushes' },
+    crds: {
+      type: 'string',
+      value: 'DIR',
+      multiple: true,
+      description:
+        'with --push: the upstream CRDs (as validate --crds) a re-render is validated against when the branch moved before the push; ' +
+        'without them, kinds with no schema are skipped in that validation',
+    },
     remote: { type: 'string', value: 'NAME', default: 'origin', description: 'remote to push to' },
     branch: { type: 'string', value: 'NAME', description: 'branch to push to; default the checked-out branch' },
     author: {
@@ -61,16 +71,16 @@ export const renderCommand: CommandDefinition = {
           : localGitIdentity(outDir)
       : undefined;
     const staged = typeof values.staged === 'string' ? await loadStagedRecords(values.staged) : undefined;
-    const result = await renderCatalog({
+    const renderOptions = {
       catalogDir: values.catalog as string,
       outDir,
       ...(typeof values.image === 'string' ? { image: values.image } : {}),
       ...(staged ? { staged } : {}),
       settingsFile: typeof values.settings === 'string' ? values.settings : join(outDir, SETTINGS_FILE_NAME),
       versionsFile: values.versions as string,
-      check,
       reporter,
-    });
+    };
+    const result = await renderCatalog({ ...renderOptions, check });
     if (!result.ok) {
       for (const diagnostic of result.diagnostics) streams.stdout.write(`${formatDiagnostic(diagnostic)}\n`);
       reporter.error('the catalog has errors; nothing was rendered');
@@ -94,10 +104,16 @@ export const renderCommand: CommandDefinition = {
         `${pending > 0 ? `, ${pending} not staged yet` : ''}; image ${image}`,
     );
     if (identity) {
+      // the re-render after a moved branch is validated like `validate`: given CRDs, then the schema cache
+      const cacheDir = schemaCacheDir();
+      const cached = push && (await cachedCrdFiles(cacheDir)).length > 0;
+      const crds = [...((values.crds as string[] | undefined) ?? []), ...(cached ? [cacheDir] : [])];
       await commitRenderedTree(result, {
         outDir,
         identity,
         push,
+        renderOptions,
+        validation: { crds, ignoreMissingSchemas: crds.length === 0 },
         remote: values.remote as string,
         ...(typeof values.branch === 'string' ? { branch: values.branch } : {}),
         reporter,

@@ -83,7 +83,8 @@ export const validateCommand: CommandDefinition = {
   },
   async run({ values, positionals, streams, reporter }) {
     const format = values.format as string;
-    const output = createResultReporter(format, streams.stdout, { verbose: values.verbose === true });
+    const sink = format === 'github' ? (streams.workflowCommands ?? streams.stdout) : streams.stdout;
+    const output = createResultReporter(format, sink, { verbose: values.verbose === true });
     const tree = defaultPath(DEFAULT_PATH);
     const paths = positionals.length > 0 ? [...positionals] : [tree];
     const strings = (name: string) => (values[name] as string[] | undefined) ?? [];

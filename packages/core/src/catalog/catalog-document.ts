@@ -19,5 +19,7 @@ export interface CatalogDocument {
     storage?: WeightStorage;
     upgrade?: UpgradeStrategy;
     engineArgs?: Record<string, EngineArgValue>;
+    trustRemoteCode?: boolean;
+    allowEngineArgs?: string[];
   };
 }

@@ -60,6 +60,10 @@ export interface ServingSpec {
   readonly upgrade: UpgradeStrategy;
   /** extra vLLM engine arguments, kebab-case keys as on vLLM's command line, sorted by key */
   readonly engineArgs: Readonly<Record<string, EngineArgValue>>;
+  /** vLLM's trust-remote-code: the workers run Python code from the model repository; absent means false */
+  readonly trustRemoteCode?: boolean;
+  /** the engineArgs keys that reach outside the image and the staged weights, allowed by the entry, sorted; absent when none */
+  readonly outsideEngineArgs?: readonly string[];
 }
 
 export interface GpuRequest {

@@ -7,6 +7,7 @@ import type { GpuType } from './gpu-types.js';
 import { listOr, quote } from './messages.js';
 import { dnsLabelProblem, suggestDnsLabel } from './name-rules.js';
 import { gitRefProblem, httpsUrlProblem, huggingFaceRepoProblem, redactUrl, s3UriProblem } from './reference-rules.js';
+import { ENGINE_ARGS_VLLM_VERSION, OUTSIDE_ENGINE_ARGS, SECRET_ENGINE_ARGS, VLLM_ENGINE_ARGS } from './vllm-engine-args.js';
 
 /** What the checks need to know beyond the data itself. */
 export interface SemanticContext {
@@ -47,7 +48,7 @@ export function semanticFindings(data: Record<string, unknown>, context: Semanti
     ...checkGpu(child(serving, 'gpu'), context.gpuTypes ?? GPU_TYPES),
     ...checkReplicas(child(serving, 'replicas')),
     ...checkScaleToZero(child(serving, 'replicas'), child(serving, 'upgrade')),
-    ...checkEngineArgs(child(serving, 'engineArgs')),
+    ...checkEngineArgs(child(serving, 'engineArgs'), child(serving, 'allowEngineArgs')),
   ];
 }
 
@@ -228,9 +229,10 @@ function checkScaleToZero(replicas: unknown, upgrade: unknown): Finding[] {
   }];
 }
 
-function checkEngineArgs(engineArgs: unknown): Finding[] {
-  if (!isRecord(engineArgs)) return [];
-  const findings: Finding[] = [];
+function checkEngineArgs(engineArgs: unknown, allowEngineArgs: unknown): Finding[] {
+  const allowed = Array.isArray(allowEngineArgs) ? allowEngineArgs.filter((key): key is string => typeof key === 'string') : [];
+  const findings: Finding[] = checkAllowList(allowed);
+  if (!isRecord(engineArgs)) return findings;
   for (const key of Object.keys(engineArgs)) {
     const path = ['serving', 'engineArgs', key];
     if (!KEBAB_CASE.test(key)) {
@@ -245,8 +247,62 @@ function checkEngineArgs(engineArgs: unknown): Finding[] {
         path,
         at: 'key',
       });
+    } else {
+      const problem = engineArgProblem(key, allowed);
+      if (problem) findings.push({ ...problem, path, at: 'key' });
     }
   }
+  return findings;
+}
+
+const KNOWN_ENGINE_ARGS = new Set(VLLM_ENGINE_ARGS);
+
+/** Why a well-formed engineArgs key is refused: not a vLLM argument, a secret, or reaching outside unallowed. */
+function engineArgProblem(key: string, allowed: readonly string[]): { code: string; message: string } | undefined {
+  if (!KNOWN_ENGINE_ARGS.has(key)) {
+    const suggestion = closestMatch(key, VLLM_ENGINE_ARGS);
+    return {
+      code: 'catalog/engine-arg-unknown',
+      message: `serving.engineArgs key ${quote(key)} is not an engine argument of vLLM ${ENGINE_ARGS_VLLM_VERSION} (the image's version)` +
+        `${suggestion ? `; did you mean ${quote(suggestion)}?` : '; see vLLM\'s engine arguments for that version'}`,
+    };
+  }
+  if (SECRET_ENGINE_ARGS.includes(key)) {
+    return {
+      code: 'catalog/engine-arg-secret',
+      message: `serving.engineArgs key ${quote(key)} would commit a token to git; remove it: the deploy passes the HF_TOKEN secret to the workers`,
+    };
+  }
+  if (key === 'trust-remote-code') {
+    return {
+      code: 'catalog/engine-arg-outside',
+      message: "serving.engineArgs key 'trust-remote-code' runs the model repository's Python code on the GPU workers; " +
+        'remove it and, only for a repository you trust, set serving.trustRemoteCode: true, which the pull-request plan flags',
+    };
+  }
+  const reach = OUTSIDE_ENGINE_ARGS[key];
+  if (reach !== undefined && !allowed.includes(key)) {
+    return {
+      code: 'catalog/engine-arg-outside',
+      message: `serving.engineArgs key ${quote(key)} ${reach} beyond the staged weights and the image; ` +
+        `remove it, or allow it for this model by adding ${quote(key)} to serving.allowEngineArgs (the pull-request plan lists it)`,
+    };
+  }
+  return undefined;
+}
+
+/** Every key in serving.allowEngineArgs must be one that needs allowing; trust-remote-code has its own field. */
+function checkAllowList(allowed: readonly string[]): Finding[] {
+  const findings: Finding[] = [];
+  allowed.forEach((key, index) => {
+    const path = ['serving', 'allowEngineArgs', index];
+    if (key === 'trust-remote-code') {
+      findings.push({ code: 'catalog/engine-arg-allow', message: 'trust-remote-code is not allowed through serving.allowEngineArgs; set serving.trustRemoteCode: true instead', path, at: 'value' });
+    } else if (!Object.hasOwn(OUTSIDE_ENGINE_ARGS, key)) {
+      const known = KNOWN_ENGINE_ARGS.has(key) ? `${quote(key)} does not reach outside the image, so it needs no allowing` : `${quote(key)} is not an engine argument that needs allowing`;
+      findings.push({ code: 'catalog/engine-arg-allow', message: `serving.allowEngineArgs: ${known}; remove it`, path, at: 'value' });
+    }
+  });
   return findings;
 }
 

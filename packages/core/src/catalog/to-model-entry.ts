@@ -1,5 +1,6 @@
 import type { CatalogDocument } from './catalog-document.js';
 import type { EngineArgValue, ModelEntry, ModelSource, UpgradeStrategy, WeightStorage } from './model-entry.js';
+import { OUTSIDE_ENGINE_ARGS } from './vllm-engine-args.js';
 
 export const DEFAULT_REVISION = 'main';
 export const DEFAULT_STORAGE: WeightStorage = 'stream';
@@ -17,6 +18,7 @@ export function toModelEntry(document: CatalogDocument): ModelEntry {
   const max = serving.replicas?.max ?? Math.max(min, 1);
   const engineArgs: Record<string, EngineArgValue> = {};
   for (const key of Object.keys(serving.engineArgs ?? {}).sort()) engineArgs[key] = serving.engineArgs![key];
+  const outside = Object.keys(engineArgs).filter((key) => Object.hasOwn(OUTSIDE_ENGINE_ARGS, key));
   return {
     name: document.name,
     ...(document.description === undefined ? {} : { description: document.description }),
@@ -28,6 +30,8 @@ export function toModelEntry(document: CatalogDocument): ModelEntry {
       storage: serving.storage ?? DEFAULT_STORAGE,
       upgrade: serving.upgrade ?? DEFAULT_UPGRADE,
       engineArgs,
+      ...(serving.trustRemoteCode === true ? { trustRemoteCode: true } : {}),
+      ...(outside.length > 0 ? { outsideEngineArgs: outside } : {}),
     },
   };
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { planFiles } from './files.js';
+import { DEFAULT_HUB_CONCURRENCY, DEFAULT_HUB_TIMEOUT_MS, HubLookups } from './hub-lookups.js';
 import { planImage } from './image.js';
 import { planModels } from './models.js';
 import { planRollouts } from './rollout.js';
@@ -24,6 +25,10 @@ export interface BuildPlanOptions {
   readonly offline?: boolean;
   /** Hub endpoint and token; HF_ENDPOINT and HF_TOKEN when not given */
   readonly hub?: Pick<HubOptions, 'endpoint' | 'token'>;
+  /** all Hub lookups of the plan together end after this; later ones are "not checked" (default 5 minutes) */
+  readonly hubTimeoutMs?: number;
+  /** Hub lookups at once (default 8) */
+  readonly hubConcurrency?: number;
 }
 
 /**
@@ -40,9 +45,10 @@ export async function buildPlan(options: BuildPlanOptions = {}): Promise<PullReq
 
   const checked = await checkCatalog(catalogDir);
   const previous = await readPreviousRender(outDir);
-  const models = await planModels(checked.entries, { offline, hub });
+  const lookups = new HubLookups(options.hubConcurrency ?? DEFAULT_HUB_CONCURRENCY, options.hubTimeoutMs ?? DEFAULT_HUB_TIMEOUT_MS);
+  const models = await planModels(checked.entries, { offline, hub, lookups });
   const image = await planImage({ contextDir, namedContexts: options.namedContexts ?? { serve: 'serve' }, committedImage: previous.image });
-  const staging = await planStaging(checked.entries, previous.placements, { offline, hub });
+  const staging = await planStaging(checked.entries, previous.placements, { offline, hub, lookups });
   const files = await planFiles({ catalogDir, outDir, versionsFile: join(contextDir, 'versions.json') });
 
   const rollouts = await planRollouts(checked.entries, previous.placements, image.decision, staging, outDir);

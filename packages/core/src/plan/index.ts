@@ -2,6 +2,7 @@
 // worked out without AWS, as a bounded markdown comment or JSON.
 export { buildPlan, type BuildPlanOptions } from './build-plan.js';
 export { planFiles, type PlanFilesOptions } from './files.js';
+export { DEFAULT_HUB_CONCURRENCY, DEFAULT_HUB_TIMEOUT_MS, HubLookups, TIMED_OUT } from './hub-lookups.js';
 export { planModels, type PlanModelsOptions } from './models.js';
 export { planImage, type PlanImageOptions } from './image.js';
 export { planJson } from './json.js';

@@ -20,7 +20,8 @@ const ROWS = { models: 50, problems: 30, staging: 50, files: 100 } as const;
  */
 export function planMarkdown(plan: PullRequestPlan): string {
   const lines = [`<!-- ${PLAN_COMMENT_MARKER} -->`, '## ray-gitops plan', '', `${VERDICT_MARKS[plan.verdict.level]} **${text(plan.verdict.headline)}**`, ''];
-  lines.push(...modelSection(plan), ...problemSection(plan), ...imageSection(plan), ...stagingSection(plan), ...filesSection(plan));
+  lines.push(...outsideSection(plan), ...modelSection(plan), ...problemSection(plan));
+  lines.push(...imageSection(plan), ...stagingSection(plan), ...filesSection(plan));
   if (plan.offline) lines.push('_Planned with `--offline`: fit and model sizes were not checked._', '');
   return bounded(lines.join('\n'));
 }
@@ -34,6 +35,20 @@ function modelSection({ catalog }: PullRequestPlan): string[] {
     lines.push(row(`\`${code(model.name)}\``, `\`${code(model.source)}\``, `${model.gpu.count}× ${text(model.gpu.type)}`, String(model.maxModelLen), fitCell(model.fit), rollout));
   }
   return [...lines, ...more(catalog.models.length, ROWS.models, 6), ''];
+}
+
+/**
+ * First thing after the verdict: every model whose workers may run the repository's code, fetch from
+ * elsewhere, send data out or load code by name. A reviewer approving the merge approves these.
+ */
+function outsideSection({ catalog }: PullRequestPlan): string[] {
+  const flagged = catalog.models.filter((model) => (model.outside ?? []).length > 0);
+  if (flagged.length === 0) return [];
+  const lines = ['### ⚠️ Reaches outside the image and the staged weights', '', '| model | engine argument | what it does |', '|---|---|---|'];
+  for (const model of head(flagged, ROWS.models)) {
+    for (const { key, reach } of model.outside ?? []) lines.push(row(`\`${code(model.name)}\``, `**\`${code(key)}\`**`, text(reach)));
+  }
+  return [...lines, ...more(flagged.length, ROWS.models, 3), ''];
 }
 
 function fitCell(fit: ModelFit): string {

@@ -20,6 +20,8 @@ export interface ModelPlan {
   readonly fit: ModelFit;
   /** what the merge does to the running model (absent in plans built before rollouts were planned) */
   readonly rollout?: RolloutPlan;
+  /** engine arguments that reach outside the image and the staged weights, with why: trust-remote-code first, then the allowed keys */
+  readonly outside?: readonly { readonly key: string; readonly reach: string }[];
 }
 
 /** Whether the merge restarts a model's replicas, and how many GPUs beyond today's it needs meanwhile. */

@@ -15,8 +15,14 @@ const MISTRAL_TEMPLATE_KEYS = ['tokenizer-mode', 'config-format'];
  * The instance's `engineArgs`: the catalog's extra vLLM arguments as a JSON object with the snake_case
  * keys `engine_kwargs` takes, sorted by key. Keys the RGD sets for Mistral-native weights are left out.
  */
-export function engineArgsJson(engineArgs: Readonly<Record<string, EngineArgValue>>, placement: Pick<ModelPlacement, 'format'>): string {
+export function engineArgsJson(
+  engineArgs: Readonly<Record<string, EngineArgValue>>,
+  placement: Pick<ModelPlacement, 'format'>,
+  options: { readonly trustRemoteCode?: boolean } = {},
+): string {
   const result: Record<string, EngineArgValue> = {};
+  // only from the entry's own field: the catalog check refuses the key in engineArgs
+  if (options.trustRemoteCode === true) result.trust_remote_code = true;
   for (const key of Object.keys(engineArgs).sort()) {
     if (placement.format === 'mistral' && MISTRAL_TEMPLATE_KEYS.includes(key)) continue;
     result[key.replace(/-/g, '_')] = engineArgs[key]!;
@@ -65,7 +71,7 @@ export function llmServiceInstance(entry: ModelEntry, placement: ModelPlacement,
       maxReplicas: entry.serving.replicas.max,
       storage: entry.serving.storage,
       upgrade: entry.serving.upgrade,
-      engineArgs: engineArgsJson(entry.serving.engineArgs, placement),
+      engineArgs: engineArgsJson(entry.serving.engineArgs, placement, { trustRemoteCode: entry.serving.trustRemoteCode }),
       region: settings.region,
       worker: { cpu: String(gpuWorkerPerGpu(gpu).cpu * count), memory: `${gpuWorkerPerGpu(gpu).memoryGiB * count}Gi` },
     },

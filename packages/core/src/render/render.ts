@@ -6,6 +6,7 @@ import { renderTree, type RenderTreeResult } from './tree.js';
 import { DEFAULT_VERSIONS_FILE, loadRuntimeVersions } from './versions.js';
 import { writeRenderedFiles, type WritePlan } from './writer.js';
 import { checkCatalog } from '../catalog/check-catalog.js';
+import { ENGINE_ARGS_VLLM_VERSION } from '../catalog/vllm-engine-args.js';
 import { UsageError } from '../errors/errors.js';
 import type { Diagnostic } from '../report/diagnostic.js';
 import { silentReporter, type Reporter } from '../report/reporter.js';
@@ -56,6 +57,12 @@ export async function renderCatalog(options: RenderCatalogOptions = {}): Promise
   const settings = await loadRenderSettings(options.settingsFile ?? join(outDir, SETTINGS_FILE_NAME));
   const versions = await loadRuntimeVersions(options.versionsFile ?? DEFAULT_VERSIONS_FILE);
 
+  if (versions.vllm !== ENGINE_ARGS_VLLM_VERSION) {
+    reporter.warning(
+      `the image runs vLLM ${versions.vllm}, but serving.engineArgs are checked against the engine arguments of vLLM ${ENGINE_ARGS_VLLM_VERSION}; ` +
+        'a key that version lacks passes the check and fails at startup (the table is packages/core/src/catalog/vllm-engine-args.ts)',
+    );
+  }
   const catalog = await reporter.group(`Catalog check of ${catalogDir}`, () => checkCatalog(catalogDir));
   if (catalog.diagnostics.some((diagnostic) => diagnostic.severity === 'error')) {
     return { ok: false, diagnostics: catalog.diagnostics, written: false };

@@ -19,6 +19,8 @@ export interface HuggingFaceOptions {
   readonly onRetry?: (message: string) => void;
   /** no byte moving for this long fails a request (retried, ending within twice this); default 120 s */
   readonly timeoutMs?: number;
+  /** ends the listing requests (the plan's Hub deadline) */
+  readonly signal?: AbortSignal;
 }
 
 interface TreeEntry {
@@ -59,7 +61,7 @@ export async function resolveHuggingFace(repo: string, revision: string, options
       return await withRetry(
         async (attempt, signal) => {
           attempts = attempt + 1;
-          const answer = await guardedFetch(url, { headers: (target) => ({ accept: 'application/json', ...auth(target) }), idleTimeoutMs: timeoutMs, ...(signal ? { signal } : {}) });
+          const answer = await guardedFetch(url, { headers: (target) => ({ accept: 'application/json', ...auth(target) }), idleTimeoutMs: timeoutMs, ...withSignals(signal, options.signal) });
           if (!answer.response.ok) {
             await answer.discard();
             throw httpError(answer.response, `${what} ${printableUrl(url)}`, context);
@@ -163,4 +165,10 @@ async function* skip(chunks: AsyncIterable<Uint8Array>, bytes: number): AsyncIte
     yield left > 0 ? chunk.subarray(left) : chunk;
     left = 0;
   }
+}
+
+/** The attempt's own signal and the caller's deadline (the plan's overall Hub timeout), whichever ends first. */
+function withSignals(...signals: (AbortSignal | undefined)[]): { signal?: AbortSignal } {
+  const given = signals.filter((signal): signal is AbortSignal => signal !== undefined);
+  return given.length === 0 ? {} : { signal: given.length === 1 ? given[0]! : AbortSignal.any(given) };
 }
