@@ -738,8 +738,8 @@ jobs:
     steps:
       - uses: ${ACTIONS.checkout}
         with:
-          # the job pushes the bot branch with this token
-          persist-credentials: true
+          # no token in .git/config for npm ci and the CLI to read: only the push step below holds it
+          persist-credentials: false
       - name: Check the requested versions
         id: request
         env:
@@ -791,6 +791,10 @@ ${SETUP_NODE_STEP}
           BASE: \${{ github.ref_name }}
           TITLE: \${{ steps.change.outputs.title }}
         run: |
+          # the token reaches git through the environment of this one step, never through .git/config
+          auth="$(printf 'x-access-token:%s' "$GH_TOKEN" | base64 | tr -d '\\n')"
+          echo "::add-mask::$auth"
+          export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0="http.$GITHUB_SERVER_URL/.extraheader" GIT_CONFIG_VALUE_0="AUTHORIZATION: basic $auth"
           git config user.name 'github-actions[bot]'
           git config user.email '41898282+github-actions[bot]@users.noreply.github.com'
           git switch --create "$BOT_BRANCH"

@@ -109,6 +109,37 @@ describe('x-kubernetes-validations', () => {
     expect((await findings(file, RAY_CLUSTER.replace('name: raycluster-sample', 'name: other'))).cel).toEqual([]);
   });
 
+  test('Gateway API HTTPRoute rules: schema defaults apply first, and has() on an indexed field is evaluated', async () => {
+    const route = (backend: string, match: string) => `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: model
+spec:
+  parentRefs:
+  - name: llm-gateway
+  rules:
+  - matches:
+    - path: { type: ${match}, value: /models/m }
+    filters:
+    - type: URLRewrite
+      urlRewrite:
+        path: { type: ReplacePrefixMatch, replacePrefixMatch: / }
+    backendRefs:
+    - ${backend}
+`;
+    const errors = <T extends { severity: string }>(list: T[]) => list.filter((d) => d.severity === 'error');
+    const ok = await findings(write('route-ok.yaml', route('{ name: serve-svc, port: 8000 }', 'PathPrefix')));
+    expect(ok.cel).toEqual([]);
+    // group defaults to "" (a core Service), so the port rule applies and is broken
+    const noPort = await findings(write('route-no-port.yaml', route('{ name: serve-svc }', 'PathPrefix')));
+    expect(noPort.cel.map((d) => [d.severity, d.message.split(' (x-kubernetes')[0]])).toEqual([['error', 'spec.rules[0].backendRefs[0]: Invalid value: Must have port for Service reference']]);
+    // ReplacePrefixMatch needs exactly one PathPrefix match: a rule that reads has(self.matches[0].path)
+    const exact = await findings(write('route-exact.yaml', route('{ name: serve-svc, port: 8000 }', 'Exact')));
+    expect(errors(exact.cel).map((d) => d.message.split(' (x-kubernetes')[0])).toContain(
+      'spec.rules[0]: Invalid value: When using URLRewrite filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified',
+    );
+  });
+
   test('kro RGD schema identity is immutable: a renamed kind is reported against the previous RGD', async () => {
     const renamed = RGD.replace('kind: Demo', 'kind: DemoV2');
     const { cel } = await findings(write('rgd-renamed.yaml', renamed), RGD);

@@ -46,11 +46,20 @@ interface RuleNode {
 const environment = new Environment({ unlistedVariablesAreDyn: true, enableOptionalTypes: true, homogeneousAggregateLiterals: false });
 const compiled = new Map<string, ((context: Record<string, unknown>) => unknown) | Error>();
 
+/**
+ * cel-js refuses has() on a field of an indexed value (`has(self.matches[0].path)`, which CEL allows and
+ * the Gateway API CRDs use). On JSON objects, which are CEL maps here, `'path' in self.matches[0]` means
+ * the same, so that form is rewritten before parsing; has() on plain selections is left as it is.
+ */
+function withIndexedHas(expression: string): string {
+  return expression.replace(/\bhas\(([^()]*\[[^()]*?)\.([A-Za-z_][A-Za-z0-9_]*)\)/g, "('$2' in $1)");
+}
+
 function program(expression: string): ((context: Record<string, unknown>) => unknown) | Error {
   let found = compiled.get(expression);
   if (!found) {
     try {
-      const parsed = environment.parse(expression);
+      const parsed = environment.parse(withIndexedHas(expression));
       found = (context) => parsed(context);
     } catch (error) {
       found = error as Error;
@@ -251,6 +260,12 @@ function toCel(schema: Record<string, unknown> | undefined, value: unknown): unk
       } else {
         out[key] = toCel(additional, item);
       }
+    }
+    // the API server applies schema defaults before it evaluates rules (Gateway API's backendRef.group: "")
+    for (const [key, declared] of Object.entries(properties ?? {})) {
+      const name = escapePropertyName(key);
+      if (key in value || name === undefined || !isObject(declared) || !('default' in declared)) continue;
+      out[name] = toCel(declared, declared.default);
     }
     return out;
   }
