@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { runCli } from './run-cli.js';
-import { LLAMA_3_70B, QWEN_2_5_7B } from '../../core/test/fit/configs.js';
+import { LLAMA_3_70B, QWEN_2_5_7B } from '@ray-gitops/testkit/fit-configs';
 
 const TOKEN = 'hf_test_token_do_not_print';
 

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { runCli } from './run-cli.js';
-import { FakeHub } from '../../core/test/stage/hf-server.js';
-import { expectedPaths, generatedModel } from '../../core/test/stage/model.js';
+import { FakeHub } from '@ray-gitops/testkit/hf-server';
+import { expectedPaths, generatedModel } from '@ray-gitops/testkit/model';
 import { EMBEDDED_S3_CREDENTIALS, EMBEDDED_S3_REGION, startEmbeddedS3 } from '../src/pipeline/embedded-s3.js';
 import { sampleModelFiles } from '../src/pipeline/sample-model.js';
 

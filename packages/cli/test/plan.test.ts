@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runCli } from './run-cli.js';
-import { PlanHub } from '../../core/test/plan/hub.js';
-import { copyRepository, QWEN_ON_HUB } from '../../core/test/plan/workspace.js';
+import { PlanHub } from '@ray-gitops/testkit/hub';
+import { copyRepository, QWEN_ON_HUB } from '@ray-gitops/testkit/plan-workspace';
 
 /** The flags that point `plan` at a copy of the repository. */
 function at(root: string): string[] {

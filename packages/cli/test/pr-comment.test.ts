@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { runCli } from './run-cli.js';
-import { FakeGitHub } from '../../core/test/github/github-server.js';
+import { FakeGitHub } from '@ray-gitops/testkit/github-server';
 
 const TOKEN = 'ghs_cliTestToken_mustNeverBePrinted_42';
 const HEAD = 'c'.repeat(40);

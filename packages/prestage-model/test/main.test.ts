@@ -4,10 +4,10 @@ import { basename, join } from 'node:path';
 import { CreateBucketCommand, DeleteObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseStagedModels, renderCatalog } from '../../core/src/index.js';
-import { startRgw, type Rgw } from '../../core/test/stage/ceph.js';
-import { FakeHub } from '../../core/test/stage/hf-server.js';
-import { expectedPaths, generatedModel, writeModelDir } from '../../core/test/stage/model.js';
-import { bundleAction, REPO_ROOT, runAsRunner } from '../../core/test/support/action-runner.js';
+import { startRgw, type Rgw } from '@ray-gitops/testkit/ceph';
+import { FakeHub } from '@ray-gitops/testkit/hf-server';
+import { expectedPaths, generatedModel, writeModelDir } from '@ray-gitops/testkit/model';
+import { bundleAction, REPO_ROOT, runAsRunner } from '@ray-gitops/testkit/action-runner';
 
 const IMAGE = `123456789012.dkr.ecr.us-west-2.amazonaws.com/ray-vllm@sha256:${'ab'.repeat(32)}`;
 const VERSIONS = join(REPO_ROOT, 'docker', 'versions.json');

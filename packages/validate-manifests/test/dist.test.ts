@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { committedBundle, REPO_ROOT, runAsRunner } from '../../core/test/support/action-runner.js';
+import { committedBundle, REPO_ROOT, runAsRunner } from '@ray-gitops/testkit/action-runner';
 
 const SHARED_CRDS = join(REPO_ROOT, '..', 'shared', 'crds');
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
-import { makeImageSource, writeFiles } from './fixtures.js';
+import { makeImageSource, writeFiles } from '@ray-gitops/testkit/image-fixtures';
 import { collectBuildContext, crc32, zipContext } from '../../src/index.js';
 
 interface Entry { name: string; mode: number; data: Buffer; dosDate: number; dosTime: number }

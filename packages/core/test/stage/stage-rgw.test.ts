@@ -19,10 +19,10 @@ import {
   type StageManifest,
 } from '@ray-gitops/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRgw, type Rgw } from './ceph.js';
-import { FakeHub, fileBytes, TEST_TOKEN, type FakeRepo } from './hf-server.js';
-import { expectedPaths, generatedModel, writeModelDir } from './model.js';
-import { S3FaultProxy } from './s3-proxy.js';
+import { startRgw, type Rgw } from '@ray-gitops/testkit/ceph';
+import { FakeHub, fileBytes, TEST_TOKEN, type FakeRepo } from '@ray-gitops/testkit/hf-server';
+import { expectedPaths, generatedModel, writeModelDir } from '@ray-gitops/testkit/model';
+import { S3FaultProxy } from '@ray-gitops/testkit/s3-proxy';
 
 const run = promisify(execFile);
 const BUCKET = 'models';

@@ -12,8 +12,8 @@ import {
   type SourceFile,
 } from '@ray-gitops/core';
 import { describe, expect, it } from 'vitest';
-import { FakeHub, TEST_TOKEN } from './hf-server.js';
-import { generatedModel } from './model.js';
+import { FakeHub, TEST_TOKEN } from '@ray-gitops/testkit/hf-server';
+import { generatedModel } from '@ray-gitops/testkit/model';
 import { retryAfterMs } from '../../src/stage/http.js';
 
 const MiB = 1024 * 1024;

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from './action-runner.js';
+import { REPO_ROOT } from './paths.js';
 
 /** A person's identity for the commits tests make themselves (never the bot's). */
 const PERSON = ['-c', 'user.name=Platform Engineer', '-c', 'user.email=platform@example.com', '-c', 'commit.gpgsign=false'];
