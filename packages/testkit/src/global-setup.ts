@@ -19,7 +19,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const bundles = new Map<string, Promise<string>>();
 
   const handlers: Record<string, (params: Record<string, string>) => Promise<unknown>> = {
-    rgw: async ({ name }) => {
+    'rgw': async ({ name }) => {
       // the OSD holds what the files running at once store; each file's objects go with its tenant
       cluster ??= startCephCluster('run', { memoryBytes: 8 * 1024 ** 3 });
       return (await cluster).addTenant(name ?? 'file');
@@ -28,11 +28,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
       if (cluster && tenant) await (await cluster).removeTenant(tenant);
       return {};
     },
-    bundle: async ({ action }) => {
+    'bundle': async ({ action }) => {
       if (!action || !/^[a-z][a-z0-9-]*$/.test(action)) throw new Error(`no action named ${action}`);
       let bundle = bundles.get(action);
       if (!bundle) bundles.set(action, (bundle = bundleActionNow(action)));
-      return await bundle;
+      return bundle;
     },
   };
 

@@ -1,6 +1,5 @@
 import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import {
   instanceCrd,
   llmServiceSimpleSchema,
@@ -14,6 +13,7 @@ import {
   type ValidationResult,
   type ValidationSummary,
 } from '@ray-gitops/core';
+import { stringify } from 'yaml';
 import { CRDS, EXAMPLE_CATALOG } from './paths.js';
 import { compiledRegistry } from './schemas.js';
 import { tempDir } from './temp.js';

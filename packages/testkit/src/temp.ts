@@ -1,3 +1,4 @@
+import { mkdtempSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,4 +22,11 @@ export async function removeTempDirs(): Promise<void> {
   const dirs = [...made];
   made.clear();
   await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true, maxRetries: 3 })));
+}
+
+/** tempDir for synchronous helpers: the same directory, removed the same way. */
+export function tempDirSync(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix.startsWith('ray-gitops') ? prefix : `ray-gitops-${prefix}`));
+  made.add(dir);
+  return dir;
 }

@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDirSync } from '@ray-gitops/testkit/temp';
 import { describe, expect, test } from 'vitest';
 import { policyCheck, POLICY_RULES } from '../../src/policy/index.js';
 import { GITOPS_CHECKS, type ResourceCheck } from '../../src/validate/index.js';
@@ -16,7 +16,7 @@ function fileURLToRepo(path: string): string {
 
 /** Writes `text` to a fresh temp file and returns its path. */
 function write(name: string, text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'policy-'));
+  const dir = tempDirSync('policy-');
   const file = join(dir, name);
   writeFileSync(file, text);
   return file;

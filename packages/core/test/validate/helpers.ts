@@ -1,10 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   validateManifests,
   type FetchLike,
@@ -14,11 +9,7 @@ import {
   type ValidationSummary,
 } from '../../src/validate/index.js';
 
-/** ../shared beside the repository (read-only inputs: CRDs, fixtures, real manifests). */
-export const SHARED = fileURLToPath(new URL('../../../../../shared/', import.meta.url));
-export const FIXTURES = `${SHARED}reference/kubeconform-fixtures/`;
-export const REFERENCE = `${SHARED}reference/`;
-export const CRDS = `${SHARED}crds/`;
+export { CRDS, FIXTURES, REFERENCE, SHARED } from '@ray-gitops/testkit/paths';
 
 export interface Run {
   readonly summary: ValidationSummary;
@@ -91,18 +82,4 @@ export async function serveSchemas(files: Record<string, string>): Promise<Schem
   };
 }
 
-/** Checks JUnit XML against kubeconform's junit.xsd with xmllint (Debian: libxml2-utils, installed by .ci/run). */
-export async function assertValidJunit(xml: string): Promise<void> {
-  try {
-    execFileSync('xmllint', ['--version'], { stdio: 'pipe' });
-  } catch {
-    throw new Error('xmllint is needed to check JUnit output against junit.xsd: apt-get install libxml2-utils');
-  }
-  const dir = await mkdtemp(join(tmpdir(), 'junit-'));
-  try {
-    await writeFile(join(dir, 'out.xml'), xml);
-    execFileSync('xmllint', ['--noout', '--schema', `${FIXTURES}junit.xsd`, join(dir, 'out.xml')], { stdio: 'pipe' });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+export { assertValidJunit } from '@ray-gitops/testkit/junit';

@@ -1,6 +1,6 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { tempDir } from '@ray-gitops/testkit/temp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { counts, CRDS, REFERENCE, run } from './helpers.js';
 import { SchemaRegistry } from '../../src/validate/index.js';
@@ -140,7 +140,7 @@ describe('real manifests against the real CRDs', () => {
   describe('corrupted copies of real manifests', () => {
     let dir: string;
     beforeAll(async () => {
-      dir = await mkdtemp(join(tmpdir(), 'corrupted-'));
+      dir = await tempDir('corrupted-');
     });
     afterAll(async () => rm(dir, { recursive: true, force: true }));
 
