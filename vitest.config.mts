@@ -21,7 +21,9 @@ export default defineConfig({
     setupFiles: ['packages/testkit/src/setup.ts'],
     benchmark: { include: ['bench/**/*.bench.ts'] },
     projects: [
-      { extends: true, test: { name: 'unit', include, exclude: wire } },
+      // unit files leave no global state behind (no env, no mocks left, no servers): one worker runs many of
+      // them in one module graph, so the compiled CRD schemas (testkit/schemas.ts) are shared across files
+      { extends: true, test: { name: 'unit', include, exclude: wire, isolate: false } },
       { extends: true, test: { name: 'wire', include: wire, globalSetup: ['packages/testkit/src/global-setup.ts'] } },
     ],
   },

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { compiledRegistry } from '@ray-gitops/testkit/schemas';
 import {
   validateManifests,
   type FetchLike,
@@ -35,9 +36,14 @@ export const offlineFetch: FetchLike = async (url) => {
 export async function run(paths: string[], options: Omit<ValidateManifestsOptions, 'paths'> = {}): Promise<Run> {
   const results: ValidationResult[] = [];
   const collector: ResultReporter = { write: (result) => results.push(result), flush: () => undefined };
+  // CRDs alone (no locations, cache or version): the run's compiled registry for them, shared across files
+  const { crds, strict, schemaLocations, cacheDir, kubernetesVersion, registry } = options;
+  const onlyCrds = crds?.length && !registry && !schemaLocations?.length && !cacheDir && !kubernetesVersion;
+  const shared = onlyCrds ? { registry: compiledRegistry({ crds, strict: strict ?? false }) } : {};
   const summary = await validateManifests({
     fetch: offlineFetch,
     ...options,
+    ...shared,
     paths,
     reporters: [collector, ...(options.reporters ?? [])],
   });
