@@ -12,4 +12,4 @@ export * from './services.js';
 export * from './versions.js';
 export * from './watch.js';
 export * from './zip.js';
-export { createAwsImageServices, type AwsClientOptions } from './aws/clients.js';
+export { createAwsImageServices } from './aws/clients.js';

@@ -1,14 +1,13 @@
 // plan: what merging a pull request would do (catalog and fit, image, staging, rendered files),
 // worked out without AWS, as a bounded markdown comment or JSON.
 export { buildPlan, type BuildPlanOptions } from './build-plan.js';
-export { planFiles, type PlanFilesOptions } from './files.js';
-export { planModels, type PlanModelsOptions } from './models.js';
-export { planImage, type PlanImageOptions } from './image.js';
+export { planFiles } from './files.js';
+export { planModels } from './models.js';
+export { planImage } from './image.js';
 export { planJson } from './json.js';
 export { PLAN_COMMENT_MARKER, PLAN_MARKDOWN_LIMIT, planMarkdown } from './markdown.js';
-export { planStaging, type PlanStagingOptions } from './staging.js';
+export { planStaging } from './staging.js';
 export type {
-  CatalogPlan,
   FilesPlan,
   ImageDecision,
   ImagePlan,
