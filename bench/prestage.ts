@@ -14,11 +14,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
-import { build } from 'esbuild';
-import { resolveHuggingFace } from '../packages/core/src/index.js';
 import { startRgw, type Rgw } from '@ray-gitops/testkit/ceph';
 import { FakeHub } from '@ray-gitops/testkit/hf-server';
 import { generatedModel, writeModelDir } from '@ray-gitops/testkit/model';
+import { build } from 'esbuild';
+import { resolveHuggingFace } from '../packages/core/src/index.js';
 
 const run = promisify(execFile);
 const MiB = 1024 * 1024;

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { bundleAction, startAsRunner } from '@ray-gitops/testkit/action-runner';
 import { FakeAws } from '@ray-gitops/testkit/fake-aws';
 import { makeImageSource } from '@ray-gitops/testkit/image-fixtures';
-import { bundleAction, startAsRunner } from '@ray-gitops/testkit/action-runner';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 
 let aws: FakeAws;
 let bundle: string;

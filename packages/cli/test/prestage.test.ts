@@ -1,9 +1,9 @@
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { runCli } from './run-cli.js';
 import { startRgw, type Rgw } from '@ray-gitops/testkit/ceph';
 import { FakeHub, TEST_TOKEN } from '@ray-gitops/testkit/hf-server';
 import { generatedModel } from '@ray-gitops/testkit/model';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { runCli } from './run-cli.js';
 
 const public_ = generatedModel('acme/cli-llm', [6, 6], { commit: 'f1'.repeat(20) });
 const gated = generatedModel('acme/cli-gated', [5], { gated: true, commit: 'f2'.repeat(20) });

@@ -1,5 +1,5 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { FakeGitHub } from '@ray-gitops/testkit/github-server';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { UsageError } from '../../src/errors/errors.js';
 import {
   GitHubNotFoundError,

@@ -1,8 +1,8 @@
 import { appendFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PlanHub } from '@ray-gitops/testkit/hub';
 import { copyRepository, planOptions, QWEN_ON_HUB, QWEN_STAGED, REPO_ROOT, setCommittedImage } from '@ray-gitops/testkit/plan-workspace';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildPlan, planJson, planMarkdown, PLAN_MARKDOWN_LIMIT, type PullRequestPlan } from '../../src/plan/index.js';
 import { validEntry } from '../catalog/fixtures.js';
 

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
 import { entry, REPO_ROOT, tempDir } from '@ray-gitops/testkit/render-helpers';
+import { describe, expect, test } from 'vitest';
 import { InputFileError, UsageError } from '../../src/errors/index.js';
 import {
   detectWeightFormat,
