@@ -85,7 +85,7 @@ const packages: PackageSpec[] = [
     description: 'Test support for every package: Ceph RGW, the fake Hub, AWS and GitHub servers, the action runner, the git fixture.',
     workspaceDeps: ['core'],
     // xmllint compiled to WebAssembly checks JUnit output; yauzl reads the build-context zip: no system tools
-    deps: ['yaml@^2.9.1', 's3rver@^3.7.1', '@aws-sdk/client-s3@^3.1175.0', 'xmllint-wasm@^5.3.0', 'yauzl@^3.4.0', 'vitest@~4.1.12'],
+    deps: ['yaml@^2.9.1', 's3rver@^3.7.1', 'xmllint-wasm@^5.3.0', 'yauzl@^3.4.0', 'vitest@~4.1.12'],
     devDeps: ['@types/yauzl@^3.4.0', '@types/s3rver@^3.7.4'],
     testSupport: true,
   },
