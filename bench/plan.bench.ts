@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, bench, describe, expect } from 'vitest';
 import { buildPlan } from '../packages/core/src/index.js';
 import { validEntry } from '../packages/core/test/catalog/fixtures.js';
-import { PlanHub, type HubModel } from '../packages/core/test/plan/hub.js';
-import { QWEN_ON_HUB, REPO_ROOT } from '../packages/core/test/plan/workspace.js';
+import { PlanHub, type HubModel } from '@ray-gitops/testkit/hub';
+import { QWEN_ON_HUB, REPO_ROOT } from '@ray-gitops/testkit/plan-workspace';
 
 /**
  * `ray-gitops plan` of a 10,000-entry catalog, each entry its own Hub repository, against the loopback

@@ -14,11 +14,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
+import { startRgw, type Rgw } from '@ray-gitops/testkit/ceph';
+import { FakeHub } from '@ray-gitops/testkit/hf-server';
+import { generatedModel, writeModelDir } from '@ray-gitops/testkit/model';
 import { build } from 'esbuild';
 import { resolveHuggingFace } from '../packages/core/src/index.js';
-import { startRgw, type Rgw } from '../packages/core/test/stage/ceph.js';
-import { FakeHub } from '../packages/core/test/stage/hf-server.js';
-import { generatedModel, writeModelDir } from '../packages/core/test/stage/model.js';
 
 const run = promisify(execFile);
 const MiB = 1024 * 1024;
@@ -92,7 +92,7 @@ const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? '1'));
 const shardCount = Math.max(1, Math.round(modelMiB / 256));
 const repo = generatedModel('bench/model', Array.from({ length: shardCount }, () => Math.round(modelMiB / shardCount)), { commit: 'be'.repeat(20) });
 // every round stages the model three times, into memory: size the in-memory OSD for that
-const rgw = await startRgw('bench', 17890, { memoryBytes: Math.max(6 * 1024 ** 3, (rounds * 3 + 2) * modelMiB * MiB) });
+const rgw = await startRgw('bench', { memoryBytes: Math.max(6 * 1024 ** 3, (rounds * 3 + 2) * modelMiB * MiB) });
 const hub = new FakeHub([repo]);
 await hub.start();
 const work = await mkdtemp(join(tmpdir(), 'bench-'));

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # The tests' S3: a one-node Ceph cluster (a monitor and one in-memory OSD) with the RADOS Gateway in
 # front, on loopback, from Debian's packages. Unlike s3rver it has multipart listing and abort, and it
-# refuses parts under 5 MiB, as AWS does. The test suite starts and stops it (packages/core/test/stage/ceph.ts).
+# refuses parts under 5 MiB, as AWS does. The test suite starts and stops it (packages/testkit/src/ceph.ts).
 #
 #   test-s3-rgw.sh start|stop|env
+#   test-s3-rgw.sh user-add TENANT ACCESS_KEY SECRET_KEY | user-remove TENANT
+#
+# A user in a tenant of its own has its own bucket namespace (RGW resolves a bucket name to the
+# requesting user's tenant), so test files sharing one cluster can each create a bucket called "models".
 #
 # Settings (environment): RGW_DIR (default /tmp/ray-gitops-rgw), RGW_PORT (7480), RGW_MON_PORT (16789),
 # RGW_MEMORY_BYTES (the OSD's size, 6 GiB), RGW_ACCESS_KEY, RGW_SECRET_KEY.
@@ -134,9 +138,21 @@ start_cluster() {
   print_env
 }
 
+add_user() {
+  radosgw-admin "${conf[@]}" user create --tenant="$1" --uid=tests --display-name="$1" \
+    --access-key="$2" --secret="$3" >/dev/null
+}
+
+# Removes a tenant's user with its buckets and objects, which frees the in-memory OSD's space.
+remove_user() {
+  radosgw-admin "${conf[@]}" user rm --tenant="$1" --uid=tests --purge-data >/dev/null
+}
+
 case $command in
   start) start_cluster ;;
   stop) stop_cluster ;;
   env) print_env ;;
-  *) echo "usage: $0 start|stop|env" >&2; exit 2 ;;
+  user-add) add_user "${2:?tenant}" "${3:?access key}" "${4:?secret key}" ;;
+  user-remove) remove_user "${2:?tenant}" ;;
+  *) echo "usage: $0 start|stop|env|user-add TENANT ACCESS SECRET|user-remove TENANT" >&2; exit 2 ;;
 esac

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { FakeAws } from '../packages/core/test/image/fake-aws.js';
-import { makeImageSource } from '../packages/core/test/image/fixtures.js';
-import { startRgw, type Rgw } from '../packages/core/test/stage/ceph.js';
-import { FakeHub } from '../packages/core/test/stage/hf-server.js';
-import { generatedModel } from '../packages/core/test/stage/model.js';
-import { bundleAction, REPO_ROOT, runAsRunner, type RunnerResult } from '../packages/core/test/support/action-runner.js';
-import { git, gitopsRepo, type GitopsRepo } from '../packages/core/test/support/gitops-repo.js';
+import { bundleAction, REPO_ROOT, runAsRunner, type RunnerResult } from '@ray-gitops/testkit/action-runner';
+import { startRgw, type Rgw } from '@ray-gitops/testkit/ceph';
+import { FakeAws } from '@ray-gitops/testkit/fake-aws';
+import { git, gitopsRepo, type GitopsRepo } from '@ray-gitops/testkit/gitops-repo';
+import { FakeHub } from '@ray-gitops/testkit/hf-server';
+import { makeImageSource } from '@ray-gitops/testkit/image-fixtures';
+import { generatedModel } from '@ray-gitops/testkit/model';
 
 /**
  * The deploy workflow's job, step by step, as the runner runs it: the four bundled actions with

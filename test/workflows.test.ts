@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -14,6 +13,7 @@ import {
   runScripts,
   type WorkflowContext,
 } from './support/workflow-lint';
+import { tempDirSync } from '@ray-gitops/testkit/temp';
 
 const ROOT = resolve(__dirname, '..');
 const WORKFLOW_DIR = '.github/workflows';
@@ -262,7 +262,7 @@ function runStep(run: string, cwd: string, env: Record<string, string>): { statu
 
 /** A catalog repository: three entries, one of them already staged in the rendered tree, one in S3. */
 function catalogRepo(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ray-gitops-pipeline-'));
+  const dir = tempDirSync('ray-gitops-pipeline-');
   scratch.push(dir);
   mkdirSync(join(dir, '.runner-temp'));
   mkdirSync(join(dir, 'gitops/models'), { recursive: true });
@@ -307,7 +307,7 @@ describe('the plan comment workflow', () => {
   )!.run!;
 
   function artifact(pr: string, sha: string): string {
-    const dir = mkdtempSync(join(tmpdir(), 'ray-gitops-plan-'));
+    const dir = tempDirSync('ray-gitops-plan-');
     scratch.push(dir);
     mkdirSync(join(dir, '.runner-temp/ray-gitops-plan'), { recursive: true });
     writeFileSync(join(dir, '.runner-temp/ray-gitops-plan/pr-number'), pr);
@@ -389,7 +389,7 @@ describe('the pin-images workflow', () => {
 
   it('accepts only version numbers as the ray and vllm inputs, before anything runs with them', () => {
     const check = step('Check the requested versions').run!;
-    const dir = mkdtempSync(join(tmpdir(), 'ray-gitops-pin-'));
+    const dir = tempDirSync('ray-gitops-pin-');
     scratch.push(dir);
     const ok = runStep(check, dir, { RAY: '2.59.0', VLLM: '0.27.0' });
     expect(ok.status, ok.stdout).toBe(0);
@@ -410,7 +410,7 @@ describe('the pin-images workflow', () => {
       if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
       return result.stdout.trim();
     };
-    const root = mkdtempSync(join(tmpdir(), 'ray-gitops-pin-bot-'));
+    const root = tempDirSync('ray-gitops-pin-bot-');
     scratch.push(root);
     const origin = join(root, 'origin.git');
     const work = join(root, 'work');

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { bundleAction, startAsRunner } from '@ray-gitops/testkit/action-runner';
+import { FakeAws } from '@ray-gitops/testkit/fake-aws';
+import { makeImageSource } from '@ray-gitops/testkit/image-fixtures';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { FakeAws } from '../../core/test/image/fake-aws.js';
-import { makeImageSource } from '../../core/test/image/fixtures.js';
-import { bundleAction, startAsRunner } from '../../core/test/support/action-runner.js';
 
 let aws: FakeAws;
 let bundle: string;

@@ -1,7 +1,7 @@
+import { FakeAws } from '@ray-gitops/testkit/fake-aws';
+import { makeImageSource } from '@ray-gitops/testkit/image-fixtures';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { runCli } from './run-cli.js';
-import { FakeAws } from '../../core/test/image/fake-aws.js';
-import { makeImageSource } from '../../core/test/image/fixtures.js';
 
 let aws: FakeAws;
 

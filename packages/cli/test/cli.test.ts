@@ -4,6 +4,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { tempDir } from '@ray-gitops/testkit/temp';
 import { describe, expect, test } from 'vitest';
 import { runCli } from './run-cli.js';
 import { COMMAND_ENTRIES } from '../src/commands/entries.js';
@@ -88,7 +89,7 @@ describe('ray-gitops catalog check', () => {
   });
 
   test('prints one FILE:LINE:COL line per problem and exits 1', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'catalog-'));
+    const dir = await tempDir('catalog-');
     await writeFile(
       join(dir, 'broken.yaml'),
       'name: broken\nsource:\n  huggingface:\n    repo: Qwen/Qwen2.5-7B-Instruct\nserving:\n  maxModelLen: 8192\n  gpu: { type: L4, count: 3 }\n',

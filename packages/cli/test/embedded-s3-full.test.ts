@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { S3Client } from '@aws-sdk/client-s3';
 import { resolveLocalDir, stageModel, StoreFullError } from '@ray-gitops/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { generatedModel, writeModelDir } from '../../core/test/stage/model.js';
+import { generatedModel, writeModelDir } from '@ray-gitops/testkit/model';
 import { EMBEDDED_S3_CREDENTIALS, EMBEDDED_S3_REGION, startEmbeddedS3, type EmbeddedS3 } from '../src/pipeline/embedded-s3.js';
 
 const run = promisify(execFile);
@@ -46,8 +46,7 @@ describe('the embedded s3rver bucket on a full disk', () => {
     try {
       s3 = await startEmbeddedS3({ dataDir: disk, bucket: 'models' });
       const client = new S3Client({ region: EMBEDDED_S3_REGION, endpoint: s3.endpoint, forcePathStyle: true, credentials: EMBEDDED_S3_CREDENTIALS });
-      const failure = await stageModel({ source: await resolveLocalDir(model), dest: 's3://models/staged', s3: client, storageClass: '', partSize: 5 * MiB, concurrency: 2 }).catch(
-        (e: unknown) => e as Error,
+      const failure = await stageModel({ source: await resolveLocalDir(model), dest: 's3://models/staged', s3: client, storageClass: '', partSize: 5 * MiB, concurrency: 2 }).then(() => new Error('it did not fail'), (e: unknown) => e as Error,
       );
       expect(failure).toBeInstanceOf(StoreFullError);
       expect(failure.message).toMatch(/^(UploadPart|CompleteMultipartUpload|PutObject) s3:\/\/models\/staged\/local\/model\/\S+( part \d+)?: S3 at http:\/\/127\.0\.0\.1:\d+ is out of storage space \(InsufficientStorage, HTTP 507\); free space on the store and run again/);

@@ -1,11 +1,11 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LLAMA_3_70B, QWEN_2_5_7B } from '@ray-gitops/testkit/fit-configs';
+import { tempDir } from '@ray-gitops/testkit/temp';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { runCli } from './run-cli.js';
-import { LLAMA_3_70B, QWEN_2_5_7B } from '../../core/test/fit/configs.js';
 
 const TOKEN = 'hf_test_token_do_not_print';
 
@@ -101,7 +101,7 @@ describe('ray-gitops fit', () => {
   });
 
   test('exits 1 and says what would fit when it does not', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'fit-'));
+    const dir = await tempDir('fit-');
     await writeFile(join(dir, 'config.json'), JSON.stringify(LLAMA_3_70B));
     const { code, stdout } = await runCli('fit', '--model', dir, '--gpu', 'H100', '--count', '1', '--max-model-len', '8192');
     expect(code).toBe(1);
@@ -112,7 +112,7 @@ describe('ray-gitops fit', () => {
 
   test('catalog check --fit fails an entry that does not fit and only warns when the Hub will not say', async () => {
     process.env.HF_ENDPOINT = hub.endpoint;
-    const dir = await mkdtemp(join(tmpdir(), 'catalog-'));
+    const dir = await tempDir('catalog-');
     const entry = (name: string, repo: string, gpu: string) =>
       `name: ${name}\nsource:\n  huggingface:\n    repo: ${repo}\nserving:\n  maxModelLen: 8192\n  gpu: { type: ${gpu}, count: 1 }\n`;
     await writeFile(join(dir, 'qwen-on-t4.yaml'), entry('qwen-on-t4', 'Qwen/Qwen2.5-7B-Instruct', 'T4'));
@@ -131,7 +131,7 @@ describe('ray-gitops fit', () => {
   });
 
   test('--json prints the numbers', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'fit-'));
+    const dir = await tempDir('fit-');
     await writeFile(join(dir, 'config.json'), JSON.stringify(QWEN_2_5_7B));
     const { code, stdout } = await runCli('fit', '--model', dir, '--gpu', 'H100', '--count', '8', '--max-model-len', '32768', '--json');
     expect(code).toBe(1);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runCli } from './run-cli.js';
-import { freePort, pushImageIndex, startRegistry, type TestRegistry } from '../../core/test/registry/distribution.js';
+import { freePort, pushImageIndex, startRegistry, type TestRegistry } from '@ray-gitops/testkit/registry';
 
 const REPO_ROOT = resolve(__dirname, '../../..');
 const scratch: string[] = [];

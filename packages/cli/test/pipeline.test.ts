@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { FakeHub } from '@ray-gitops/testkit/hf-server';
+import { expectedPaths, generatedModel } from '@ray-gitops/testkit/model';
+import { tempDir } from '@ray-gitops/testkit/temp';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { runCli } from './run-cli.js';
-import { FakeHub } from '../../core/test/stage/hf-server.js';
-import { expectedPaths, generatedModel } from '../../core/test/stage/model.js';
 import { EMBEDDED_S3_CREDENTIALS, EMBEDDED_S3_REGION, startEmbeddedS3 } from '../src/pipeline/embedded-s3.js';
 import { sampleModelFiles } from '../src/pipeline/sample-model.js';
 
@@ -47,7 +47,7 @@ async function withBucket<T>(stateDir: string, read: (s3: S3Client) => Promise<T
 }
 
 beforeAll(async () => {
-  temp = await mkdtemp(join(tmpdir(), 'pipeline-'));
+  temp = await tempDir('pipeline-');
   const versions = JSON.parse(await readFile('docker/versions.json', 'utf8')) as { baseImage: string };
   pinnedContext = await contextWithBaseImage(`${versions.baseImage.replace(/@sha256:.*$/, '')}@sha256:${'a'.repeat(64)}`);
 });

@@ -1,10 +1,10 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PlanHub } from '@ray-gitops/testkit/hub';
+import { copyRepository, QWEN_ON_HUB } from '@ray-gitops/testkit/plan-workspace';
+import { tempDir } from '@ray-gitops/testkit/temp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runCli } from './run-cli.js';
-import { PlanHub } from '../../core/test/plan/hub.js';
-import { copyRepository, QWEN_ON_HUB } from '../../core/test/plan/workspace.js';
 
 /** The flags that point `plan` at a copy of the repository. */
 function at(root: string): string[] {
@@ -14,7 +14,7 @@ function at(root: string): string[] {
 describe('ray-gitops plan', () => {
   let scratch: string;
   beforeAll(async () => {
-    scratch = await mkdtemp(join(tmpdir(), 'ray-gitops-plan-cli-'));
+    scratch = await tempDir('ray-gitops-plan-cli-');
   });
   afterAll(() => rm(scratch, { recursive: true, force: true }));
 

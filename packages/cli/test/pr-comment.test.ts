@@ -1,9 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { FakeGitHub } from '@ray-gitops/testkit/github-server';
+import { tempDir } from '@ray-gitops/testkit/temp';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { runCli } from './run-cli.js';
-import { FakeGitHub } from '../../core/test/github/github-server.js';
 
 const TOKEN = 'ghs_cliTestToken_mustNeverBePrinted_42';
 const HEAD = 'c'.repeat(40);
@@ -17,7 +17,7 @@ describe('ray-gitops pr-comment', () => {
 
   beforeAll(async () => {
     await github.start();
-    dir = await mkdtemp(join(tmpdir(), 'ray-gitops-pr-comment-'));
+    dir = await tempDir('ray-gitops-pr-comment-');
     body = join(dir, 'plan.md');
     await writeFile(body, '<!-- ray-gitops-plan -->\n## ray-gitops plan\n\n✅ **Ready to merge**\n');
   });

@@ -8,9 +8,9 @@ import { promisify } from 'node:util';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runCli, type CliRun } from './run-cli.js';
-import { closedPort, pythonTar, serveArchive, startSilentServer } from '../../core/test/stage/archives.js';
-import { startRgw, type Rgw } from '../../core/test/stage/ceph.js';
-import { generatedModel, writeModelDir } from '../../core/test/stage/model.js';
+import { closedPort, pythonTar, serveArchive, startSilentServer } from '@ray-gitops/testkit/archives';
+import { startRgw, type Rgw } from '@ray-gitops/testkit/ceph';
+import { generatedModel, writeModelDir } from '@ray-gitops/testkit/model';
 
 const run = promisify(execFile);
 const BIN = new URL('../../../node_modules/.bin/ray-gitops', import.meta.url).pathname;

@@ -1,12 +1,12 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { type Rgw, startRgw } from '@ray-gitops/testkit/ceph';
+import { FakeHub, TEST_TOKEN } from '@ray-gitops/testkit/hf-server';
+import { generatedModel } from '@ray-gitops/testkit/model';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runCli } from './run-cli.js';
-import { IMAGE, tempDir, VERSIONS_FILE, workspace } from '../../core/test/render/helpers.js';
-import { startRgw, type Rgw } from '../../core/test/stage/ceph.js';
-import { FakeHub, TEST_TOKEN } from '../../core/test/stage/hf-server.js';
-import { generatedModel } from '../../core/test/stage/model.js';
+import { IMAGE, tempDir, VERSIONS_FILE, workspace } from '@ray-gitops/testkit/render-helpers';
 
 const public_ = generatedModel('acme/cli-llm', [6, 6], { commit: 'f1'.repeat(20) });
 const gated = generatedModel('acme/cli-gated', [5], { gated: true, commit: 'f2'.repeat(20) });

@@ -2,8 +2,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, test, vi } from 'vitest';
+import { git, gitopsRepo as newGitopsRepo, type GitopsRepo } from '@ray-gitops/testkit/gitops-repo';
 import { runCli } from './run-cli.js';
-import { git, gitopsRepo as newGitopsRepo, type GitopsRepo } from '../../core/test/support/gitops-repo.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const IMAGE = `123456789012.dkr.ecr.us-west-2.amazonaws.com/ray-vllm@sha256:${'ab'.repeat(32)}`;

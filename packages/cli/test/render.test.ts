@@ -1,8 +1,8 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { IMAGE, REPO_ROOT, VERSIONS_FILE, workspace } from '@ray-gitops/testkit/render-helpers';
 import { describe, expect, test } from 'vitest';
 import { runCli } from './run-cli.js';
-import { IMAGE, REPO_ROOT, VERSIONS_FILE, workspace } from '../../core/test/render/helpers.js';
 
 const VERSIONS = VERSIONS_FILE;
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { runCli } from './run-cli.js';
 import { UPSTREAM_CRDS } from '../../core/src/index.js';
-import { REPO_ROOT, tempDir } from '../../core/test/render/helpers.js';
+import { REPO_ROOT, tempDir } from '@ray-gitops/testkit/render-helpers';
 
 /** The upstream CRDs, byte for byte (../shared/crds, outside the repository). */
 const SHARED_CRDS = join(REPO_ROOT, '..', 'shared', 'crds');

@@ -1,6 +1,6 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDirSync } from '@ray-gitops/testkit/temp';
 import { describe, expect, test } from 'vitest';
 import { runCli } from './run-cli.js';
 
@@ -9,7 +9,7 @@ const CRDS = `${SHARED}crds/`;
 const REPO = new URL('../../../', import.meta.url).pathname;
 
 function temp(name: string, text: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'cli-policy-')), name);
+  const file = join(tempDirSync('cli-policy-'), name);
   writeFileSync(file, text);
   return file;
 }
@@ -51,7 +51,7 @@ describe('ray-gitops validate: policy, kro and Argo CD checks', () => {
   });
 
   test('--repo-root resolves Argo CD source paths; a missing one fails with argocd/source-path', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'cli-argocd-'));
+    const root = tempDirSync('cli-argocd-');
     cpSync(join(REPO, 'gitops'), join(root, 'gitops'), { recursive: true });
     const apps = join(root, 'gitops/apps');
     const ok = await runCli('validate', apps, '--crds', CRDS, '--repo-root', root, '--ignore-missing-schemas');

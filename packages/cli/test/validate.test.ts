@@ -1,7 +1,7 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from '@ray-gitops/testkit/temp';
 import { describe, expect, test } from 'vitest';
 import { main } from '../src/main.js';
 
@@ -91,7 +91,7 @@ describe('ray-gitops validate', () => {
   });
 
   test('validates gitops/ when no PATH is given', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'cli-validate-'));
+    const dir = await tempDir('cli-validate-');
     const cwd = process.cwd();
     try {
       await mkdir(join(dir, 'gitops', 'workloads'), { recursive: true });

@@ -4,6 +4,8 @@ export * from './image/index.js';
 export * from './report/index.js';
 export * from './validate/index.js';
 export * from './render/index.js';
+export * from './kro/index.js';
+export * from './fit/index.js';
 export * from './stage/index.js';
 export * from './staged/index.js';
 export * from './catalog-staging/index.js';

@@ -1,14 +1,14 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CreateBucketCommand, DeleteObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { bundleAction, REPO_ROOT, runAsRunner } from '@ray-gitops/testkit/action-runner';
+import { type Rgw, startRgw } from '@ray-gitops/testkit/ceph';
+import { FakeHub } from '@ray-gitops/testkit/hf-server';
+import { expectedPaths, generatedModel, writeModelDir } from '@ray-gitops/testkit/model';
+import { tempDir } from '@ray-gitops/testkit/temp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseStagedRecords, renderCatalog } from '../../core/src/index.js';
-import { startSilentServer } from '../../core/test/stage/archives.js';
-import { startRgw, type Rgw } from '../../core/test/stage/ceph.js';
-import { FakeHub } from '../../core/test/stage/hf-server.js';
-import { expectedPaths, generatedModel, writeModelDir } from '../../core/test/stage/model.js';
-import { bundleAction, REPO_ROOT, runAsRunner } from '../../core/test/support/action-runner.js';
+import { startSilentServer } from '@ray-gitops/testkit/archives';
 
 const IMAGE = `123456789012.dkr.ecr.us-west-2.amazonaws.com/ray-vllm@sha256:${'ab'.repeat(32)}`;
 const VERSIONS = join(REPO_ROOT, 'docker', 'versions.json');
@@ -38,7 +38,7 @@ afterAll(async () => {
 
 describe('prestage-model action', () => {
   test('stages a local directory and sets the outputs and a per-file job summary', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'prestage-model-dir-'));
+    const dir = await tempDir('prestage-model-dir-');
     try {
       await writeModelDir(join(dir, 'finetune'), generatedModel('local/finetune', [6]));
       const first = await runAction({ dir: join(dir, 'finetune'), dest: 's3://action/models' });
@@ -61,7 +61,7 @@ describe('prestage-model action', () => {
     const second = generatedModel('acme/other-llm', [6], { commit: 'd8'.repeat(20) });
     const hub = new FakeHub([first, second]);
     await hub.start();
-    const catalog = await mkdtemp(join(tmpdir(), 'prestage-model-catalog-'));
+    const catalog = await tempDir('prestage-model-catalog-');
     const entry = (name: string, source: string[]) =>
       writeFile(join(catalog, `${name}.yaml`), [`name: ${name}`, 'source:', ...source, 'serving:', '  maxModelLen: 4096', '  gpu: { type: L4, count: 1 }', ''].join('\n'));
     try {
@@ -112,7 +112,7 @@ describe('prestage-model action', () => {
   }, 180_000);
 
   test('a re-run notices an object deleted under a staged prefix and uploads only it; recheck then finds nothing to do', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'prestage-model-recheck-'));
+    const dir = await tempDir('prestage-model-recheck-');
     try {
       const model = generatedModel('local/recheck', [6]);
       await writeModelDir(join(dir, 'recheck'), model);
@@ -136,7 +136,7 @@ describe('prestage-model action', () => {
   }, 120_000);
 
   test('timeout: a store that accepts and never answers fails the step within twice the timeout, in one line', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'prestage-model-timeout-'));
+    const dir = await tempDir('prestage-model-timeout-');
     const silent = await startSilentServer();
     try {
       await writeModelDir(join(dir, 'stalled'), generatedModel('local/stalled', [1]));

@@ -1,8 +1,8 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { bundleAction, REPO_ROOT, runAsRunner } from '@ray-gitops/testkit/action-runner';
+import { workspace } from '@ray-gitops/testkit/render-helpers';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { workspace } from '../../core/test/render/helpers.js';
-import { bundleAction, REPO_ROOT, runAsRunner } from '../../core/test/support/action-runner.js';
 
 const IMAGE = `123456789012.dkr.ecr.us-west-2.amazonaws.com/ray-vllm@sha256:${'ef'.repeat(32)}`;
 

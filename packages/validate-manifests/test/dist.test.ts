@@ -1,8 +1,8 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { committedBundle, REPO_ROOT, runAsRunner } from '@ray-gitops/testkit/action-runner';
+import { tempDir } from '@ray-gitops/testkit/temp';
 import { describe, expect, test } from 'vitest';
-import { committedBundle, REPO_ROOT, runAsRunner } from '../../core/test/support/action-runner.js';
 
 const SHARED_CRDS = join(REPO_ROOT, '..', 'shared', 'crds');
 
@@ -32,7 +32,7 @@ describe('validate-manifests bundle run as the Actions runner would', () => {
   });
 
   test('annotates the offending catalog line and fails the step on a broken entry', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'catalog-'));
+    const dir = await tempDir('catalog-');
     const file = join(dir, 'tiny.yaml');
     await writeFile(file, 'name: tiny\nsource:\n  huggingface:\n    repo: org/tiny\nserving:\n  maxModelLen: 8192\n  gpu: { type: L4, count: 3 }\n');
     const result = await runAsRunner(committedBundle('validate-manifests'), { action: 'validate-manifests', inputs: { catalog: dir, paths: '' } });
@@ -44,7 +44,7 @@ describe('validate-manifests bundle run as the Actions runner would', () => {
   });
 
   test('annotates an invalid manifest at its field, writes SARIF and fails the step', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'manifests-'));
+    const dir = await tempDir('manifests-');
     const manifest = join(dir, 'deploy.yaml');
     await writeFile(
       manifest,

@@ -10,7 +10,6 @@ export { PLAN_COMMENT_MARKER, PLAN_MARKDOWN_LIMIT, planMarkdown } from './markdo
 export { planRollout, planRollouts, rolloutWords } from './rollout.js';
 export { planStaging, type PlanStagingOptions } from './staging.js';
 export type {
-  CatalogPlan,
   FilesPlan,
   ImageDecision,
   ImagePlan,

@@ -1,6 +1,6 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDirSync } from '@ray-gitops/testkit/temp';
 import { describe, expect, test } from 'vitest';
 import { kroCheck } from '../../src/kro-checks/rgd-check.js';
 import { argocdCheck } from '../../src/policy/argocd.js';
@@ -11,7 +11,7 @@ const REPO_GITOPS = new URL('../../../../gitops', import.meta.url).pathname;
 
 /** A copy of this repository's rendered gitops/ tree in a temp repo root, to break on purpose. */
 function repoCopy(): string {
-  const root = mkdtempSync(join(tmpdir(), 'argocd-'));
+  const root = tempDirSync('argocd-');
   cpSync(REPO_GITOPS, join(root, 'gitops'), { recursive: true });
   return root;
 }

@@ -5,7 +5,7 @@ import { checkFile, entryWithServing } from './fixtures.js';
 import { ENGINE_ARGS_VLLM_VERSION, OUTSIDE_ENGINE_ARGS, VLLM_ENGINE_ARGS } from '../../src/catalog/index.js';
 import { buildPlan, planMarkdown } from '../../src/plan/index.js';
 import { engineArgsJson, renderCatalog } from '../../src/render/index.js';
-import { copyRepository, planOptions, REPO_ROOT } from '../plan/workspace.js';
+import { copyRepository, planOptions, REPO_ROOT } from '@ray-gitops/testkit/plan-workspace';
 
 const GPU = ['  maxModelLen: 8192', '  gpu: { type: L4, count: 1 }'];
 
@@ -57,11 +57,11 @@ describe('serving.engineArgs keys against vLLM\'s engine arguments', () => {
   });
 
   test('the render passes trust_remote_code only from the field', () => {
-    expect(JSON.parse(engineArgsJson({ 'enable-prefix-caching': true }, { format: 'safetensors' }, { trustRemoteCode: true }))).toEqual({
+    expect(JSON.parse(engineArgsJson({ 'enable-prefix-caching': true }, { format: 'huggingface' }, { trustRemoteCode: true }))).toEqual({
       enable_prefix_caching: true,
       trust_remote_code: true,
     });
-    expect(JSON.parse(engineArgsJson({}, { format: 'safetensors' }))).toEqual({});
+    expect(JSON.parse(engineArgsJson({}, { format: 'huggingface' }))).toEqual({});
   });
 
   test('the pull-request plan flags trust-remote-code and every allowed key, first', async () => {

@@ -1,6 +1,6 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { tempDir } from '@ray-gitops/testkit/temp';
 import { onTestFinished } from 'vitest';
 import { checkCatalog } from '../../src/catalog/check-catalog.js';
 import type { CatalogCheckResult } from '../../src/catalog/check-catalog.js';
@@ -10,7 +10,7 @@ import { formatDiagnostic } from '../../src/report/diagnostic.js';
 
 /** A fresh directory under the OS temp dir, removed when the test finishes. */
 export async function makeTempDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'ray-gitops-catalog-'));
+  const dir = await tempDir('ray-gitops-catalog-');
   onTestFinished(() => rm(dir, { recursive: true, force: true }));
   return dir;
 }

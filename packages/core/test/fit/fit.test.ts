@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { LLAMA_3_1_70B_FP8, LLAMA_3_70B, LLAMA_3_8B, MISTRAL_7B, MISTRAL_7B_PARAMS, QWEN_2_5_7B } from '@ray-gitops/testkit/fit-configs';
+import { entry, tempDir } from '@ray-gitops/testkit/render-helpers';
 import { describe, expect, test } from 'vitest';
-import { LLAMA_3_1_70B_FP8, LLAMA_3_70B, LLAMA_3_8B, MISTRAL_7B, MISTRAL_7B_PARAMS, QWEN_2_5_7B } from './configs.js';
 import { findGpuType } from '../../src/catalog/gpu-types.js';
 import {
   checkCatalogFit,
@@ -18,7 +19,6 @@ import {
   safetensorsBytes,
   type ModelShape,
 } from '../../src/fit/index.js';
-import { entry, tempDir } from '../render/helpers.js';
 
 const fit = (shape: ModelShape, gpu: string, count: number, maxModelLen: number, extra: Record<string, unknown> = {}) =>
   fitModel(shape, { gpu: findGpuType(gpu)!, count, maxModelLen, ...extra });

@@ -1,5 +1,5 @@
+import { FakeGitHub } from '@ray-gitops/testkit/github-server';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { FakeGitHub } from './github-server.js';
 import { UsageError } from '../../src/errors/errors.js';
 import {
   GitHubNotFoundError,

@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { git, gitopsRepo, type GitopsRepo } from '@ray-gitops/testkit/gitops-repo';
 import { afterEach, expect, test } from 'vitest';
 import { commitBack, commitBackMessage } from '../../src/index.js';
-import { git, gitopsRepo, type GitopsRepo } from '../support/gitops-repo.js';
 
 const BOT = { name: 'ray-gitops-bot', email: 'ray-gitops-bot@users.noreply.example.com' };
 const IMAGE = `123456789012.dkr.ecr.us-west-2.amazonaws.com/ray-vllm@sha256:${'ab'.repeat(32)}`;

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { tempDir } from '@ray-gitops/testkit/temp';
 import { afterEach, describe, expect, test } from 'vitest';
 import {
   commitBack,
@@ -33,7 +33,7 @@ async function write(dir: string, path: string, content: string): Promise<void> 
 
 /** A bare origin with one commit on main, and two clones of it ("ours" renders, "theirs" races). */
 async function origin(): Promise<{ bare: string; ours: string; theirs: string }> {
-  const root = await mkdtemp(join(tmpdir(), 'commit-back-'));
+  const root = await tempDir('commit-back-');
   roots.push(root);
   const bare = join(root, 'origin.git');
   git(root, 'init', '--quiet', '--bare', '--initial-branch=main', bare);
@@ -165,7 +165,7 @@ describe('commitBack', () => {
   });
 
   test('refuses a directory outside any git working tree with a usage error', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'commit-back-plain-'));
+    const root = await tempDir('commit-back-plain-');
     roots.push(root);
     await expect(commitBack({ ...options(root), paths: ['.'] })).rejects.toBeInstanceOf(UsageError);
   });

@@ -1,10 +1,10 @@
 import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { captureReporter } from '@ray-gitops/testkit/capture-reporter';
+import { startRgw, type Rgw } from '@ray-gitops/testkit/ceph';
+import { FakeAws } from '@ray-gitops/testkit/fake-aws';
+import { makeImageSource } from '@ray-gitops/testkit/image-fixtures';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { captureReporter } from './capture-reporter.js';
-import { FakeAws } from './fake-aws.js';
-import { makeImageSource } from './fixtures.js';
 import { buildImage, createAwsImageServices, planImageBuild, zipContext } from '../../src/index.js';
-import { startRgw, type Rgw } from '../stage/ceph.js';
 
 /**
  * The build path with S3 being the Ceph RADOS Gateway (../shared/scripts/s3-ceph.sh), CodeBuild, ECR

@@ -1,7 +1,7 @@
+import { captureReporter } from '@ray-gitops/testkit/capture-reporter';
+import { AwsError, FakeAws } from '@ray-gitops/testkit/fake-aws';
+import { codebuildLog, makeImageSource } from '@ray-gitops/testkit/image-fixtures';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { captureReporter } from './capture-reporter.js';
-import { AwsError, FakeAws } from './fake-aws.js';
-import { codebuildLog, makeImageSource } from './fixtures.js';
 import {
   AwsCallError,
   buildImage,

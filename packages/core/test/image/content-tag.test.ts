@@ -1,7 +1,7 @@
 import { chmod, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { FIXTURE_BUILDSPEC, FIXTURE_DOCKERFILE, makeImageSource, PINNED_BASE, writeFiles } from '@ray-gitops/testkit/image-fixtures';
 import { describe, expect, test } from 'vitest';
-import { FIXTURE_BUILDSPEC, FIXTURE_DOCKERFILE, makeImageSource, PINNED_BASE, writeFiles } from './fixtures.js';
 import { BuildContextError, computeContentTag, planImageBuild, type ImageBuildOptions } from '../../src/index.js';
 
 async function planFor(source: { context: string; serve: string }, extra: Partial<ImageBuildOptions> = {}) {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
+import { PINNED_BASE } from '@ray-gitops/testkit/image-fixtures';
 import { describe, expect, test } from 'vitest';
-import { PINNED_BASE } from './fixtures.js';
 import {
   analyzeDockerfile,
   buildArgNameForVersionKey,

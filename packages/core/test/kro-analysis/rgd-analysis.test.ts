@@ -1,6 +1,6 @@
-import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDirSync } from '@ray-gitops/testkit/temp';
 import { describe, expect, test } from 'vitest';
 import { parseCel, inferCelType } from '../../src/kro/cel-analysis.js';
 import { analyzeRgd } from '../../src/kro/rgd-analysis.js';
@@ -55,7 +55,7 @@ const DEPLOYMENT = `  - id: deployment
 `;
 
 async function analyze(text: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'kro-'));
+  const dir = tempDirSync('kro-');
   const file = join(dir, 'rgd.yaml');
   writeFileSync(file, text);
   const { results } = await run([file], { crds: [CRDS], checks: [kroCheck()] });

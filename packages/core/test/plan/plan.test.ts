@@ -1,11 +1,11 @@
 import { appendFile, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PlanHub } from '@ray-gitops/testkit/hub';
+import { copyRepository, planOptions, QWEN_ON_HUB, QWEN_STAGED, REPO_ROOT, setCommittedImage } from '@ray-gitops/testkit/plan-workspace';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { PlanHub } from './hub.js';
-import { copyRepository, planOptions, QWEN_ON_HUB, QWEN_STAGED, REPO_ROOT, setCommittedImage } from './workspace.js';
 import { checkCatalog } from '../../src/catalog/check-catalog.js';
 import type { ModelEntry } from '../../src/catalog/model-entry.js';
-import { buildPlan, planImage, planJson, planMarkdown, planRollout, PLAN_MARKDOWN_LIMIT, rolloutWords, type PullRequestPlan } from '../../src/plan/index.js';
+import { buildPlan, PLAN_MARKDOWN_LIMIT, planImage, planJson, planMarkdown, planRollout, type PullRequestPlan, rolloutWords } from '../../src/plan/index.js';
 import { renderCatalog } from '../../src/render/render.js';
 import { sourceIdentity, type StagedRecord } from '../../src/staged/index.js';
 import { validEntry } from '../catalog/fixtures.js';

@@ -1,6 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDirSync } from '@ray-gitops/testkit/temp';
 import { describe, expect, test } from 'vitest';
 import { fileDisabledRules, ruleDisabled, type ResourceCheck } from '../../src/validate/index.js';
 import { run } from '../validate/helpers.js';
@@ -8,7 +8,7 @@ import { run } from '../validate/helpers.js';
 const CONFIG_MAPS = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n';
 
 function write(text: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'hooks-')), 'cm.yaml');
+  const file = join(tempDirSync('hooks-'), 'cm.yaml');
   writeFileSync(file, text);
   return file;
 }

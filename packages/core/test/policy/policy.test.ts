@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDirSync } from '@ray-gitops/testkit/temp';
 import { describe, expect, test } from 'vitest';
 import { GITOPS_CHECKS } from '../../src/gitops-checks/index.js';
 import { kuberayCheck } from '../../src/kuberay/index.js';
@@ -18,7 +18,7 @@ function fileURLToRepo(path: string): string {
 
 /** Writes `text` to a fresh temp file and returns its path. */
 function write(name: string, text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'policy-'));
+  const dir = tempDirSync('policy-');
   const file = join(dir, name);
   writeFileSync(file, text);
   return file;

@@ -3,7 +3,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { pushImageIndex, startRegistry, type TestRegistry } from './distribution.js';
+import { pushImageIndex, startRegistry, type TestRegistry } from '@ray-gitops/testkit/registry';
 import { editVersionsText } from '../../src/image/versions.js';
 import { dockerConfigCredentials } from '../../src/registry/docker-config.js';
 import { parseImageReference, resolveTag } from '../../src/registry/index.js';

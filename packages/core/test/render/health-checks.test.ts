@@ -1,9 +1,6 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { lua51, runArgoCdLua } from '@ray-gitops/testkit/lua';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { healthCheckData } from '../../src/render/index.js';
-
-/** A Lua interpreter from Debian's lua5.4 (installed by .ci/run), as Argo CD runs health checks in Lua. */
-const LUA = ['lua5.4', 'lua5.3', 'lua'].find((binary) => spawnSync(binary, ['-v']).status === 0);
 
 function luaLiteral(value: unknown): string {
   if (value === null || value === undefined) return 'nil';
@@ -17,16 +14,16 @@ function luaLiteral(value: unknown): string {
 function health(kindKey: string, obj: unknown): { status: string; message: string } {
   const script = healthCheckData()[`resource.customizations.health.${kindKey}`];
   if (script === undefined) throw new Error(`no health check for ${kindKey}`);
-  const program = `obj = ${luaLiteral(obj)}\nlocal function check()\n${script}\nend\nlocal hs = check()\nio.write(hs.status, "\\n", hs.message or "")`;
-  const [status, ...message] = execFileSync(LUA!, ['-'], { input: program, encoding: 'utf8' }).split('\n');
+  const program = `obj = ${luaLiteral(obj)}\nlocal function check()\n${script}\nend\nlocal hs = check()\nreturn hs.status .. "\\n" .. (hs.message or "")`;
+  const [status, ...message] = runArgoCdLua(program).split('\n');
   return { status: status!, message: message.join('\n') };
 }
 
 const ready = (status: 'True' | 'False', message = '') => ({ type: 'Ready', status, message, reason: 'R' });
 
-describe('Argo CD health checks (run with Lua)', () => {
+describe('Argo CD health checks (run in Lua 5.1 with only the libraries Argo CD gives them)', () => {
   beforeAll(() => {
-    if (!LUA) throw new Error('a Lua interpreter is needed to run the Argo CD health checks: apt-get install lua5.4');
+    lua51();
   });
 
   test('RayService: Progressing until Ready, Degraded when a Serve application fails', () => {
@@ -70,5 +67,16 @@ describe('Argo CD health checks (run with Lua)', () => {
   test('Applications report their own health, so sync waves of an app of apps wait for it', () => {
     expect(health('argoproj.io_Application', { status: { health: { status: 'Healthy' } } }).status).toBe('Healthy');
     expect(health('argoproj.io_Application', {}).status).toBe('Progressing');
+  });
+
+  test('the sandbox is Argo CD’s: Lua 5.1 syntax and only base, table, string, math and a safe os', () => {
+    expect(runArgoCdLua('return string.format("%d %s", math.floor(7 / 2), type(os.time()))')).toBe('3 number');
+    // integer division and goto came with Lua 5.3 and 5.2: gopher-lua rejects them, so must the test
+    expect(() => runArgoCdLua('return tostring(7 // 2)')).toThrow(/Lua 5.1/);
+    expect(() => runArgoCdLua('goto done ::done:: return "x"')).toThrow(/Lua 5.1/);
+    // Argo CD gives a health check no files, no processes, no modules
+    expect(() => runArgoCdLua('return io.read()')).toThrow(/io/);
+    expect(() => runArgoCdLua('return os.execute("true")')).toThrow(/execute/);
+    expect(() => runArgoCdLua('return debug.traceback()')).toThrow(/debug/);
   });
 });

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { entry, IMAGE, REPO_ROOT, tempDir, VERSIONS } from '@ray-gitops/testkit/render-helpers';
 import { describe, expect, test } from 'vitest';
-import { entry, IMAGE, REPO_ROOT, tempDir, VERSIONS } from './helpers.js';
 import { InputFileError, UsageError } from '../../src/errors/index.js';
 import {
   engineArgsJson,

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { REPO_ROOT, tempDir, validate } from './helpers.js';
+import { REPO_ROOT, tempDir, validate } from '@ray-gitops/testkit/render-helpers';
 import { applyDefaults, evaluateCel, expandResourceGraph, instanceCrd, type RgdResource } from '../../src/kro/index.js';
 
 /**

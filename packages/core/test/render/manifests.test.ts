@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { entry, IMAGE, instanceCrdDir, REPO_ROOT, SETTINGS, tempDir, validate, VERSIONS, VERSIONS_FILE, workspace } from '@ray-gitops/testkit/render-helpers';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { entry, IMAGE, instanceCrdDir, REPO_ROOT, SETTINGS, tempDir, validate, VERSIONS, VERSIONS_FILE, workspace } from './helpers.js';
 import type { ModelEntry } from '../../src/catalog/model-entry.js';
 import { applyDefaults, expandResourceGraph, findExpressions, instanceCrd, type RgdResource } from '../../src/kro/index.js';
 import {

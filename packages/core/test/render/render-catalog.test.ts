@@ -1,8 +1,8 @@
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { IMAGE, OTHER_IMAGE, snapshot, VERSIONS_FILE, workspace } from '@ray-gitops/testkit/render-helpers';
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
-import { IMAGE, OTHER_IMAGE, snapshot, VERSIONS_FILE, workspace } from './helpers.js';
 import { UsageError } from '../../src/errors/index.js';
 import { GENERATED_MARKER, renderCatalog, renderSummaryMarkdown } from '../../src/render/index.js';
 

@@ -7,10 +7,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { entry, IMAGE, REPO_ROOT, SETTINGS, VERSIONS } from '@ray-gitops/testkit/render-helpers';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
-import { entry, IMAGE, REPO_ROOT, SETTINGS, VERSIONS } from './helpers.js';
 import { checkCatalog } from '../../src/catalog/check-catalog.js';
 import { GPU_TYPES } from '../../src/catalog/gpu-types.js';
 import type { ModelEntry } from '../../src/catalog/model-entry.js';

@@ -25,11 +25,11 @@ import {
   type StageManifest,
 } from '@ray-gitops/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closedPort, gnuTarList, pythonTar, serveArchive, startSilentServer } from './archives.js';
-import { startRgw, type Rgw } from './ceph.js';
-import { FakeHub } from './hf-server.js';
-import { generatedModel, writeModelDir } from './model.js';
-import { S3FaultProxy } from './s3-proxy.js';
+import { closedPort, gnuTarList, pythonTar, serveArchive, startSilentServer } from '@ray-gitops/testkit/archives';
+import { startRgw, type Rgw } from '@ray-gitops/testkit/ceph';
+import { FakeHub } from '@ray-gitops/testkit/hf-server';
+import { generatedModel, writeModelDir } from '@ray-gitops/testkit/model';
+import { S3FaultProxy } from '@ray-gitops/testkit/s3-proxy';
 
 const BUCKET = 'hardening';
 const MiB = 1024 * 1024;
@@ -158,7 +158,7 @@ describe('the .tar reader reads what tar writes', () => {
     await pythonTar(archive, [{ name: 'model/config.json', data: Buffer.from('{}'), pax: { comment: 'x'.repeat(2 * MiB) } }]);
     const server = await serveArchive(archive);
     try {
-      const failure = await resolveTarUrl(server.url('/huge.tar')).catch((e: unknown) => e as Error);
+      const failure = await resolveTarUrl(server.url('/huge.tar')).then(() => new Error('it did not fail'), (e: unknown) => e as Error);
       expect(failure).toBeInstanceOf(StageError);
       expect(failure.message).toMatch(/pax extended header at byte 0 is \d+ bytes; refusing metadata records over 1048576 bytes/);
       expect(failure.message).not.toContain('\n');
@@ -180,7 +180,7 @@ describe('hostile entry names', () => {
       try {
         const failure = await resolveTarUrl(server.url('/hostile.tar'))
           .then((source) => stageModel({ source, dest: `s3://${BUCKET}/${dest}`, storageClass: '' }))
-          .catch((e: unknown) => e as Error);
+          .then(() => new Error('it did not fail'), (e: unknown) => e as Error);
         expect(failure).toBeInstanceOf(StageError);
         expect(failure.message).toContain(JSON.stringify(name));
         expect(failure.message).not.toContain('\n');
@@ -241,7 +241,7 @@ describe('stalled endpoints', () => {
       const source = await resolveLocalDir(dir);
       const s3 = await createStageS3Client({ endpoint: silent.endpoint, timeoutMs: 2000 });
       const started = Date.now();
-      const failure = await stageModel({ source, dest: `s3://${BUCKET}/stall`, s3, storageClass: '', timeoutMs: 2000 }).catch((e: unknown) => e as Error);
+      const failure = await stageModel({ source, dest: `s3://${BUCKET}/stall`, s3, storageClass: '', timeoutMs: 2000 }).then(() => new Error('it did not fail'), (e: unknown) => e as Error);
       const elapsed = Date.now() - started;
       expect(failure).toBeInstanceOf(StageError);
       expect(failure.message).toMatch(new RegExp(`GetObject s3://${BUCKET}/stall/\\.manifests/.*: S3 at ${silent.endpoint} sent nothing for 2 s \\(tried 2 times\\); check the endpoint, or raise --timeout`));
@@ -286,7 +286,7 @@ describe('stalled endpoints', () => {
     const silent = await startSilentServer();
     try {
       const started = Date.now();
-      const failure = await resolveTarUrl(`${silent.endpoint}/model.tar`, { timeoutMs: 1500 }).catch((e: unknown) => e as Error);
+      const failure = await resolveTarUrl(`${silent.endpoint}/model.tar`, { timeoutMs: 1500 }).then(() => new Error('it did not fail'), (e: unknown) => e as Error);
       expect(Date.now() - started).toBeLessThan(3_500);
       expect(failure.message).toMatch(/reading the archive http:\/\/127\.0\.0\.1:\d+\/model\.tar: http:\/\/127\.0\.0\.1:\d+\/model\.tar sent nothing for 1\.5 s/);
     } finally {
@@ -294,8 +294,7 @@ describe('stalled endpoints', () => {
     }
     const port = await closedPort();
     const retries: string[] = [];
-    const refused = await resolveHuggingFace('acme/x', 'main', { endpoint: `http://127.0.0.1:${port}`, retry: { attempts: 3, baseMs: 10, maxMs: 20 }, onRetry: (m) => retries.push(m) }).catch(
-      (e: unknown) => e as Error,
+    const refused = await resolveHuggingFace('acme/x', 'main', { endpoint: `http://127.0.0.1:${port}`, retry: { attempts: 3, baseMs: 10, maxMs: 20 }, onRetry: (m) => retries.push(m) }).then(() => new Error('it did not fail'), (e: unknown) => e as Error,
     );
     expect(refused).toBeInstanceOf(StageError);
     expect(refused.message).toBe(`resolving acme/x@main: the Hugging Face Hub at http://127.0.0.1:${port} refused the connection (tried 3 times); check HF_ENDPOINT and the network (is the Hub reachable from here?)`);
@@ -310,7 +309,7 @@ describe('a source that goes away mid-run', () => {
     const server = await serveArchive(archive);
     const source = await resolveTarUrl(server.url('/gone.tar'));
     await server.stop();
-    const failure = await stageModel({ source, dest: `s3://${BUCKET}/gone`, storageClass: '', retry: { attempts: 3, baseMs: 5, maxMs: 10 } }).catch((e: unknown) => e as Error);
+    const failure = await stageModel({ source, dest: `s3://${BUCKET}/gone`, storageClass: '', retry: { attempts: 3, baseMs: 5, maxMs: 10 } }).then(() => new Error('it did not fail'), (e: unknown) => e as Error);
     expect(failure).toBeInstanceOf(StageError);
     expect(failure.message).toMatch(/^reading (config\.json|model\.safetensors): the source \(url:http:\/\/127\.0\.0\.1:\d+\/gone\.tar\) refused the connection \(tried 3 times\); check the network and the source/);
     expect(await keysUnder('gone/.manifests/')).toEqual([]);
@@ -373,7 +372,7 @@ describe('re-runs check objects, recheck checks bytes', () => {
     proxy.faults.wrongEtag = (req, url) => req.method === 'PUT' && url.pathname.endsWith('/config.json') && !url.searchParams.has('partNumber');
     const reporter = recordingReporter();
     try {
-      const failure = await stageModel({ source: await resolveLocalDir(dir), dest: `s3://${BUCKET}/etag`, storageClass: '', partSize: 5 * MiB, reporter }).catch((e: unknown) => e as Error);
+      const failure = await stageModel({ source: await resolveLocalDir(dir), dest: `s3://${BUCKET}/etag`, storageClass: '', partSize: 5 * MiB, reporter }).then(() => new Error('it did not fail'), (e: unknown) => e as Error);
       expect(failure).toBeInstanceOf(IntegrityError);
       expect(failure.message).toMatch(/^config\.json: S3 stored the object with MD5 0123456789abcdef0123456789abcdef, not [0-9a-f]{32}$/);
     } finally {

@@ -1,9 +1,8 @@
 import { spawn, execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
@@ -18,11 +17,12 @@ import {
   type Reporter,
   type StageManifest,
 } from '@ray-gitops/core';
+import { startRgw, type Rgw } from '@ray-gitops/testkit/ceph';
+import { FakeHub, fileBytes, TEST_TOKEN, type FakeRepo } from '@ray-gitops/testkit/hf-server';
+import { expectedPaths, generatedModel, writeModelDir } from '@ray-gitops/testkit/model';
+import { S3FaultProxy } from '@ray-gitops/testkit/s3-proxy';
+import { tempDir } from '@ray-gitops/testkit/temp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRgw, type Rgw } from './ceph.js';
-import { FakeHub, fileBytes, TEST_TOKEN, type FakeRepo } from './hf-server.js';
-import { expectedPaths, generatedModel, writeModelDir } from './model.js';
-import { S3FaultProxy } from './s3-proxy.js';
 
 const run = promisify(execFile);
 const BUCKET = 'models';
@@ -227,7 +227,7 @@ describe('stageModel against the Ceph RADOS Gateway', () => {
   }, 120_000);
 
   it('stream-extracts a .tar URL into S3 by byte ranges, checking the archive sha256', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'stage-tar-'));
+    const dir = await tempDir('stage-tar-');
     const mistral = generatedModel('mistral/tarball', [11]);
     const server = createServer((req, res) => {
       void readFile(join(dir, 'model.tar')).then((bytes) => {
@@ -268,7 +268,7 @@ describe('stageModel against the Ceph RADOS Gateway', () => {
   }, 120_000);
 
   it('stages a local directory under a content hash and skips it on a re-run', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'stage-dir-'));
+    const dir = await tempDir('stage-dir-');
     try {
       await writeModelDir(join(dir, 'my-finetune'), tiny);
       const source = await resolveLocalDir(join(dir, 'my-finetune'));

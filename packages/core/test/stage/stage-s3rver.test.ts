@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { createStageS3Client, resolveHuggingFace, stageModel, type StageManifest } from '@ray-gitops/core';
+import { FakeHub, fileBytes } from '@ray-gitops/testkit/hf-server';
+import { expectedPaths, generatedModel } from '@ray-gitops/testkit/model';
+import { S3FaultProxy } from '@ray-gitops/testkit/s3-proxy';
+import { startS3rver, type EmbeddedS3 } from '@ray-gitops/testkit/s3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeHub, fileBytes } from './hf-server.js';
-import { expectedPaths, generatedModel } from './model.js';
-import { S3FaultProxy } from './s3-proxy.js';
-import { startS3rver, type EmbeddedS3 } from './s3rver.js';
 
 // s3rver, the embedded bucket of `npm start`, has no ListMultipartUploads, ListParts or
 // AbortMultipartUpload: the stager must stage into it all the same, starting files over instead of resuming.

@@ -11,9 +11,9 @@ import {
   stagedKeys,
   type SourceFile,
 } from '@ray-gitops/core';
+import { FakeHub, TEST_TOKEN } from '@ray-gitops/testkit/hf-server';
+import { generatedModel } from '@ray-gitops/testkit/model';
 import { describe, expect, it } from 'vitest';
-import { FakeHub, TEST_TOKEN } from './hf-server.js';
-import { generatedModel } from './model.js';
 import { retryAfterMs } from '../../src/stage/http.js';
 
 const MiB = 1024 * 1024;

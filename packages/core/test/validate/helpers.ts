@@ -1,10 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { compiledRegistry } from '@ray-gitops/testkit/schemas';
 import {
   validateManifests,
   type FetchLike,
@@ -14,11 +10,7 @@ import {
   type ValidationSummary,
 } from '../../src/validate/index.js';
 
-/** ../shared beside the repository (read-only inputs: CRDs, fixtures, real manifests). */
-export const SHARED = fileURLToPath(new URL('../../../../../shared/', import.meta.url));
-export const FIXTURES = `${SHARED}reference/kubeconform-fixtures/`;
-export const REFERENCE = `${SHARED}reference/`;
-export const CRDS = `${SHARED}crds/`;
+export { CRDS, FIXTURES, REFERENCE, SHARED } from '@ray-gitops/testkit/paths';
 
 export interface Run {
   readonly summary: ValidationSummary;
@@ -44,9 +36,14 @@ export const offlineFetch: FetchLike = async (url) => {
 export async function run(paths: string[], options: Omit<ValidateManifestsOptions, 'paths'> = {}): Promise<Run> {
   const results: ValidationResult[] = [];
   const collector: ResultReporter = { write: (result) => results.push(result), flush: () => undefined };
+  // CRDs alone (no locations, cache or version): the run's compiled registry for them, shared across files
+  const { crds, strict, schemaLocations, cacheDir, kubernetesVersion, registry } = options;
+  const onlyCrds = crds?.length && !registry && !schemaLocations?.length && !cacheDir && !kubernetesVersion;
+  const shared = onlyCrds ? { registry: compiledRegistry({ crds, strict: strict ?? false }) } : {};
   const summary = await validateManifests({
     fetch: offlineFetch,
     ...options,
+    ...shared,
     paths,
     reporters: [collector, ...(options.reporters ?? [])],
   });
@@ -91,18 +88,4 @@ export async function serveSchemas(files: Record<string, string>): Promise<Schem
   };
 }
 
-/** Checks JUnit XML against kubeconform's junit.xsd with xmllint (Debian: libxml2-utils, installed by .ci/run). */
-export async function assertValidJunit(xml: string): Promise<void> {
-  try {
-    execFileSync('xmllint', ['--version'], { stdio: 'pipe' });
-  } catch {
-    throw new Error('xmllint is needed to check JUnit output against junit.xsd: apt-get install libxml2-utils');
-  }
-  const dir = await mkdtemp(join(tmpdir(), 'junit-'));
-  try {
-    await writeFile(join(dir, 'out.xml'), xml);
-    execFileSync('xmllint', ['--noout', '--schema', `${FIXTURES}junit.xsd`, join(dir, 'out.xml')], { stdio: 'pipe' });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+export { assertValidJunit } from '@ray-gitops/testkit/junit';

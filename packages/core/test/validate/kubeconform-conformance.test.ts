@@ -1,7 +1,7 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { tempDir } from '@ray-gitops/testkit/temp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { assertValidJunit, counts, FIXTURES, offlineFetch, run, serveSchemas, type SchemaServer } from './helpers.js';
 import { UsageError } from '../../src/errors/errors.js';
@@ -184,7 +184,7 @@ describe('kubeconform schema download and cache (served from 127.0.0.1)', () => 
   });
   afterAll(async () => server.close());
   const withCache = async (work: (cache: string) => Promise<void>) => {
-    dir = await mkdtemp(join(tmpdir(), 'schema-cache-'));
+    dir = await tempDir('schema-cache-');
     try {
       await work(dir);
     } finally {

@@ -1,6 +1,6 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { tempDir } from '@ray-gitops/testkit/temp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { run } from './helpers.js';
 import {
@@ -17,7 +17,7 @@ const deployment = (name: string, image = 'nginx@sha256:' + 'a'.repeat(64)) =>
 describe('the validation pipeline', () => {
   let dir: string;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'pipeline-'));
+    dir = await tempDir('pipeline-');
     await mkdir(join(dir, 'b-dir', 'nested'), { recursive: true });
     await mkdir(join(dir, 'a-dir'), { recursive: true });
     // files of very different sizes, so with concurrency they would finish out of order

@@ -1,9 +1,10 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { compiledRegistry } from '@ray-gitops/testkit/schemas';
+import { tempDir } from '@ray-gitops/testkit/temp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { counts, CRDS, REFERENCE, run } from './helpers.js';
-import { SchemaRegistry } from '../../src/validate/index.js';
+import { type SchemaRegistry } from '../../src/validate/index.js';
 
 /**
  * Real upstream manifests (../shared/reference/) against the real CRDs (../shared/crds/: KubeRay
@@ -49,8 +50,8 @@ describe('real manifests against the real CRDs', () => {
   let registry: SchemaRegistry;
   let strictRegistry: SchemaRegistry;
   beforeAll(() => {
-    registry = SchemaRegistry.fromOptions({ crds: [CRDS] });
-    strictRegistry = SchemaRegistry.fromOptions({ crds: [CRDS], strict: true });
+    registry = compiledRegistry({ crds: [CRDS] });
+    strictRegistry = compiledRegistry({ crds: [CRDS], strict: true });
   });
 
   test.each(VALID)('%s is valid', async (file) => {
@@ -140,7 +141,7 @@ describe('real manifests against the real CRDs', () => {
   describe('corrupted copies of real manifests', () => {
     let dir: string;
     beforeAll(async () => {
-      dir = await mkdtemp(join(tmpdir(), 'corrupted-'));
+      dir = await tempDir('corrupted-');
     });
     afterAll(async () => rm(dir, { recursive: true, force: true }));
 

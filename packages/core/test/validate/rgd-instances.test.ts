@@ -1,6 +1,6 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { tempDir } from '@ray-gitops/testkit/temp';
 import { describe, expect, test } from 'vitest';
 import { formatDiagnostic, gitopsChecks, nonManifestPatterns, validateManifests, type ValidationResult } from '../../src/index.js';
 
@@ -28,7 +28,7 @@ describe('validating the gitops tree', () => {
   });
 
   test('an instance is checked against the CRD kro would generate from the RGD', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'instance-'));
+    const dir = await tempDir('instance-');
     const instance = (await readFile('gitops/workloads/qwen2-5-7b-instruct/instance.yaml', 'utf8')).replace(/gpuCount: 1\b/, 'gpuCount: 3');
     expect(instance).toContain('gpuCount: 3');
     await writeFile(join(dir, 'instance.yaml'), instance);

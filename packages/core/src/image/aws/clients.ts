@@ -1,3 +1,4 @@
+import type { ClientConfig } from './client-config.js';
 import type { ImageServices } from '../services.js';
 
 export interface AwsClientOptions {
@@ -13,7 +14,7 @@ export interface AwsClientOptions {
  * never talk to AWS (catalog check, render) do not pay for loading it.
  */
 export async function createAwsImageServices(options: AwsClientOptions = {}): Promise<ImageServices> {
-  const config = { ...(options.region ? { region: options.region } : {}), maxAttempts: 1 };
+  const config: ClientConfig = { ...(options.region ? { region: options.region } : {}), maxAttempts: 1 };
   const [ecr, codebuild, logs, s3] = await Promise.all([import('./ecr.js'), import('./codebuild.js'), import('./logs.js'), import('./s3.js')]);
   return {
     registry: ecr.createEcrRegistry(config),
@@ -21,10 +22,4 @@ export async function createAwsImageServices(options: AwsClientOptions = {}): Pr
     logs: logs.createCloudWatchBuildLogs(config),
     sources: s3.createS3SourceStore(config),
   };
-}
-
-/** What every client gets: the region, when given, and no SDK-side retries. */
-export interface ClientConfig {
-  readonly region?: string;
-  readonly maxAttempts: number;
 }

@@ -8,7 +8,7 @@ import {
   type ComputeType,
   CodeBuildClient,
 } from '@aws-sdk/client-codebuild';
-import type { ClientConfig } from './clients.js';
+import type { ClientConfig } from './client-config.js';
 import type { StartBuildRequest } from '../plan.js';
 import type { BuildService, BuildSnapshot, ProjectSpec } from '../services.js';
 import { isNamed } from './names.js';

@@ -5,7 +5,7 @@ import {
   PutLifecyclePolicyCommand,
   ECRClient,
 } from '@aws-sdk/client-ecr';
-import type { ClientConfig } from './clients.js';
+import type { ClientConfig } from './client-config.js';
 import { isNamed } from './names.js';
 import type { ImageLookup, ImageRegistry, RepositoryInfo } from '../services.js';
 

@@ -1,5 +1,5 @@
 import { GetLogEventsCommand, CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import type { ClientConfig } from './clients.js';
+import type { ClientConfig } from './client-config.js';
 import type { BuildLogReader, LogPage } from '../services.js';
 import { isNamed } from './names.js';
 

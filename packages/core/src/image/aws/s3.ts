@@ -1,5 +1,5 @@
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { ClientConfig } from './clients.js';
+import type { ClientConfig } from './client-config.js';
 import type { SourceStore } from '../services.js';
 
 export function createS3SourceStore(config: ClientConfig): S3SourceStore {

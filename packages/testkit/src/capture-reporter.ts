@@ -1,4 +1,4 @@
-import type { Reporter } from '../../src/index.js';
+import type { Reporter } from '@ray-gitops/core';
 
 export interface ReportedEvent {
   readonly type: 'info' | 'warning' | 'error' | 'group';

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { REPO_ROOT } from './action-runner.js';
+import { REPO_ROOT } from './paths.js';
+import { tempDir } from './temp.js';
 
 /** A person's identity for the commits tests make themselves (never the bot's). */
 const PERSON = ['-c', 'user.name=Platform Engineer', '-c', 'user.email=platform@example.com', '-c', 'commit.gpgsign=false'];
@@ -26,7 +26,7 @@ export interface GitopsRepo {
 
 /** A bare origin whose main holds the repository's catalog and render settings, and a clone of it to render in. */
 export async function gitopsRepo(prefix: string): Promise<GitopsRepo> {
-  const root = await mkdtemp(join(tmpdir(), `${prefix}-`));
+  const root = await tempDir(`${prefix}-`);
   const bare = join(root, 'origin.git');
   const clone = join(root, 'clone');
   git(root, 'init', '--quiet', '--bare', '--initial-branch=main', bare);

@@ -1,27 +1,31 @@
-import { cp, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import {
+  instanceCrd,
+  llmServiceSimpleSchema,
+  parseRenderSettings,
+  parseRuntimeVersions,
+  validateManifests,
+  type ModelEntry,
+  type RenderSettings,
+  type ResultReporter,
+  type RuntimeVersions,
+  type ValidationResult,
+  type ValidationSummary,
+} from '@ray-gitops/core';
 import { stringify } from 'yaml';
-import type { ModelEntry } from '../../src/catalog/model-entry.js';
-import { instanceCrd } from '../../src/kro/index.js';
-import { llmServiceSimpleSchema, parseRenderSettings, parseRuntimeVersions, type RenderSettings, type RuntimeVersions } from '../../src/render/index.js';
-import { SchemaRegistry, validateManifests, type ResultReporter, type ValidationResult, type ValidationSummary } from '../../src/validate/index.js';
+import { CRDS, EXAMPLE_CATALOG } from './paths.js';
+import { compiledRegistry } from './schemas.js';
+import { tempDir } from './temp.js';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-export const CRDS = fileURLToPath(new URL('../../../../../shared/crds/', import.meta.url));
-export const EXAMPLE_CATALOG = join(REPO_ROOT, 'gitops', 'models');
-export const VERSIONS_FILE = join(REPO_ROOT, 'docker', 'versions.json');
+export { CRDS, EXAMPLE_CATALOG, REPO_ROOT, VERSIONS_FILE } from './paths.js';
+export { tempDir };
 
 export const IMAGE = `123456789012.dkr.ecr.us-west-2.amazonaws.com/ray-vllm@sha256:${'ab'.repeat(32)}`;
 export const OTHER_IMAGE = `123456789012.dkr.ecr.us-west-2.amazonaws.com/ray-vllm@sha256:${'cd'.repeat(32)}`;
 
 export const SETTINGS: RenderSettings = parseRenderSettings({ repoURL: 'https://github.com/example-org/ray-gitops.git' });
 export const VERSIONS: RuntimeVersions = parseRuntimeVersions({ ray: '2.52.0', vllm: '0.11.0', python: '3.11', cuda: '12.8', baseImage: 'rayproject/ray-llm:2.52.0-py311-cu128' });
-
-export async function tempDir(prefix: string): Promise<string> {
-  return mkdtemp(join(tmpdir(), `ray-gitops-${prefix}-`));
-}
 
 /** An output directory with render settings, and a copy of the example catalog beside it. */
 export async function workspace(): Promise<{ root: string; out: string; catalog: string }> {
@@ -78,17 +82,12 @@ export interface Validation {
   readonly problems: string[];
 }
 
-/** Compiled schemas are kept per set of CRDs for the whole test file: the Argo CD CRDs are large. */
-const registries = new Map<string, SchemaRegistry>();
-
 /** Validates paths against the real CRDs (and the generated LLMService CRD), strictly, with the validator's default checks. */
 export async function validate(paths: string[], options: { extraCrds?: string[]; ignore?: string[] } = {}): Promise<Validation> {
   const results: ValidationResult[] = [];
   const collector: ResultReporter = { write: (result) => results.push(result), flush: () => undefined };
   const crds = [CRDS, ...(options.extraCrds ?? [])];
-  const key = crds.join('\n');
-  let registry = registries.get(key);
-  if (!registry) registries.set(key, (registry = SchemaRegistry.fromOptions({ crds, strict: true })));
+  const registry = compiledRegistry({ crds, strict: true });
   const summary = await validateManifests({
     paths,
     crds,

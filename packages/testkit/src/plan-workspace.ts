@@ -1,13 +1,12 @@
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { RGD_PATH, type BuildPlanOptions } from '@ray-gitops/core';
+import { QWEN_2_5_7B } from './fit-configs.js';
 import type { HubModel } from './hub.js';
-import type { BuildPlanOptions } from '../../src/plan/index.js';
-import { RGD_PATH } from '../../src/render/index.js';
-import { QWEN_2_5_7B } from '../fit/configs.js';
+import { REPO_ROOT } from './paths.js';
+import { tempDir } from './temp.js';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+export { REPO_ROOT };
 
 /** The plan options for a repository laid out as this one: gitops/, gitops/models, docker/, serve/. */
 export function planOptions(root: string, extra: Partial<BuildPlanOptions> = {}): BuildPlanOptions {
@@ -22,7 +21,7 @@ export function planOptions(root: string, extra: Partial<BuildPlanOptions> = {})
 
 /** A temporary copy of the repository files a plan reads, to change without touching the real ones. */
 export async function copyRepository(): Promise<string> {
-  const root = await mkdtemp(join(tmpdir(), 'ray-gitops-plan-'));
+  const root = await tempDir('ray-gitops-plan-');
   for (const dir of ['gitops', 'docker', 'serve']) await cp(join(REPO_ROOT, dir), join(root, dir), { recursive: true });
   return root;
 }

@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 
-export const REPO_ROOT = new URL('../../../../', import.meta.url).pathname;
+import { REPO_ROOT } from './paths.js';
+import { askSupportService } from './support-client.js';
+import { tempDir } from './temp.js';
+
+export { REPO_ROOT };
 
 /** The committed bundle of an action, as `uses: …/packages/<action>@ref` runs it. */
 export function committedBundle(action: string): string {
@@ -13,17 +17,23 @@ export function committedBundle(action: string): string {
 }
 
 /**
- * Bundles an action's current sources into a temp dir with exactly the esbuild arguments of its
- * projen `bundle:index` task, so a test runs what `dist/index.js` will be without touching it.
+ * The action's current sources bundled with exactly the esbuild arguments of its projen `bundle:index`
+ * task, so a test runs what `dist/index.js` will be without touching it. Built once per run by the
+ * support service where there is one (the `wire` project), else once for this call.
  */
 export async function bundleAction(action: string): Promise<string> {
+  return (await askSupportService<string>('bundle', { action })) ?? bundleActionNow(action, await tempDir(`${action}-dist-`));
+}
+
+/** Bundles an action into `dir` (default a new temp dir the caller removes) and returns the bundle's path. */
+export async function bundleActionNow(action: string, dir?: string): Promise<string> {
   const packageDir = join(REPO_ROOT, 'packages', action);
   const tasks = JSON.parse(await readFile(join(packageDir, '.projen', 'tasks.json'), 'utf8')) as {
     tasks: Record<string, { steps?: { execArgs?: string[] }[] }>;
   };
   const [command, ...args] = tasks.tasks['bundle:index']?.steps?.[0]?.execArgs ?? [];
   if (command !== 'esbuild') throw new Error(`packages/${action} has no esbuild bundle:index task`);
-  const outfile = join(await mkdtemp(join(tmpdir(), `${action}-dist-`)), 'index.js');
+  const outfile = join(dir ?? (await mkdtemp(join(tmpdir(), `ray-gitops-${action}-dist-`))), 'index.js');
   const esbuild = join(REPO_ROOT, 'node_modules', '.bin', 'esbuild');
   await promisify(execFile)(esbuild, args.map((arg) => (arg.startsWith('--outfile=') ? `--outfile=${outfile}` : arg)), { cwd: packageDir });
   return outfile;
@@ -65,7 +75,7 @@ export async function startAsRunner(bundle: string, options: RunnerOptions): Pro
   const unknown = Object.keys(inputs).filter((name) => !(name in declared));
   if (unknown.length > 0) throw new Error(`${options.action}/action.yml declares no input ${unknown.join(', ')}`);
 
-  const work = await mkdtemp(join(tmpdir(), 'runner-'));
+  const work = await tempDir('runner-');
   const outputFile = join(work, 'output');
   const summaryFile = join(work, 'summary');
   await writeFile(outputFile, '');

@@ -1,7 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import S3rver from 's3rver';
+import { tempDir } from './temp.js';
 
 export interface EmbeddedS3 {
   readonly endpoint: string;
@@ -10,7 +9,7 @@ export interface EmbeddedS3 {
 
 /** s3rver, the embedded bucket of `npm start`, in this process: a temp directory, a free port, one bucket. */
 export async function startS3rver(bucket: string): Promise<EmbeddedS3> {
-  const directory = await mkdtemp(join(tmpdir(), 's3rver-'));
+  const directory = await tempDir('s3rver-');
   const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: bucket, configs: [] }] });
   const address = await server.run();
   return {

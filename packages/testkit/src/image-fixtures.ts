@@ -1,6 +1,6 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { tempDir } from './temp.js';
 
 export const PINNED_BASE = `rayproject/ray-llm:2.52.0-py311-cu128@sha256:${'ab'.repeat(32)}`;
 
@@ -22,7 +22,7 @@ export const FIXTURE_BUILDSPEC = 'version: 0.2\nphases:\n  build:\n    commands:
 
 /** An image definition like docker/ + serve/, in a fresh temp dir: `<root>/docker` and `<root>/serve`. */
 export async function makeImageSource(overrides: Record<string, string> = {}): Promise<{ root: string; context: string; serve: string }> {
-  const root = await mkdtemp(join(tmpdir(), 'image-src-'));
+  const root = await tempDir('image-src-');
   const files: Record<string, string> = {
     'docker/Dockerfile': FIXTURE_DOCKERFILE,
     'docker/.dockerignore': '*\n!Dockerfile\n',
