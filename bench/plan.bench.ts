@@ -1,11 +1,11 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PlanHub, type HubModel } from '@ray-gitops/testkit/hub';
+import { QWEN_ON_HUB, REPO_ROOT } from '@ray-gitops/testkit/plan-workspace';
 import { afterAll, beforeAll, bench, describe, expect } from 'vitest';
 import { buildPlan } from '../packages/core/src/index.js';
 import { validEntry } from '../packages/core/test/catalog/fixtures.js';
-import { PlanHub, type HubModel } from '@ray-gitops/testkit/hub';
-import { QWEN_ON_HUB, REPO_ROOT } from '@ray-gitops/testkit/plan-workspace';
 
 /**
  * `ray-gitops plan` of a 10,000-entry catalog, each entry its own Hub repository, against the loopback

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { S3Client } from '@aws-sdk/client-s3';
 import { resolveLocalDir, stageModel, StoreFullError } from '@ray-gitops/core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { generatedModel, writeModelDir } from '@ray-gitops/testkit/model';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { EMBEDDED_S3_CREDENTIALS, EMBEDDED_S3_REGION, startEmbeddedS3, type EmbeddedS3 } from '../src/pipeline/embedded-s3.js';
 
 const run = promisify(execFile);

@@ -1,9 +1,9 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort, pushImageIndex, startRegistry, type TestRegistry } from '@ray-gitops/testkit/registry';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runCli } from './run-cli.js';
-import { freePort, pushImageIndex, startRegistry, type TestRegistry } from '@ray-gitops/testkit/registry';
 
 const REPO_ROOT = resolve(__dirname, '../../..');
 const scratch: string[] = [];

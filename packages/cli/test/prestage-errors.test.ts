@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { runCli, type CliRun } from './run-cli.js';
 import { closedPort, pythonTar, serveArchive, startSilentServer } from '@ray-gitops/testkit/archives';
 import { startRgw, type Rgw } from '@ray-gitops/testkit/ceph';
 import { generatedModel, writeModelDir } from '@ray-gitops/testkit/model';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { runCli, type CliRun } from './run-cli.js';
 
 const run = promisify(execFile);
 const BIN = new URL('../../../node_modules/.bin/ray-gitops', import.meta.url).pathname;

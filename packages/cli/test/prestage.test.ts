@@ -4,9 +4,9 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { type Rgw, startRgw } from '@ray-gitops/testkit/ceph';
 import { FakeHub, TEST_TOKEN } from '@ray-gitops/testkit/hf-server';
 import { generatedModel } from '@ray-gitops/testkit/model';
+import { IMAGE, tempDir, VERSIONS_FILE, workspace } from '@ray-gitops/testkit/render-helpers';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runCli } from './run-cli.js';
-import { IMAGE, tempDir, VERSIONS_FILE, workspace } from '@ray-gitops/testkit/render-helpers';
 
 const public_ = generatedModel('acme/cli-llm', [6, 6], { commit: 'f1'.repeat(20) });
 const gated = generatedModel('acme/cli-gated', [5], { gated: true, commit: 'f2'.repeat(20) });

@@ -1,8 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, test, vi } from 'vitest';
 import { git, gitopsRepo as newGitopsRepo, type GitopsRepo } from '@ray-gitops/testkit/gitops-repo';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { runCli } from './run-cli.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));

@@ -2,10 +2,10 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { REPO_ROOT, tempDir } from '@ray-gitops/testkit/render-helpers';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { runCli } from './run-cli.js';
 import { UPSTREAM_CRDS } from '../../core/src/index.js';
-import { REPO_ROOT, tempDir } from '@ray-gitops/testkit/render-helpers';
 
 /** The upstream CRDs, byte for byte (../shared/crds, outside the repository). */
 const SHARED_CRDS = join(REPO_ROOT, '..', 'shared', 'crds');

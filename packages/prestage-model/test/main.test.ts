@@ -2,13 +2,13 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CreateBucketCommand, DeleteObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { bundleAction, REPO_ROOT, runAsRunner } from '@ray-gitops/testkit/action-runner';
+import { startSilentServer } from '@ray-gitops/testkit/archives';
 import { type Rgw, startRgw } from '@ray-gitops/testkit/ceph';
 import { FakeHub } from '@ray-gitops/testkit/hf-server';
 import { expectedPaths, generatedModel, writeModelDir } from '@ray-gitops/testkit/model';
 import { tempDir } from '@ray-gitops/testkit/temp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseStagedRecords, renderCatalog } from '../../core/src/index.js';
-import { startSilentServer } from '@ray-gitops/testkit/archives';
 
 const IMAGE = `123456789012.dkr.ecr.us-west-2.amazonaws.com/ray-vllm@sha256:${'ab'.repeat(32)}`;
 const VERSIONS = join(REPO_ROOT, 'docker', 'versions.json');

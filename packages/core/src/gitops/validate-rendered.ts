@@ -1,7 +1,7 @@
 import { join } from 'node:path';
+import { gitopsChecks } from '../gitops-checks/index.js';
 import { nonManifestPatterns } from '../render/non-manifests.js';
 import type { Diagnostic } from '../report/diagnostic.js';
-import { gitopsChecks } from '../gitops-checks/index.js';
 import { validateManifests } from '../validate/pipeline.js';
 
 /** How a rendered tree is validated before it is committed: the pipeline's validate-manifests step. */

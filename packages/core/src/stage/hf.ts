@@ -5,8 +5,8 @@ import { withRetry, type RetryPolicy } from './retry.js';
 import { attemptCause } from './s3-errors.js';
 import { DEFAULT_TIMEOUT_MS } from './s3.js';
 import type { ResolvedSource, SourceFile } from './types.js';
-import { sourceIdentity } from '../staged/source-identity.js';
 import { formatSeconds, guardedFetch, printableUrl, requireAllowedUrl } from '../net/index.js';
+import { sourceIdentity } from '../staged/source-identity.js';
 
 export const DEFAULT_HF_ENDPOINT = 'https://huggingface.co';
 

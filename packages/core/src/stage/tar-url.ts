@@ -7,8 +7,8 @@ import { withRetry, type RetryPolicy } from './retry.js';
 import { DEFAULT_TIMEOUT_MS } from './s3.js';
 import { readTar, type TarEntry } from './tar-reader.js';
 import type { ResolvedSource } from './types.js';
-import { sourceIdentity } from '../staged/source-identity.js';
 import { formatSeconds, guardedFetch, printableUrl, requireAllowedUrl } from '../net/index.js';
+import { sourceIdentity } from '../staged/source-identity.js';
 
 export { readTar, MAX_TAR_METADATA, TarFormatError, type TarEntry, type SkippedTarEntry } from './tar-reader.js';
 

@@ -1,11 +1,11 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { copyRepository, planOptions, REPO_ROOT } from '@ray-gitops/testkit/plan-workspace';
 import { describe, expect, test } from 'vitest';
 import { checkFile, entryWithServing } from './fixtures.js';
 import { ENGINE_ARGS_VLLM_VERSION, OUTSIDE_ENGINE_ARGS, VLLM_ENGINE_ARGS } from '../../src/catalog/index.js';
 import { buildPlan, planMarkdown } from '../../src/plan/index.js';
 import { engineArgsJson, renderCatalog } from '../../src/render/index.js';
-import { copyRepository, planOptions, REPO_ROOT } from '@ray-gitops/testkit/plan-workspace';
 
 const GPU = ['  maxModelLen: 8192', '  gpu: { type: L4, count: 1 }'];
 

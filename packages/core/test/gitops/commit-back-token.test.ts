@@ -3,10 +3,10 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, expect, test } from 'vitest';
-import { commitBack, commitBackMessage, GitCommandError, UsageError } from '../../src/index.js';
 import { GitHttpServer } from '@ray-gitops/testkit/git-http-server';
 import { git } from '@ray-gitops/testkit/gitops-repo';
+import { afterEach, expect, test } from 'vitest';
+import { commitBack, commitBackMessage, GitCommandError, UsageError } from '../../src/index.js';
 
 const BOT = { name: 'ray-gitops-bot', email: 'ray-gitops-bot@users.noreply.example.com' };
 const TOKEN = 'ghs_pushOnlyToken0123456789abcdefABCDEF';

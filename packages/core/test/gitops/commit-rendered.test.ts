@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
-import { commitRenderedTree, RebasedRenderError, renderCatalog, validateRenderedTree, type RenderCatalogOptions } from '../../src/index.js';
 import { REPO_ROOT } from '@ray-gitops/testkit/action-runner';
 import { git, gitopsRepo, type GitopsRepo } from '@ray-gitops/testkit/gitops-repo';
+import { afterEach, describe, expect, test } from 'vitest';
+import { commitRenderedTree, RebasedRenderError, renderCatalog, validateRenderedTree, type RenderCatalogOptions } from '../../src/index.js';
 
 const BOT = { name: 'ray-gitops-bot', email: 'ray-gitops-bot@users.noreply.example.com' };
 const OLD_IMAGE = `123456789012.dkr.ecr.us-west-2.amazonaws.com/ray-vllm@sha256:${'aa'.repeat(32)}`;

@@ -1,9 +1,9 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
 import { PlanHub, type HubModel } from '@ray-gitops/testkit/hub';
 import { planOptions, QWEN_ON_HUB, REPO_ROOT } from '@ray-gitops/testkit/plan-workspace';
+import { afterEach, describe, expect, test } from 'vitest';
 import { buildPlan, DEFAULT_HUB_CONCURRENCY } from '../../src/plan/index.js';
 import { validEntry } from '../catalog/fixtures.js';
 

@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { REPO_ROOT, tempDir, validate } from '@ray-gitops/testkit/render-helpers';
 import { describe, expect, test } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { REPO_ROOT, tempDir, validate } from '@ray-gitops/testkit/render-helpers';
 import { applyDefaults, evaluateCel, expandResourceGraph, instanceCrd, type RgdResource } from '../../src/kro/index.js';
 
 /**

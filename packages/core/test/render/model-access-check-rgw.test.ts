@@ -3,11 +3,11 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startRgw, type Rgw } from '@ray-gitops/testkit/ceph';
 import { REPO_ROOT, tempDir } from '@ray-gitops/testkit/render-helpers';
 import { StsServer } from '@ray-gitops/testkit/sts-server';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MODEL_ACCESS_CHECK_COMMAND } from '../../src/render/init-check.js';
-import { startRgw, type Rgw } from '@ray-gitops/testkit/ceph';
 
 /**
  * The GPU workers' init check as the pod runs it (python3 and boto3 from Debian, the command the RGD

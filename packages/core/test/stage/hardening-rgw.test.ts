@@ -24,12 +24,12 @@ import {
   type Reporter,
   type StageManifest,
 } from '@ray-gitops/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort, gnuTarList, pythonTar, serveArchive, startSilentServer } from '@ray-gitops/testkit/archives';
 import { startRgw, type Rgw } from '@ray-gitops/testkit/ceph';
 import { FakeHub } from '@ray-gitops/testkit/hf-server';
 import { generatedModel, writeModelDir } from '@ray-gitops/testkit/model';
 import { S3FaultProxy } from '@ray-gitops/testkit/s3-proxy';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const BUCKET = 'hardening';
 const MiB = 1024 * 1024;

@@ -5,11 +5,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { entry, SETTINGS } from '@ray-gitops/testkit/render-helpers';
 import { expect, test } from 'vitest';
 import { llmServiceInstance } from '../../src/render/instance.js';
 import { resolveTarUrl } from '../../src/stage/tar-url.js';
 import { sourceIdentity } from '../../src/staged/index.js';
-import { entry, SETTINGS } from '@ray-gitops/testkit/render-helpers';
 
 test('the stager and the renderer name a .tar URL with a query string alike, and neither keeps the query', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'source-identity-'));
