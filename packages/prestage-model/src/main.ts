@@ -2,7 +2,9 @@ import * as core from '@actions/core';
 import {
   createWorkflowReporter,
   detectWeightFormat,
+  finalizeStaged,
   loadCatalogEntry,
+  parseShard,
   type ResolvedSource,
   resolveSource,
   selectCatalogModels,
@@ -33,10 +35,15 @@ export async function run(): Promise<void> {
     const timeoutText = core.getInput('timeout') || '120';
     if (!/^\d+$/.test(timeoutText) || Number(timeoutText) < 1 || Number(timeoutText) > 86_400) throw new UsageError(`the timeout input must be a whole number of seconds from 1 to 86400, not '${timeoutText}'`);
     const timeoutMs = Number(timeoutText) * 1000;
+    const shardText = core.getInput('shard');
+    const finalize = core.getBooleanInput('finalize');
+    if (shardText && finalize) throw new UsageError('set the shard input to stage a shard or finalize to write the manifest after every shard, not both');
+    const shard = shardText ? parseShard(shardText) : undefined;
     const resolveOptions = { selection, timeoutMs, ...(token ? { token } : {}), onRetry: reporter.info, onNote: reporter.warning };
     const stage = (source: ResolvedSource) =>
-      core.group(`Stage ${source.description} to S3`, () =>
-        stageModel({
+      core.group(`${finalize ? 'Finalize' : 'Stage'} ${source.description}${shard ? ` (shard ${shardText})` : ''} to S3`, () =>
+        finalize ? finalizeAsStageResult(source, dest, selection, timeoutMs, reporter) : stageModel({
+          ...(shard ? { shard } : {}),
           source,
           dest,
           selection,
@@ -81,6 +88,25 @@ export async function run(): Promise<void> {
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error));
   }
+}
+
+/** finalize's outcome in the shape the outputs and summary take: every object verified, none sent. */
+async function finalizeAsStageResult(
+  source: ResolvedSource,
+  dest: string,
+  selection: SelectOptions,
+  timeoutMs: number,
+  reporter: ReturnType<typeof createWorkflowReporter>,
+): Promise<StageResult> {
+  const done = await finalizeStaged({ source, dest, selection, timeoutMs, reporter });
+  return {
+    ...done,
+    alreadyStaged: done.alreadyFinalized,
+    bytesUploaded: 0,
+    bytesSkipped: done.totalBytes,
+    notes: [],
+    files: done.files.map((f) => ({ ...f, action: 'skipped' as const, bytesUploaded: 0 })),
+  };
 }
 
 /** What render-rgd's staged input takes for one model. */

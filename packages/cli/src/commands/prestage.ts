@@ -1,5 +1,8 @@
 import {
   detectWeightFormat,
+  finalizeStaged,
+  type FinalizeResult,
+  parseShard,
   resolveSource,
   type SourceRequest,
   stageModel,
@@ -12,7 +15,7 @@ export const prestageCommand: CommandDefinition = {
   path: ['prestage'],
   summary: 'Stage model weights into S3 from Hugging Face, a .tar URL or a local directory: streamed, verified, resumable.',
   synopsis:
-    '(--hf REPO[@REV] | --url URL [--sha256 HEX] | --dir PATH) --dest s3://BUCKET/PREFIX [--include GLOB]… [--exclude GLOB]… [--concurrency N] [--storage-class CLASS] [--timeout SECONDS] [--recheck] [--json]',
+    '(--hf REPO[@REV] | --url URL [--sha256 HEX] | --dir PATH) --dest s3://BUCKET/PREFIX [--include GLOB]… [--exclude GLOB]… [--concurrency N] [--storage-class CLASS] [--timeout SECONDS] [--recheck] [--shard K/N | --finalize] [--json]',
   options: {
     'hf': { type: 'string', value: 'REPO[@REV]', description: 'Hugging Face model repository, optionally at a branch, tag or commit (HF_ENDPOINT, HF_TOKEN)' },
     'url': { type: 'string', value: 'URL', description: '.tar archive to stream-extract into S3 (https://; http:// only for a loopback host)' },
@@ -25,6 +28,8 @@ export const prestageCommand: CommandDefinition = {
     'storage-class': { type: 'string', value: 'CLASS', default: 'INTELLIGENT_TIERING', description: "S3 storage class of the staged objects; '' for the bucket's default" },
     'timeout': { type: 'string', value: 'SECONDS', default: '120', description: 'no byte moving on an S3, Hub or archive request for this long fails it; retried, a stalled endpoint ends the run within twice this' },
     'recheck': { type: 'boolean', description: 'trust no manifest or metadata: read every staged object back, compare its sha256, re-stage what differs or is missing, then rewrite the manifest' },
+    'shard': { type: 'string', value: 'K/N', description: 'stage only shard K (0-based, as JOB_COMPLETION_INDEX) of N: a size-balanced share of the selected files, same files → same shard; writes a receipt under PREFIX/.shards/, never the manifest' },
+    'finalize': { type: 'boolean', description: 'after the shards: HEAD every selected object (size, sha256 metadata, ETag) and write the manifest last; exits 1 naming what is missing, writing nothing' },
     'json': { type: 'boolean', description: 'print the staged model (uri, commit, manifestUri, files) as JSON on stdout' },
   },
   async run({ values, streams, reporter }) {
@@ -39,6 +44,11 @@ export const prestageCommand: CommandDefinition = {
     if (!/^\d+$/.test(timeoutText) || Number(timeoutText) < 1 || Number(timeoutText) > 86_400) throw new UsageError(`--timeout must be a whole number of seconds from 1 to 86400, not '${timeoutText}'`);
     const timeoutMs = Number(timeoutText) * 1000;
     const selection = { include: strings(values.include), exclude: strings(values.exclude) };
+    const shardText = typeof values.shard === 'string' && values.shard !== '' ? values.shard : undefined;
+    const finalize = values.finalize === true;
+    if (shardText && finalize) throw new UsageError('give --shard K/N to stage a shard or --finalize to write the manifest after every shard, not both');
+    if (finalize && values.recheck === true) throw new UsageError('--recheck reads objects back while staging; give it to the shards, not to --finalize');
+    const shard = shardText ? parseShard(shardText) : undefined;
 
     const token = process.env.HF_TOKEN;
     if (token) reporter.secret(token);
@@ -55,7 +65,14 @@ export const prestageCommand: CommandDefinition = {
       onRetry: (message) => reporter.info(message),
       onNote: (message) => reporter.warning(message),
     });
+    if (finalize) {
+      const finalized = await finalizeStaged({ source, dest, selection, timeoutMs, reporter });
+      if (values.json === true) streams.stdout.write(`${JSON.stringify(finalizedRecord(finalized), null, 2)}\n`);
+      else streams.stdout.write(`${finalized.s3Uri}\n`);
+      return 0;
+    }
     const result = await stageModel({
+      ...(shard ? { shard } : {}),
       source,
       dest,
       selection,
@@ -83,11 +100,30 @@ export function stagedRecord(result: StageResult): Record<string, unknown> {
     org: result.org,
     name: result.name,
     alreadyStaged: result.alreadyStaged,
+    ...(result.shard ? { shard: `${result.shard.index}/${result.shard.count}`, receiptUri: result.receiptUri } : {}),
     totalBytes: result.totalBytes,
     bytesUploaded: result.bytesUploaded,
     bytesSkipped: result.bytesSkipped,
     seconds: Number(result.seconds.toFixed(3)),
-    files: result.files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256, action: f.action })),
+    files: result.files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256, action: f.action, bytesUploaded: f.bytesUploaded })),
+  };
+}
+
+/** The same record as a whole-model prestage: what render's `--staged` map takes. */
+export function finalizedRecord(result: FinalizeResult): Record<string, unknown> {
+  const format = detectWeightFormat(result.files.map((f) => f.path));
+  return {
+    uri: result.s3Uri,
+    commit: result.commit,
+    manifestUri: result.manifestUri,
+    ...(format ? { format } : {}),
+    source: result.source,
+    org: result.org,
+    name: result.name,
+    alreadyFinalized: result.alreadyFinalized,
+    totalBytes: result.totalBytes,
+    seconds: Number(result.seconds.toFixed(3)),
+    files: result.files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 })),
   };
 }
 
