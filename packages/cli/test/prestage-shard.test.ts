@@ -32,7 +32,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  for (const proxy of proxies) await proxy.stop();
+  for (const p of proxies) await p.stop();
   await hub?.stop();
   await rgw?.stop();
 }, 120_000);
