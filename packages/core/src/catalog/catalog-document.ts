@@ -19,4 +19,5 @@ export interface CatalogDocument {
     storage?: WeightStorage;
     engineArgs?: Record<string, EngineArgValue>;
   };
+  staging?: { where?: 'runner' | 'cluster'; shards?: number };
 }

@@ -27,6 +27,7 @@ export function toModelEntry(document: CatalogDocument): ModelEntry {
       storage: serving.storage ?? DEFAULT_STORAGE,
       engineArgs,
     },
+    ...(document.staging === undefined ? {} : { staging: { where: document.staging.where ?? 'runner', shards: document.staging.shards ?? 1 } }),
   };
 }
 

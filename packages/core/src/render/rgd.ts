@@ -3,6 +3,7 @@ import type { ImageRef } from './image-ref.js';
 import { rayServiceTemplate } from './ray-service.js';
 import { llmServiceSimpleSchema } from './rgd-schema.js';
 import { CEL, expr } from './serve-config.js';
+import { withInClusterStaging } from './staging-job.js';
 import type { RuntimeVersions } from './versions.js';
 import type { RgdResource } from '../kro/expand.js';
 
@@ -119,7 +120,7 @@ export function llmServiceRgd(image: ImageRef, versions: RuntimeVersions): Recor
     },
     spec: {
       schema: { apiVersion: schema.apiVersion, kind: schema.kind, group: schema.group, spec: schema.spec },
-      resources: llmServiceResources(image, versions).map((resource) => ({
+      resources: withInClusterStaging(llmServiceResources(image, versions)).map((resource) => ({
         id: resource.id,
         ...(resource.includeWhen ? { includeWhen: resource.includeWhen } : {}),
         ...(resource.readyWhen ? { readyWhen: resource.readyWhen } : {}),

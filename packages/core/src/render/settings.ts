@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
+import { parseStagingSettings, type StagingSettings } from './staging-job.js';
 import { GPU_NODE_LABEL_SCHEMES, type GpuNodeLabelScheme } from '../catalog/gpu-types.js';
 import { InputFileError } from '../errors/errors.js';
 
@@ -26,6 +27,8 @@ export interface RenderSettings {
     readonly kuberay: AddonSettings;
     readonly kro: AddonSettings;
   };
+  /** in-cluster staging (catalog staging.where: cluster): the writer identity and the stager image */
+  readonly staging?: StagingSettings;
 }
 
 export interface AddonSettings {
@@ -82,7 +85,7 @@ export async function loadRenderSettings(file: string): Promise<RenderSettings> 
 /** Checks parsed settings and fills defaults; `file` names the source in messages. */
 export function parseRenderSettings(data: unknown, file = SETTINGS_FILE_NAME): RenderSettings {
   const root = mapping(data ?? {}, file, 'the file');
-  known(root, ['repoURL', 'targetRevision', 'path', 'namespace', 'region', 'gpuNodeLabels', 'argocd', 'addons'], file, '');
+  known(root, ['repoURL', 'targetRevision', 'path', 'namespace', 'region', 'gpuNodeLabels', 'argocd', 'addons', 'staging'], file, '');
   const repoURL = text(root, 'repoURL', file, undefined, /^(https:\/\/|ssh:\/\/|git@)\S+$/, 'an https://, ssh:// or git@ repository URL');
   const argocd = mapping(root.argocd ?? {}, file, 'argocd');
   known(argocd, ['namespace', 'project'], file, 'argocd.');
@@ -108,6 +111,7 @@ export function parseRenderSettings(data: unknown, file = SETTINGS_FILE_NAME): R
       kuberay: addon(addons, 'kuberay', file),
       kro: addon(addons, 'kro', file),
     },
+    ...(root.staging === undefined ? {} : { staging: parseStagingSettings(root.staging, file) }),
   };
 }
 
