@@ -4,10 +4,13 @@ import {
   detectWeightFormat,
   finalizeStaged,
   loadCatalogEntry,
+  parseS3Uri,
   parseShard,
   type ResolvedSource,
   resolveSource,
   selectCatalogModels,
+  selectFiles,
+  stagedKeys,
   type SelectOptions,
   type SourceRequest,
   stageModel,
@@ -69,13 +72,20 @@ export async function run(): Promise<void> {
     if (names.length === 0) reporter.info(`nothing to stage: no entry of ${catalogDir} matches '${request.names}'`);
     for (const name of names) {
       try {
+        const entry = await loadCatalogEntry(catalogDir, name);
         const source = await core.group(`Resolve ${name}`, async () => {
-          const entry = await loadCatalogEntry(catalogDir, name);
           if (entry.source.kind === 's3') return undefined;
           return resolveSource({ kind: 'catalog', name, source: entry.source }, resolveOptions);
         });
-        if (source === undefined) reporter.info(`${name}: its weights already live in S3 (an s3: source); nothing to stage`);
-        else runs.push({ name, result: await stage(source) });
+        if (source === undefined) {
+          reporter.info(`${name}: its weights already live in S3 (an s3: source); nothing to stage`);
+        } else if (entry.staging?.where === 'cluster' && !shard && !finalize) {
+          // the render's Indexed Job stages it; the runner only records where it will land, at the resolved commit
+          reporter.info(`${name}: staged in-cluster by ${entry.staging.shards} pod(s) (catalog staging.where: cluster); the runner copies nothing`);
+          runs.push({ name, result: inClusterPlacement(source, dest, selection) });
+        } else {
+          runs.push({ name, result: await stage(source) });
+        }
       } catch (error) {
         // the other models still stage: a re-run resumes the failed ones and skips the rest
         failed.push(name);
@@ -106,6 +116,29 @@ async function finalizeAsStageResult(
     bytesSkipped: done.totalBytes,
     notes: [],
     files: done.files.map((f) => ({ ...f, action: 'skipped' as const, bytesUploaded: 0 })),
+  };
+}
+
+/** Where the in-cluster Job will stage a resolved source: the record render-rgd takes, with nothing copied. */
+function inClusterPlacement(source: ResolvedSource, dest: string, selection: SelectOptions): StageResult {
+  const location = parseS3Uri(dest);
+  const { modelPrefix, manifestKey } = stagedKeys(location, source);
+  const { files, notes } = selectFiles(source.files, selection);
+  return {
+    s3Uri: `s3://${location.bucket}/${modelPrefix}`,
+    manifestUri: `s3://${location.bucket}/${manifestKey}`,
+    org: source.org,
+    name: source.name,
+    commit: source.commit,
+    source: source.description,
+    alreadyStaged: false,
+    totalBytes: files.reduce((sum, f) => sum + f.size, 0),
+    bytesUploaded: 0,
+    bytesSkipped: 0,
+    seconds: 0,
+    notes,
+    // format detection reads the paths; nothing was copied, so no sha256 yet
+    files: files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 ?? '', action: 'skipped' as const, bytesUploaded: 0 })),
   };
 }
 

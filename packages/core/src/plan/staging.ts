@@ -34,7 +34,13 @@ export async function planStaging(
     if (!awaitsStaging(entry, before)) continue;
     const identity = sourceIdentity(entry.source);
     const reason: StagingReason = before === undefined ? 'new' : before.sourceIdentity !== identity ? 'source-changed' : 'not-staged';
-    items.push({ name: entry.name, source: identity, reason, size: options.offline ? { status: 'unknown', reason: 'offline' } : await sizeOf(entry.source, options) });
+    items.push({
+      name: entry.name,
+      source: identity,
+      reason,
+      size: options.offline ? { status: 'unknown', reason: 'offline' } : await sizeOf(entry.source, options),
+      ...(entry.staging?.where === 'cluster' ? { inClusterShards: entry.staging.shards } : {}),
+    });
   }
   return items;
 }
