@@ -1,6 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { resolve } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { assignShards, type ShardReceipt, type StageManifest } from '@ray-gitops/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -16,6 +19,7 @@ const models = {
   2: generatedModel('acme/shard-two', [12, 9, 7, 5], { commit: 'a2'.repeat(20) }),
   4: generatedModel('acme/shard-four', [12, 9, 7, 5], { commit: 'a4'.repeat(20) }),
 } as const;
+const bundled = generatedModel('acme/shard-bundled', [6, 6], { commit: 'd1'.repeat(20) });
 const partial = generatedModel('acme/shard-partial', [6, 6, 6], { commit: 'b1'.repeat(20) });
 const killed = generatedModel('acme/shard-killed', [40, 40, 40, 40], { commit: 'c1'.repeat(20) });
 let rgw: Rgw;
@@ -27,7 +31,7 @@ beforeAll(async () => {
   rgw = await startRgw('cli-prestage-shard');
   direct = new S3Client({ region: 'us-east-1', endpoint: rgw.endpoint, forcePathStyle: true, credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey } });
   await direct.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  hub = new FakeHub([...Object.values(models), partial, killed]);
+  hub = new FakeHub([...Object.values(models), partial, killed, bundled]);
   await hub.start();
 }, 600_000);
 
@@ -52,7 +56,11 @@ interface Run {
 
 /** `ray-gitops <args>` as a child process whose S3 requests go through `via`. */
 function cli(via: S3FaultProxy, ...args: string[]): Run {
-  const child = spawn(process.execPath, ['--conditions', 'source', '--import', 'tsx', resolve(import.meta.dirname, 'cli-child.ts'), ...args], {
+  return spawnCli(via, ['--conditions', 'source', '--import', 'tsx', resolve(import.meta.dirname, 'cli-child.ts'), ...args]);
+}
+
+function spawnCli(via: S3FaultProxy, nodeArgs: string[]): Run {
+  const child = spawn(process.execPath, nodeArgs, {
     cwd: resolve(import.meta.dirname, '../../..'),
     env: {
       ...process.env,
@@ -272,5 +280,21 @@ describe('prestage --shard K/N, then --finalize, against the Ceph RGW', () => {
     expect(done.code, done.stderr).toBe(0);
     await expectByteIdentical(repo, `${dest}/${repo.repo}/${repo.commit}/`);
     console.log(`shard kill -9: first run sent ${(firstBytes / MiB).toFixed(1)} MiB, re-run ${(secondBytes / MiB).toFixed(1)} MiB, re-sent ${(resent / MiB).toFixed(1)} MiB of the shard's ${(shareBytes / MiB).toFixed(1)} MiB`);
+  }, 300_000);
+
+  test("the stager image's entry point (docker/stager/bundle.mjs's one-file CLI) stages both shards and finalizes", async () => {
+    const outdir = await mkdtemp(join(tmpdir(), 'stager-bundle-'));
+    try {
+      await promisify(execFile)(process.execPath, [resolve(import.meta.dirname, '../../../docker/stager/bundle.mjs'), outdir]);
+      const bundle = join(outdir, 'ray-gitops.mjs');
+      const via = await proxy();
+      const shards = await Promise.all(['0/2', '1/2'].map((shard) => spawnCli(via, [bundle, ...prestage(bundled, 'bundled', '--shard', shard)]).done));
+      for (const run of shards) expect(run.code, run.stderr).toBe(0);
+      const done = await spawnCli(via, [bundle, ...prestage(bundled, 'bundled', '--finalize')]).done;
+      expect(done.code, done.stderr).toBe(0);
+      await expectByteIdentical(bundled, `bundled/${bundled.repo}/${bundled.commit}/`);
+    } finally {
+      await rm(outdir, { recursive: true, force: true });
+    }
   }, 300_000);
 });
