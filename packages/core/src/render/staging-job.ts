@@ -127,6 +127,13 @@ function stagerPod(component: string, args: string[], env: Record<string, unknow
   };
 }
 
+/**
+ * Exit code 2 is a usage error (a bad --hf, --dest or --shard): no retry can fix it, so the Job fails at
+ * once instead of burning its backoff. Exit 1 (S3 or Hub refused, retries exhausted) is retried: a pod on
+ * another node, or a later attempt, may get through, and each retry resumes where the last one stopped.
+ */
+const FAIL_ON_USAGE_ERROR = { rules: [{ action: 'FailJob', onExitCodes: { containerName: 'stager', operator: 'In', values: [2] } }] };
+
 const commonArgs = ['prestage', '--hf', expr('schema.spec.staging.hf'), '--dest', expr('schema.spec.staging.dest'), '--storage-class', 'INTELLIGENT_TIERING'];
 
 /** The writer identity and the two Jobs; included only for an instance with staging.shards > 0 and a weights location. */
@@ -184,6 +191,7 @@ export function stagingResources(): RgdResource[] {
           parallelism: expr('schema.spec.staging.shards'),
           backoffLimit: STAGING_BACKOFF_LIMIT,
           activeDeadlineSeconds: STAGING_DEADLINE_SECONDS,
+          podFailurePolicy: FAIL_ON_USAGE_ERROR,
           template: stagerPod('stager', [...commonArgs, '--shard', `$(JOB_COMPLETION_INDEX)/${expr('string(schema.spec.staging.shards)')}`], [
             { name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } },
           ]),
@@ -209,6 +217,7 @@ export function stagingResources(): RgdResource[] {
           parallelism: 1,
           backoffLimit: STAGING_BACKOFF_LIMIT,
           activeDeadlineSeconds: STAGING_DEADLINE_SECONDS,
+          podFailurePolicy: FAIL_ON_USAGE_ERROR,
           template: stagerPod('stager', [...commonArgs, '--finalize'], []),
         },
       },

@@ -39,6 +39,8 @@ describe('a catalog entry staged in the cluster by N pods', () => {
     expect(created.map((r) => r.id)).toEqual(['serviceAccount', 'stagerServiceAccount', 'stagerPodIdentity', 'stagingShards', 'stagingFinalize', 'rayServiceStreamAfterStaging']);
     const shards = byId(created, 'stagingShards');
     expect(shards.spec).toMatchObject({ completionMode: 'Indexed', completions: 4, parallelism: 4, backoffLimit: 6, activeDeadlineSeconds: 21600 });
+    // a usage error (exit 2) fails the Job at once; anything else is retried, resuming where it stopped
+    expect(shards.spec.podFailurePolicy.rules).toEqual([{ action: 'FailJob', onExitCodes: { containerName: 'stager', operator: 'In', values: [2] } }]);
     const container = shards.spec.template.spec.containers[0];
     expect(container.image).toBe(STAGER);
     expect(container.args).toEqual([
