@@ -4,6 +4,7 @@ import { basename, join } from 'node:path';
 import { CreateBucketCommand, DeleteObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseStagedModels, renderCatalog } from '../../core/src/index.js';
+import { startSilentServer } from '../../core/test/stage/archives.js';
 import { startRgw, type Rgw } from '../../core/test/stage/ceph.js';
 import { FakeHub } from '../../core/test/stage/hf-server.js';
 import { expectedPaths, generatedModel, writeModelDir } from '../../core/test/stage/model.js';
@@ -167,6 +168,25 @@ describe('prestage-model action', () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 120_000);
+
+  test('timeout: a store that accepts and never answers fails the step within twice the timeout, in one line', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'prestage-model-timeout-'));
+    const silent = await startSilentServer();
+    try {
+      await writeModelDir(join(dir, 'stalled'), generatedModel('local/stalled', [1]));
+      const started = Date.now();
+      const stalled = await runAction({ dir: join(dir, 'stalled'), dest: 's3://action/stalled', timeout: '2' }, { AWS_ENDPOINT_URL_S3: silent.endpoint });
+      expect(stalled.failed).toBe(true);
+      // the runner's node start and the bundle's load come on top of the 2 × 2 s
+      expect(Date.now() - started).toBeLessThan(2 * 2000 + 3000);
+      expect(stalled.stdout).toMatch(new RegExp(`^::error::GetObject s3://action/stalled/\\.manifests/.*: S3 at ${silent.endpoint} sent nothing for 2 s \\(tried 2 times\\); check the endpoint, or raise --timeout \\(now 2 s\\)$`, 'm'));
+      const bad = await runAction({ dir: join(dir, 'stalled'), dest: 's3://action/stalled', timeout: 'soon' });
+      expect(bad.stdout).toContain("the timeout input must be a whole number of seconds from 1 to 86400, not 'soon'");
+    } finally {
+      await silent.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   test('fails the step when no source or two sources are given', async () => {
     const none = await runAction({ dest: 's3://action/models' });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { requireSafeEntryName } from './entry-path.js';
+import { quotedName, requireSafeEntryName } from './entry-path.js';
 import { selectFiles, type SelectOptions } from './select.js';
 import type { ResolvedSource, SourceFile } from './types.js';
 import { InputFileError } from '../errors/index.js';
@@ -26,15 +26,22 @@ export function contentCommit(files: readonly { path: string; size: number; sha2
  * A local directory (fine-tuned weights on disk). Files are hashed first, so the commit is a
  * content hash and each upload is checked against the bytes that were hashed.
  */
-export async function resolveLocalDir(dir: string, options: { name?: string; selection?: SelectOptions } = {}): Promise<ResolvedSource> {
+export async function resolveLocalDir(
+  dir: string,
+  options: { name?: string; selection?: SelectOptions; /** links and special files passed over */ onNote?: (message: string) => void } = {},
+): Promise<ResolvedSource> {
   const root = resolve(dir);
   let paths: string[];
   try {
     if (!(await stat(root)).isDirectory()) throw new InputFileError(`--dir ${dir} is not a directory`);
-    paths = (await readdir(root, { recursive: true, withFileTypes: true }))
-      .filter((entry) => entry.isFile())
-      .map((entry) => join(entry.parentPath, entry.name).slice(root.length + 1).split('\\').join('/'))
-      .sort();
+    const entries = await readdir(root, { recursive: true, withFileTypes: true });
+    const relativePath = (entry: { parentPath: string; name: string }) => join(entry.parentPath, entry.name).slice(root.length + 1).split('\\').join('/');
+    paths = entries.filter((entry) => entry.isFile()).map(relativePath).sort();
+    // as rclone does without --copy-links: links are not followed, and said so
+    const skipped = entries.filter((entry) => !entry.isFile() && !entry.isDirectory()).map((entry) => quotedName(relativePath(entry))).sort();
+    if (skipped.length > 0) {
+      options.onNote?.(`${dir}: not staging ${skipped.length} symbolic link(s) or special file(s), only regular files are: ${skipped.slice(0, 10).join(', ')}${skipped.length > 10 ? ', …' : ''}`);
+    }
   } catch (error) {
     if (error instanceof InputFileError) throw error;
     throw new InputFileError(`cannot read the model directory '${dir}' (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });

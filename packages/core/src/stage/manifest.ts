@@ -21,10 +21,11 @@ export function stagedKeys(
 /** The manifest at `key`, or undefined when there is none (or it is not JSON: the model is then staged again). */
 export async function readManifest(session: S3Session, key: string): Promise<StageManifest | undefined> {
   try {
-    return await s3Call(session, describeCall(session, 'GetObject', key), async (abortSignal) => {
+    const text = await s3Call(session, describeCall(session, 'GetObject', key), async (abortSignal) => {
       const response = await session.s3.send(new session.sdk.GetObjectCommand({ Bucket: session.bucket, Key: key }), signalOption(abortSignal));
-      return JSON.parse(await response.Body!.transformToString()) as StageManifest;
+      return response.Body!.transformToString();
     });
+    return JSON.parse(text) as StageManifest;
   } catch (error) {
     if (isNotFound(error) || error instanceof SyntaxError) return undefined;
     throw error;

@@ -1,5 +1,7 @@
 import { IntegrityError, RetryableError } from './errors.js';
+import { explainHttpFailure } from './http.js';
 import { backoffMs, DEFAULT_RETRY, isRetryable, sleep, type RetryPolicy } from './retry.js';
+import { DEFAULT_TIMEOUT_MS } from './s3.js';
 import type { ResolvedSource, SourceFile } from './types.js';
 import { formatSeconds, isStall, stallWindowEnd } from '../net/index.js';
 
@@ -40,12 +42,21 @@ export async function* resilientChunks(
         lastStall = error;
         stallDeadline ??= stallWindowEnd(attemptStarted, options.stallWindowMs);
       }
-      if (!isRetryable(error) || ++attempt >= policy.attempts) throw error;
+      const giveUp = (): Error =>
+        explainHttpFailure(error, {
+          where: `the source (${source.description})`,
+          operation: `reading ${file.path}`,
+          attempts: attempt,
+          timeoutMs: options.stallWindowMs ?? DEFAULT_TIMEOUT_MS,
+          advice: 'check the network and the source, then run again: what is staged so far is kept',
+        });
+      attempt++;
+      if (!isRetryable(error) || attempt >= policy.attempts) throw giveUp();
       const serverWait = error instanceof RetryableError ? error.retryAfterMs : undefined;
       let wait = serverWait !== undefined ? Math.min(serverWait, 120_000) : backoffMs(attempt - 1, policy);
       if (stallDeadline !== undefined) {
         const left = stallDeadline - Date.now();
-        if (left <= wait + 50) throw error;
+        if (left <= wait + 50) throw giveUp();
         wait = Math.min(wait, left);
       }
       options.onRetry?.(`${file.path}: ${(error as Error).message}; resuming at byte ${offset}, retry ${attempt}/${policy.attempts - 1} in ${formatSeconds(wait)}`);

@@ -37,7 +37,10 @@ export async function resolveSource(request: SourceRequest, options: ResolveSour
       return resolveHuggingFace(repo, revision, hub);
     }
     case 'dir':
-      return resolveLocalDir(request.path, { ...(options.selection ? { selection: options.selection } : {}) });
+      return resolveLocalDir(request.path, {
+        ...(options.selection ? { selection: options.selection } : {}),
+        ...(options.onNote ? { onNote: options.onNote } : {}),
+      });
     case 'url':
       if (request.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(request.sha256)) {
         throw new UsageError(`the archive's sha256 must be 64 hex digits, not '${request.sha256}'`);

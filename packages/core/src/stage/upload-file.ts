@@ -31,6 +31,8 @@ export async function stageFileWithRetry(ctx: StageContext, file: SourceFile, ke
       return await stageFile(ctx, file, key);
     } catch (error) {
       if (!(error instanceof IntegrityError) || attempt >= 3 || ctx.failed) throw error;
+      // whatever is stored under the key now is suspect, whatever its metadata says
+      ctx.distrusted.add(key);
       ctx.reporter.warning(`${error.message}; staging ${file.path} again (attempt ${attempt + 1} of 3)`);
     }
   }
@@ -91,8 +93,18 @@ async function putSmall(ctx: StageContext, file: SourceFile, key: string): Promi
       // a single-part object's ETag is the MD5 of its bytes, as a multipart part's is
       const etag = (answer.ETag ?? '').replace(/"/g, '');
       const md5Hex = Buffer.from(md5, 'base64').toString('hex');
-      if (/^[0-9a-f]{32}$/.test(etag) && etag !== md5Hex) throw new IntegrityError(`${file.path}: S3 stored the object with MD5 ${etag}, not ${md5Hex}`);
-      if (answer.ChecksumCRC32C && answer.ChecksumCRC32C !== checksum) throw new IntegrityError(`${file.path}: S3 computed CRC32C ${answer.ChecksumCRC32C}, not ${checksum}`);
+      const mismatch = /^[0-9a-f]{32}$/.test(etag) && etag !== md5Hex
+        ? `S3 stored the object with MD5 ${etag}, not ${md5Hex}`
+        : answer.ChecksumCRC32C && answer.ChecksumCRC32C !== checksum
+          ? `S3 computed CRC32C ${answer.ChecksumCRC32C}, not ${checksum}`
+          : undefined;
+      if (mismatch) {
+        // bad bytes must not stay under the key with metadata that vouches for them
+        await s3Call(ctx, describeCall(ctx, 'DeleteObject', key), (abortSignal) =>
+          ctx.s3.send(new ctx.sdk.DeleteObjectCommand({ Bucket: ctx.bucket, Key: key }), signalOption(abortSignal)),
+        ).catch(() => undefined);
+        throw new IntegrityError(`${file.path}: ${mismatch}`);
+      }
       stored = answer;
     } finally {
       ctx.slots.release(1);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-s3';
 import {
   createStageS3Client,
+  IntegrityError,
   resolveHuggingFace,
   resolveLocalDir,
   resolveTarUrl,
@@ -192,6 +193,19 @@ describe('hostile entry names', () => {
   }
 });
 
+describe('links in a local directory', () => {
+  it('are not followed, and a note says which were left out', async () => {
+    const dir = join(work, 'linked');
+    await writeModelDir(dir, generatedModel('local/linked', [1]));
+    await symlink(join(dir, 'config.json'), join(dir, 'linked-config.json'));
+    await symlink('/etc/passwd', join(dir, 'tokenizer.model'));
+    const notes: string[] = [];
+    const source = await resolveLocalDir(dir, { onNote: (m) => notes.push(m) });
+    expect(source.files.map((f) => f.path)).not.toContain('tokenizer.model');
+    expect(notes).toEqual([`${dir}: not staging 2 symbolic link(s) or special file(s), only regular files are: "linked-config.json", "tokenizer.model"`]);
+  });
+});
+
 describe('https only', () => {
   it('takes http:// archive URLs and Hub endpoints only for loopback hosts', async () => {
     await expect(resolveTarUrl('http://192.0.2.10/model.tar')).rejects.toThrow(UsageError);
@@ -289,6 +303,20 @@ describe('stalled endpoints', () => {
   }, 60_000);
 });
 
+describe('a source that goes away mid-run', () => {
+  it('is named as the source in one line, not blamed on S3', async () => {
+    const archive = join(work, 'gone.tar');
+    await pythonTar(archive, [{ name: 'model/config.json', data: Buffer.from('{}') }, { name: 'model/model.safetensors', data: patterned(4000, 5) }]);
+    const server = await serveArchive(archive);
+    const source = await resolveTarUrl(server.url('/gone.tar'));
+    await server.stop();
+    const failure = await stageModel({ source, dest: `s3://${BUCKET}/gone`, storageClass: '', retry: { attempts: 3, baseMs: 5, maxMs: 10 } }).catch((e: unknown) => e as Error);
+    expect(failure).toBeInstanceOf(StageError);
+    expect(failure.message).toMatch(/^reading (config\.json|model\.safetensors): the source \(url:http:\/\/127\.0\.0\.1:\d+\/gone\.tar\) refused the connection \(tried 3 times\); check the network and the source/);
+    expect(await keysUnder('gone/.manifests/')).toEqual([]);
+  }, 60_000);
+});
+
 describe('re-runs check objects, recheck checks bytes', () => {
   async function stageTiny(dest: string, options: { recheck?: boolean } = {}) {
     const reporter = recordingReporter();
@@ -338,6 +366,24 @@ describe('re-runs check objects, recheck checks bytes', () => {
     expect(ops.filter((m) => m === 'HEAD')).toHaveLength(third.result.files.length);
     expect(ops.filter((m) => m !== 'HEAD' && m !== 'GET')).toEqual([]);
   }, 120_000);
+
+  it('checks the ETag of a single-part PutObject: a store that kept other bytes never gets a manifest', async () => {
+    const dir = join(work, 'etag');
+    await writeModelDir(dir, generatedModel('local/etag', [6]));
+    proxy.faults.wrongEtag = (req, url) => req.method === 'PUT' && url.pathname.endsWith('/config.json') && !url.searchParams.has('partNumber');
+    const reporter = recordingReporter();
+    try {
+      const failure = await stageModel({ source: await resolveLocalDir(dir), dest: `s3://${BUCKET}/etag`, storageClass: '', partSize: 5 * MiB, reporter }).catch((e: unknown) => e as Error);
+      expect(failure).toBeInstanceOf(IntegrityError);
+      expect(failure.message).toMatch(/^config\.json: S3 stored the object with MD5 0123456789abcdef0123456789abcdef, not [0-9a-f]{32}$/);
+    } finally {
+      delete proxy.faults.wrongEtag;
+    }
+    expect(reporter.lines.filter((l) => l.includes('staging config.json again'))).toHaveLength(2);
+    expect(await keysUnder('etag/.manifests/')).toEqual([]);
+    // the object S3 acknowledged with the wrong ETag is not left to pass a later run's metadata check
+    expect((await keysUnder('etag/')).filter((key) => key.endsWith('/config.json'))).toEqual([]);
+  }, 60_000);
 
   it('--recheck reads every object back, repairs a tampered and a deleted one, and only then writes the manifest', async () => {
     const first = await stageTiny('recheck');

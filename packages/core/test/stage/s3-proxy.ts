@@ -10,6 +10,8 @@ export interface S3Faults {
   deny?: (req: IncomingMessage, url: URL) => boolean;
   /** matching requests are read and never answered: a store that accepted the connection and went quiet */
   stall?: (req: IncomingMessage, url: URL) => boolean;
+  /** matching answers carry another ETag than the store's: a store that kept other bytes than it was sent */
+  wrongEtag?: (req: IncomingMessage, url: URL) => boolean;
 }
 
 /** One request that reached S3, for assertions on what the stager did. */
@@ -109,7 +111,9 @@ export class S3FaultProxy {
         const key = decodeURIComponent(url.pathname);
         const op = { method: req.method!, key, query: [...url.searchParams.keys()], status: answer.statusCode ?? 0, bodyBytes };
         this.ops.push(op);
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        const headers = { ...answer.headers };
+        if (headers.etag && this.faults.wrongEtag?.(req, url)) headers.etag = '"0123456789abcdef0123456789abcdef"';
+        res.writeHead(answer.statusCode ?? 502, headers);
         answer.pipe(res);
       },
     );
