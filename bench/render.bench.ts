@@ -17,7 +17,7 @@ import {
   validateManifests,
   writeRenderedFiles,
   type ModelEntry,
-  type StagedModel,
+  type StagedRecord,
 } from '../packages/core/src/index.js';
 
 /** ../shared/crds beside the repository; benchmarks run from the repository root. */
@@ -29,9 +29,9 @@ const image = parseImageRef(`123456789012.dkr.ecr.us-west-2.amazonaws.com/ray-vl
 const settings = parseRenderSettings({ repoURL: 'https://github.com/example-org/ray-gitops.git' });
 const versions = parseRuntimeVersions({ ray: '2.52.0', vllm: '0.11.0', python: '3.11', cuda: '12.8', baseImage: 'rayproject/ray-llm:2.52.0-py311-cu128' });
 
-function catalog(count: number): { entries: ModelEntry[]; staged: Map<string, StagedModel> } {
+function catalog(count: number): { entries: ModelEntry[]; staged: Map<string, StagedRecord> } {
   const entries: ModelEntry[] = [];
-  const staged = new Map<string, StagedModel>();
+  const staged = new Map<string, StagedRecord>();
   for (let index = 0; index < count; index += 1) {
     const name = `model-${String(index).padStart(4, '0')}`;
     const gpu = GPU_TYPES[index % GPU_TYPES.length]!;
@@ -43,11 +43,12 @@ function catalog(count: number): { entries: ModelEntry[]; staged: Map<string, St
         gpu: { type: gpu.name, count: 2 ** (index % 4) },
         replicas: { min: index % 3, max: 2 + (index % 3) },
         storage: index % 2 === 0 ? 'stream' : 'mount',
+        upgrade: 'new-cluster',
         engineArgs: { 'enable-prefix-caching': true, 'max-num-seqs': 128 },
       },
     });
     const commit = index.toString(16).padStart(40, '0');
-    staged.set(name, { uri: `s3://models-bucket/models/org/${name}/${commit}/`, commit, manifestUri: `s3://models-bucket/models/.manifests/org/${name}/${commit}.json` });
+    staged.set(name, { uri: `s3://models-bucket/models/org/${name}/${commit}/`, commit, manifestUri: `s3://models-bucket/models/.manifests/org/${name}/${commit}.json`, source: `huggingface:org/${name}@main` });
   }
   return { entries, staged };
 }

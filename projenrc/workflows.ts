@@ -1,4 +1,6 @@
 import { TextFile, type Project } from 'projen';
+// one list of pinned upstream CRDs for this workflow and `ray-gitops schemas fetch`
+import { UPSTREAM_CRDS } from '../packages/core/src/validate/schema/upstream-crds';
 
 /**
  * The GitHub workflows of the repository and its Dependabot configuration, generated like every other
@@ -26,39 +28,6 @@ export const ACTIONS = {
   configureAwsCredentials: 'aws-actions/configure-aws-credentials@b47578312673ae6fa5b5096b330d9fbac3d116df # v4.2.1',
 } as const;
 
-/**
- * The upstream CRDs the rendered tree is validated against, at the versions render-settings.yaml installs
- * (KubeRay 1.7.0, kro 0.9.3) and Argo CD's stable release, each fetched from its release commit and
- * checked by sha256 (the same bytes as the copies the tests use).
- */
-export const UPSTREAM_CRDS = [
-  {
-    file: 'ray.io_rayservices.yaml',
-    url: 'https://raw.githubusercontent.com/ray-project/kuberay/59d663aeec13760646da3db9c1cf8cfe883e30b7/helm-chart/kuberay-operator/crds/ray.io_rayservices.yaml',
-    sha256: '0a8fc325e6e22b9231c1f282b309555e2ecf94227ca20a03df3d1d9a403907ab',
-  },
-  {
-    file: 'ray.io_rayclusters.yaml',
-    url: 'https://raw.githubusercontent.com/ray-project/kuberay/59d663aeec13760646da3db9c1cf8cfe883e30b7/helm-chart/kuberay-operator/crds/ray.io_rayclusters.yaml',
-    sha256: 'c44704442eef0c6721ad40c1d66782c8bd3fdab9d3344306a5820910a679baa1',
-  },
-  {
-    file: 'kro.run_resourcegraphdefinitions.yaml',
-    url: 'https://raw.githubusercontent.com/kubernetes-sigs/kro/035e5cc5e51c76dc7d753bc410e8bba469df6042/helm/crds/kro.run_resourcegraphdefinitions.yaml',
-    sha256: '6da09229671958487595211e370187a51a7a8ed48de5b5261c361fd067eea610',
-  },
-  {
-    file: 'application-crd.yaml',
-    url: 'https://raw.githubusercontent.com/argoproj/argo-cd/109ca7ca71139e514114499d294a492e7910a965/manifests/crds/application-crd.yaml',
-    sha256: '5dde0e229249b6b707beb98674c1deae3949d5c319a6c45b9f5a80c99618e40c',
-  },
-  {
-    file: 'applicationset-crd.yaml',
-    url: 'https://raw.githubusercontent.com/argoproj/argo-cd/109ca7ca71139e514114499d294a492e7910a965/manifests/crds/applicationset-crd.yaml',
-    sha256: '7d282054f41ca2b71a22bab04a8caf0000e07e53a62432e6ea292dae5ab4f07d',
-  },
-] as const;
-
 /** The paths whose changes a pull request is checked for. */
 const PR_PATHS = ['gitops/models/**', 'docker/**', 'serve/**', 'packages/**', 'package-lock.json', '.github/workflows/**'];
 /** The paths whose changes on main deploy; never the rendered gitops/ tree, so the bot's commit cannot retrigger it. */
@@ -81,6 +50,7 @@ export function addWorkflows(root: Project): void {
   workflow(root, '.github/workflows/pr-comment.yml', prCommentWorkflow());
   workflow(root, '.github/workflows/pipeline.yml', pipelineWorkflow());
   workflow(root, '.github/workflows/deploy.yml', deployWorkflow());
+  workflow(root, PIN_WORKFLOW_PATH, pinImagesWorkflow());
   workflow(root, '.github/dependabot.yml', dependabot());
 }
 
@@ -227,6 +197,9 @@ ${fetchCrdsStep()}
             \${{ runner.temp }}/crds
             gitops/platform
           strict: 'true'
+          # the merge commit's first parent is where it meets the base branch (their merge base):
+          # transition rules and breaking RGD schema changes are judged against the tree there
+          previous: HEAD^1
           sarif-file: \${{ runner.temp }}/ray-gitops.sarif
       - name: Upload the SARIF file
         if: \${{ !cancelled() && steps.validate.outputs.sarif-file != '' }}
@@ -380,7 +353,7 @@ const PIPELINE_INPUTS: readonly PipelineInput[] = [
     type: 'string',
     default: '',
     description: 'IAM role the deploy job assumes through GitHub OIDC; needed by build-image and prestage.',
-    doc: 'No long-lived keys: trust token.actions.githubusercontent.com for repo:OWNER/REPO:environment:ENVIRONMENT. The role needs the build-image policy of the README and s3:GetObject/PutObject/ListBucket, multipart uploads on stage-dest.',
+    doc: 'No long-lived keys: trust token.actions.githubusercontent.com for repo:OWNER/REPO:environment:ENVIRONMENT. The role needs the policy in docs/adopting.md: the build-image part and s3:GetObject/PutObject/ListBucket, multipart uploads on stage-dest.',
   },
   { name: 'aws-region', type: 'string', default: '', description: 'AWS region of ECR, CodeBuild and the model bucket; needed by build-image and prestage.' },
   {
@@ -551,8 +524,9 @@ jobs:
       - name: Check out the catalog repository
         uses: ${ACTIONS.checkout}
         with:
-          # render-rgd pushes the rendered commit with this token, rebasing onto the branch when it moved
-          persist-credentials: true
+          # no token left in .git/config for the build, the staging and the third-party actions to read:
+          # only the commit step below gets it, for its fetch and push
+          persist-credentials: false
           fetch-depth: 0
       - name: Check out the ray-gitops actions
         uses: ${ACTIONS.checkout}
@@ -640,6 +614,9 @@ ${fetchCrdsStep("steps.inputs.outputs.render == 'true'")}
             \${{ inputs.out }}/platform
           strict: 'true'
       # The same inputs again: the render is deterministic, so this commits exactly what was validated.
+      # When the branch moved meanwhile, it renders again from the new tip and validates that against the
+      # same CRDs before pushing. The only step that holds the token: it is passed to git's fetch and push
+      # through their environment, never written to the git config.
       - name: Commit and push the validated tree
         id: commit
         if: \${{ steps.inputs.outputs.render == 'true' }}
@@ -648,6 +625,8 @@ ${renderWith}
           commit: 'true'
           push: 'true'
           branch: \${{ inputs.branch }}
+          crds: \${{ runner.temp }}/crds
+          token: \${{ github.token }}
 `;
 }
 
@@ -702,6 +681,148 @@ jobs:
       environment: production
     secrets:
       HF_TOKEN: \${{ secrets.HF_TOKEN }}
+`;
+}
+
+/** The workflow that keeps docker/versions.json's images pinned; build-image's refusal of an unpinned base names it. */
+export const PIN_WORKFLOW_PATH = '.github/workflows/pin-images.yml';
+/** The one branch the pin workflow writes to, and the only branch it ever force-pushes. */
+export const PIN_BOT_BRANCH = 'ray-gitops/pin-images';
+
+function pinImagesWorkflow(): string {
+  return `
+# Keeps the images of docker/versions.json pinned, the way Dependabot keeps dependencies current: once a
+# week (and by hand) it resolves every image tag to the digest it points at now (ray-gitops pin --check),
+# and when one is unpinned or moved, pins it; run by hand with a Ray release, it moves Ray, vLLM and the
+# ray-llm tag together (ray-gitops bump --ray X.Y.Z). The change goes to ONE pull request from the fixed
+# branch ${PIN_BOT_BRANCH}, updated in place; its body holds the change and the ray-gitops plan.
+# Run it once when adopting the project: the committed base image is not pinned, and build-image refuses
+# to build from an unpinned base.
+#
+# Only ${PIN_BOT_BRANCH} is ever force-pushed, with a lease on the commit this run saw there. A pull
+# request opened with the workflow's own token does not start pr-check.yml (GitHub's rule against
+# workflow loops); close and reopen it, or push to it, to have it checked.
+name: pin-images
+on:
+  schedule:
+    - cron: '23 5 * * 1'
+  workflow_dispatch:
+    inputs:
+      ray:
+        description: Ray release to move to (ray-gitops bump --ray X.Y.Z); empty to re-pin the current tags only.
+        type: string
+        required: false
+        default: ''
+      vllm:
+        description: vLLM version of that Ray release's image, when ray-gitops does not know it (bump --vllm).
+        type: string
+        required: false
+        default: ''
+permissions: {}
+concurrency:
+  group: pin-images
+  cancel-in-progress: false
+defaults:
+  run:
+    shell: bash
+jobs:
+  pin:
+    name: pin or bump the base image, open or update one pull request
+    runs-on: ubuntu-latest
+    timeout-minutes: 20
+    permissions:
+      contents: write
+      pull-requests: write
+    env:
+      BOT_BRANCH: ${PIN_BOT_BRANCH}
+    steps:
+      - uses: ${ACTIONS.checkout}
+        with:
+          # no token in .git/config for npm ci and the CLI to read: only the push step below holds it
+          persist-credentials: false
+      - name: Check the requested versions
+        id: request
+        env:
+          RAY: \${{ inputs.ray }}
+          VLLM: \${{ inputs.vllm }}
+        run: |
+          version='^[0-9]+\\.[0-9]+\\.[0-9]+$'
+          if [ -n "$RAY" ] && ! [[ "$RAY" =~ $version ]]; then
+            echo "::error::the ray input must be a Ray release such as 2.59.0"; exit 1
+          fi
+          if [ -n "$VLLM" ] && { [ -z "$RAY" ] || ! [[ "$VLLM" =~ $version ]]; }; then
+            echo "::error::the vllm input must be a version such as 0.27.0, and needs the ray input"; exit 1
+          fi
+          { echo "ray=$RAY"; echo "vllm=$VLLM"; } >> "$GITHUB_OUTPUT"
+${SETUP_NODE_STEP}
+      - run: npm ci
+      - name: Pin or bump
+        id: change
+        env:
+          RAY: \${{ steps.request.outputs.ray }}
+          VLLM: \${{ steps.request.outputs.vllm }}
+        run: |
+          change="$RUNNER_TEMP/change.txt"
+          if [ -n "$RAY" ]; then
+            npx ray-gitops bump --ray "$RAY" \${VLLM:+--vllm "$VLLM"} | tee "$change"
+            title="Move to Ray $RAY (ray-gitops bump)"
+          else
+            status=0
+            npx ray-gitops pin --check | tee "$change" || status=$?
+            if [ "$status" -eq 0 ]; then
+              echo "::notice::every image of docker/versions.json is pinned to what its tag points at"
+              echo "changed=false" >> "$GITHUB_OUTPUT"
+              exit 0
+            fi
+            npx ray-gitops pin > "$change"
+            title="Pin the images of docker/versions.json (ray-gitops pin)"
+          fi
+          if [ -z "$(git status --porcelain -- docker gitops)" ]; then changed=false; else changed=true; fi
+          { echo "changed=$changed"; echo "title=$title"; } >> "$GITHUB_OUTPUT"
+      - name: Plan
+        if: \${{ steps.change.outputs.changed == 'true' }}
+        run: |
+          # the plan is part of the pull request body even when it finds problems: the reviewer reads them there
+          npx ray-gitops plan --format markdown --output "$RUNNER_TEMP/plan.md" || echo "::warning::ray-gitops plan exited $?; its findings are in the pull request"
+      - name: Push the bot branch and open or update its pull request
+        if: \${{ steps.change.outputs.changed == 'true' }}
+        env:
+          GH_TOKEN: \${{ github.token }}
+          BASE: \${{ github.ref_name }}
+          TITLE: \${{ steps.change.outputs.title }}
+        run: |
+          # the token reaches git through the environment of this one step, never through .git/config
+          auth="$(printf 'x-access-token:%s' "$GH_TOKEN" | base64 | tr -d '\\n')"
+          echo "::add-mask::$auth"
+          export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0="http.$GITHUB_SERVER_URL/.extraheader" GIT_CONFIG_VALUE_0="AUTHORIZATION: basic $auth"
+          git config user.name 'github-actions[bot]'
+          git config user.email '41898282+github-actions[bot]@users.noreply.github.com'
+          git switch --create "$BOT_BRANCH"
+          git add --all -- docker gitops
+          git commit --quiet --message "$TITLE"
+          # the lease: the commit the bot branch has now (empty: it must not exist yet)
+          lease="$(git ls-remote origin "refs/heads/$BOT_BRANCH" | cut -f1)"
+          if [ -n "$lease" ] && git fetch --quiet origin "$lease" && [ "$(git rev-parse 'FETCH_HEAD^{tree}')" = "$(git rev-parse 'HEAD^{tree}')" ]; then
+            echo "::notice::$BOT_BRANCH already holds this change"
+          else
+            git push --force-with-lease="refs/heads/$BOT_BRANCH:$lease" origin "HEAD:refs/heads/$BOT_BRANCH"
+          fi
+          body="$RUNNER_TEMP/body.md"
+          {
+            echo "Opened by the pin-images workflow; it updates this pull request in place."
+            echo
+            echo '\`\`\`'
+            head -c 20000 "$RUNNER_TEMP/change.txt"
+            echo '\`\`\`'
+            echo
+            if [ -s "$RUNNER_TEMP/plan.md" ]; then head -c 40000 "$RUNNER_TEMP/plan.md"; fi
+          } > "$body"
+          pr="$(gh pr list --head "$BOT_BRANCH" --base "$BASE" --state open --json number --jq '.[0].number // empty')"
+          if [ -n "$pr" ]; then
+            gh pr edit "$pr" --title "$TITLE" --body-file "$body"
+          else
+            gh pr create --head "$BOT_BRANCH" --base "$BASE" --title "$TITLE" --body-file "$body"
+          fi
 `;
 }
 

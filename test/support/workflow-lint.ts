@@ -237,8 +237,15 @@ export function checkWorkflow(text: string, file: string, context: WorkflowConte
         } else if (!VERSION_COMMENT.test(yaml.lineText([...stepPath, 'uses']))) {
           findings.push(yaml.at([...stepPath, 'uses'], `${uses} has no '# vX.Y.Z' comment naming the pinned release`));
         }
-        if (uses.startsWith('actions/checkout@') && !canPush && withs['persist-credentials'] !== false && withs['persist-credentials'] !== 'false') {
-          findings.push(yaml.at([...stepPath, 'uses'], `checkout in job '${jobId}' keeps its credentials; set persist-credentials: false (the job pushes nothing)`));
+        if (uses.startsWith('actions/checkout@') && withs['persist-credentials'] !== false && withs['persist-credentials'] !== 'false') {
+          findings.push(
+            yaml.at(
+              [...stepPath, 'uses'],
+              canPush
+                ? `checkout in job '${jobId}' leaves its token in .git/config for every later step; set persist-credentials: false and give the token to the one step that pushes`
+                : `checkout in job '${jobId}' keeps its credentials; set persist-credentials: false (the job pushes nothing)`,
+            ),
+          );
         }
         if (uses.startsWith('actions/github-script@') && typeof withs.script === 'string' && withs.script.includes('${{')) {
           findings.push(yaml.at([...stepPath, 'with', 'script'], 'expression expanded inside a github-script script; pass it through env:'));

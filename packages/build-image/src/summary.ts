@@ -1,4 +1,4 @@
-import type { BuildSnapshot, ImageBuildPlan, ImageBuildResult } from '@ray-gitops/core';
+import { dryRunVerdict, verdictLine, type BuildSnapshot, type ImageBuildPlan, type ImageBuildResult } from '@ray-gitops/core';
 
 export type SummaryInput =
   | { readonly kind: 'dry-run'; readonly plan: ImageBuildPlan }
@@ -30,7 +30,8 @@ export function renderSummary(input: SummaryInput): string {
   }
   if (input.kind === 'dry-run') rows.push(['StartBuild', `project ${code(plan.startBuild.projectName)}, source ${code(plan.startBuild.sourceLocationOverride)}`]);
 
-  const lines = [`## build-image: ${HEADINGS[input.kind]}`, '', '| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`), ''];
+  const verdict = input.kind === 'dry-run' ? [verdictLine(dryRunVerdict(plan)), ''] : [];
+  const lines = [`## build-image: ${HEADINGS[input.kind]}`, '', ...verdict, '| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`), ''];
   if (input.kind === 'failed' || input.kind === 'cancelled') lines.push('```text', input.detail, '```', '');
   return `${lines.join('\n')}\n`;
 }

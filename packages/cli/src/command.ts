@@ -13,7 +13,13 @@ export interface CliOption {
 /** Where a command writes: results to stdout, everything meant for a person to stderr. */
 export interface CliStreams {
   readonly stdout: { write(text: string): unknown };
-  readonly stderr: { write(text: string): unknown };
+  /** isTTY: a terminal, where progress is redrawn in place */
+  readonly stderr: { readonly isTTY?: boolean; write(text: string): unknown };
+  /**
+   * where `--format github` writes its workflow commands (escaped annotations), when stdout itself is
+   * guarded against commands; default stdout
+   */
+  readonly workflowCommands?: { write(text: string): unknown };
 }
 
 export interface CommandContext {

@@ -25,7 +25,7 @@ function describe(option: CliOption): string {
   return notes ? `${option.description} (${notes})` : option.description;
 }
 
-export function renderOverview(commands: readonly CommandDefinition[]): string {
+export function renderOverview(commands: readonly Pick<CommandDefinition, 'path' | 'summary'>[]): string {
   const width = Math.max(...commands.map((c) => c.path.join(' ').length));
   return [
     'usage: ray-gitops <command> [options]',
@@ -35,7 +35,7 @@ export function renderOverview(commands: readonly CommandDefinition[]): string {
     'commands:',
     ...commands.map((c) => `  ${c.path.join(' ').padEnd(width)}   ${c.summary}`),
     '',
-    "Run 'ray-gitops <command> --help' for a command's options.",
+    "Run 'ray-gitops <command> --help' for a command's options, 'ray-gitops --version' for the version.",
     'Environment: AWS_REGION, AWS_ENDPOINT_URL[_S3|_CODEBUILD|_ECR|_CLOUDWATCH_LOGS], HF_ENDPOINT, HF_TOKEN.',
     '',
   ].join('\n');

@@ -1,22 +1,34 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { RayGitopsError, UsageError } from '@ray-gitops/core';
-import { ExitCode, type CliOption, type CliStreams, type CommandDefinition } from './command.js';
-import { COMMANDS } from './commands/index.js';
+import { ExitCode, type CliOption, type CliStreams, type CommandContext, type CommandDefinition } from './command.js';
+import { COMMAND_ENTRIES, type CommandEntry } from './commands/entries.js';
 import { renderCommandHelp, renderOverview } from './help.js';
-import { createStderrReporter } from './stderr-reporter.js';
+import { defaultPath } from './repository.js';
 
 /** Runs one `ray-gitops` invocation and returns its exit code; never throws. */
-export async function main(argv: readonly string[], streams: CliStreams = process): Promise<number> {
-  const command = findCommand(argv);
-  if (!command) {
+export async function main(argv: readonly string[], given: CliStreams = process): Promise<number> {
+  const streams = process.env.GITHUB_ACTIONS === 'true' ? await inWorkflowLog(given) : given;
+  const entry = findCommand(argv);
+  if (!entry) {
     const wantsHelp = argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help';
     if (wantsHelp) {
-      streams.stdout.write(renderOverview(COMMANDS));
+      streams.stdout.write(renderOverview(COMMAND_ENTRIES));
       return ExitCode.ok;
     }
-    streams.stderr.write(`ray-gitops: unknown command '${argv.join(' ')}'; run 'ray-gitops --help' for the list.\n`);
+    if (argv.length === 1 && argv[0] === '--version') {
+      streams.stdout.write(`ray-gitops ${cliVersion()}\n`);
+      return ExitCode.ok;
+    }
+    const suggestion = await suggestCommand(argv);
+    streams.stderr.write(
+      suggestion
+        ? `ray-gitops: unknown command '${argv.slice(0, suggestion.path.length).join(' ')}'; did you mean 'ray-gitops ${suggestion.path.join(' ')}'?\n`
+        : `ray-gitops: unknown command '${argv.join(' ')}'; run 'ray-gitops --help' for the list.\n`,
+    );
     return ExitCode.usage;
   }
+  // only now the command and what it needs are loaded: --help and --version stay fast
+  const command = await entry.load();
 
   const args = argv.slice(command.path.length);
   if (args.includes('--help') || args.includes('-h')) {
@@ -24,6 +36,7 @@ export async function main(argv: readonly string[], streams: CliStreams = proces
     return ExitCode.ok;
   }
 
+  const { createStderrReporter } = await import('./stderr-reporter.js');
   const reporter = createStderrReporter(streams);
   try {
     const parsed = parseArgs({
@@ -31,11 +44,27 @@ export async function main(argv: readonly string[], streams: CliStreams = proces
       options: toParseArgsOptions(command.options),
       allowPositionals: command.positionals !== undefined,
       strict: true,
+      tokens: true,
     });
-    return await command.run({ values: parsed.values, positionals: parsed.positionals, streams, reporter });
+    const values = withRepositoryDefaults(command, parsed.values, new Set(parsed.tokens.flatMap((t) => (t.kind === 'option' ? [t.name] : []))));
+    return await command.run({ values, positionals: parsed.positionals, streams, reporter });
   } catch (error) {
     return reportFailure(error, command, streams);
   }
+}
+
+/**
+ * In a GitHub Actions step every line the CLI prints is read by the runner, and lines quote catalog
+ * fields, file names and servers' answers: no line may start a workflow command. Only the annotations
+ * of `--format github`, escaped as workflow-command data, go out unguarded.
+ */
+async function inWorkflowLog(streams: CliStreams): Promise<CliStreams> {
+  const { guardWorkflowCommands } = await import('@ray-gitops/core');
+  return {
+    stdout: guardWorkflowCommands(streams.stdout),
+    stderr: guardWorkflowCommands(streams.stderr),
+    workflowCommands: streams.workflowCommands ?? streams.stdout,
+  };
 }
 
 function toParseArgsOptions(options: CommandDefinition['options']): NonNullable<ParseArgsConfig['options']> {
@@ -52,14 +81,52 @@ function toParseArgsOptions(options: CommandDefinition['options']): NonNullable<
   ) as NonNullable<ParseArgsConfig['options']>;
 }
 
-function findCommand(argv: readonly string[]): CommandDefinition | undefined {
-  return COMMANDS.find((command) => command.path.every((word, index) => argv[index] === word));
+/**
+ * Path options left at their default (a DIR or FILE in the repository, such as gitops/models) are
+ * taken from the repository root, not the current directory, as git does; given paths are the user's.
+ */
+function withRepositoryDefaults(
+  command: CommandDefinition,
+  values: CommandContext['values'],
+  given: ReadonlySet<string>,
+): CommandContext['values'] {
+  const resolved = { ...values };
+  for (const [name, option] of Object.entries(command.options)) {
+    const isPath = option.value === 'DIR' || option.value === 'FILE';
+    if (isPath && typeof option.default === 'string' && option.default !== '' && !given.has(name)) resolved[name] = defaultPath(option.default);
+  }
+  return resolved;
 }
 
-function reportFailure(error: unknown, command: CommandDefinition, streams: CliStreams): number {
+/** The version of this package, from its package.json (one folder above src/ and lib/). */
+function cliVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+/** The command a mistyped one most likely meant: `valdiate` → validate, `catalog chek` → catalog check. */
+async function suggestCommand(argv: readonly string[]): Promise<CommandEntry | undefined> {
+  if (argv.length === 0 || argv[0]!.startsWith('-')) return undefined;
+  const { closestMatch } = await import('@ray-gitops/core');
+  for (const words of [2, 1]) {
+    const typed = argv.slice(0, words).join(' ');
+    const candidates = COMMAND_ENTRIES.filter((c) => c.path.length === words).map((c) => c.path.join(' '));
+    const match = argv.length >= words ? closestMatch(typed, candidates) : undefined;
+    if (match !== undefined) return COMMAND_ENTRIES.find((c) => c.path.join(' ') === match);
+  }
+  // `catalog` alone, or `catalog chek`: the group is right, the command word is not
+  return COMMAND_ENTRIES.find((c) => c.path.length > 1 && c.path[0] === argv[0]);
+}
+
+function findCommand(argv: readonly string[]): CommandEntry | undefined {
+  return COMMAND_ENTRIES.find((command) => command.path.every((word, index) => argv[index] === word));
+}
+
+async function reportFailure(error: unknown, command: CommandDefinition, streams: CliStreams): Promise<number> {
+  const { closestMatch, RayGitopsError, UsageError } = await import('@ray-gitops/core');
   const name = `ray-gitops ${command.path.join(' ')}`;
   if (error instanceof UsageError || isParseArgsError(error)) {
-    streams.stderr.write(`${name}: ${(error as Error).message}\nRun '${name} --help' for usage.\n`);
+    const message = error instanceof UsageError ? error.message : parseArgsMessage(error as Error & { code: string }, command, closestMatch);
+    streams.stderr.write(`${name}: ${message}\nRun '${name} --help' for usage.\n`);
     return ExitCode.usage;
   }
   if (error instanceof RayGitopsError) {
@@ -75,4 +142,20 @@ function reportFailure(error: unknown, command: CommandDefinition, streams: CliS
 function isParseArgsError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
+}
+
+/**
+ * Node's parseArgs messages, in the words of this command line: an unknown option gets the closest
+ * real one, and the advice about '--' (which this CLI never needs) is left out.
+ */
+function parseArgsMessage(
+  error: Error & { code: string },
+  command: CommandDefinition,
+  closestMatch: (typed: string, candidates: readonly string[]) => string | undefined,
+): string {
+  const message = error.message.replace(/\.? To specify (a positional|an option) argument[\s\S]*$/, '');
+  const unknown = error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /^Unknown option '(-{1,2})([^'=]+)/.exec(message) : null;
+  if (!unknown) return message;
+  const match = closestMatch(unknown[2]!, [...Object.keys(command.options), 'help']);
+  return match ? `${message}; did you mean '--${match}'?` : message;
 }

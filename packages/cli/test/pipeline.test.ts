@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,6 +56,8 @@ beforeEach(async () => {
   // no AWS account and no Hub: the pipeline must need neither
   for (const name of Object.keys(process.env)) if (name.startsWith('AWS_') || name.startsWith('HF_')) delete process.env[name];
   process.env.HF_ENDPOINT = `http://127.0.0.1:${await closedPort()}`;
+  // an empty schema cache: what the run checks must not depend on this machine's ~/.cache
+  process.env.RAY_GITOPS_CACHE_DIR = join(temp, 'empty-schema-cache');
 });
 
 afterAll(async () => {
@@ -73,7 +75,7 @@ describe('ray-gitops pipeline', () => {
 
     const summary = first.stdout.trimEnd().split('\n');
     expect(summary.length).toBeLessThanOrEqual(20);
-    expect(summary[0]).toMatch(/^ray-gitops pipeline: green in \d+\.\d s$/);
+    expect(summary[0]).toMatch(/^ray-gitops pipeline: ✅ ready in \d+\.\d s$/);
     const plan = JSON.parse(await readFile(join(state, 'build-plan.json'), 'utf8')) as { tag: string; startBuild: { projectName: string } };
     expect(plan.tag).toMatch(/^ctx-[0-9a-f]{32}$/);
     expect(plan.startBuild.projectName).toBe('ray-vllm-image');
@@ -82,7 +84,7 @@ describe('ray-gitops pipeline', () => {
     expect(uri).toMatch(new RegExp(`^s3://${BUCKET}/models/local/tiny-llm/sha256-[0-9a-f]{32}/$`));
     expect(first.stdout).toMatch(/8 files, [\d.]+ MiB: 8 uploaded \([\d.]+ MiB\), 0 skipped; sha256 verified 8\/8/);
     expect(first.stdout).toMatch(/^validate +passed: /m);
-    expect(first.stdout).toMatch(/\d+ resources of \d+ kinds not schema-checked offline \(no --crds given\): Application ×\d+, ApplicationSet, ResourceGraphDefinition/);
+    expect(first.stdout).toMatch(/\d+ resources of \d+ kinds not schema-checked offline \(the schema cache lacks them\): Application ×\d+, ApplicationSet, ResourceGraphDefinition/);
     expect(first.stdout).not.toContain(EMBEDDED_S3_CREDENTIALS.secretAccessKey);
     expect(first.stderr).not.toContain(EMBEDDED_S3_CREDENTIALS.secretAccessKey);
     // the run's endpoint and credentials do not outlive it
@@ -121,6 +123,12 @@ describe('ray-gitops pipeline', () => {
     const third = await runCli('pipeline', '--state', state, '--out', out, '--context', pinnedContext);
     expect(third.stdout).toMatch(/already staged: 8 files, [\d.]+ MiB, nothing uploaded; sha256 verified 8\/8/);
     expect(third.stdout).toMatch(/: 0 written, 0 deleted, \d+ unchanged/);
+
+    // the schema cache does what --crds does, without the flag
+    process.env.RAY_GITOPS_CACHE_DIR = join(temp, 'filled-schema-cache');
+    expect((await runCli('schemas', 'import', '../shared/crds')).code).toBe(0);
+    const fourth = await runCli('pipeline', '--state', state, '--out', out, '--context', pinnedContext, '--json');
+    expect((JSON.parse(fourth.stdout) as typeof result).validation).toMatchObject({ ok: true, skipped: 0, unchecked: [], invalid: 0 });
   }, 90_000);
 
   test('writes the same sample model on every run: valid safetensors headers, deterministic bytes', () => {
@@ -165,14 +173,15 @@ describe('ray-gitops pipeline', () => {
 
     const unpinned = await runCli('pipeline', '--state', join(temp, 'state-unpinned'), '--context', await contextWithBaseImage('rayproject/ray-llm:2.52.0-py311-cu128'));
     expect(unpinned.code).toBe(0);
-    expect(unpinned.stdout).toMatch(/^ray-gitops pipeline: green in [\d.]+ s; 1 image lint error\(s\) would stop a real build \(see image\)$/m);
+    expect(unpinned.stdout).toMatch(/^ray-gitops pipeline: ⚠️ ready in [\d.]+ s, with warnings: 1 image lint error\(s\) would stop a real build \(see image\)$/m);
+    expect(unpinned.stdout).not.toContain('✅');
     expect(unpinned.stdout).toContain('1 lint error(s) a real build stops at, fix before deploying (listed above): image/base-not-pinned');
   }, 60_000);
 
   test('says which step failed and what to do', async () => {
     const missing = await runCli('pipeline', '--state', join(temp, 'state-missing'), '--catalog', join(temp, 'no-such-catalog'));
     expect(missing.code).toBe(1);
-    expect(missing.stdout).toMatch(/^ray-gitops pipeline: failed at 'catalog check'/);
+    expect(missing.stdout).toMatch(/^ray-gitops pipeline: ❌ blocked in [\d.]+ s: step 'catalog check' failed/);
     expect(missing.stdout).toMatch(/what to do: .*--catalog/);
 
 
@@ -186,4 +195,17 @@ describe('ray-gitops pipeline', () => {
 
     expect((await runCli('pipeline', '--bucket', 'Not_A_Bucket')).code).toBe(2);
   }, 60_000);
+});
+
+test("refuses --out inside the repository's gitops/: the sample model and placeholder image never reach the committed tree", async () => {
+  const before = await readFile('gitops/workloads/qwen2-5-7b-instruct/instance.yaml', 'utf8');
+  for (const out of ['gitops', './gitops/', 'gitops/workloads', join(process.cwd(), 'gitops')]) {
+    const { code, stdout, stderr } = await runCli('pipeline', '--state', join(temp, 'refused'), '--out', out);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.split('\n')[0]).toMatch(/--out .* is inside the committed .*gitops: the pipeline renders a sample model and a placeholder image, which must never be committed/);
+  }
+  expect(await readFile('gitops/workloads/qwen2-5-7b-instruct/instance.yaml', 'utf8')).toBe(before);
+  // refused before anything started: no state directory was made
+  await expect(readdir(join(temp, 'refused'))).rejects.toThrow(/ENOENT/);
 });

@@ -1,6 +1,9 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runCli } from './run-cli.js';
+import { IMAGE, tempDir, VERSIONS_FILE, workspace } from '../../core/test/render/helpers.js';
 import { startRgw, type Rgw } from '../../core/test/stage/ceph.js';
 import { FakeHub, TEST_TOKEN } from '../../core/test/stage/hf-server.js';
 import { generatedModel } from '../../core/test/stage/model.js';
@@ -29,7 +32,7 @@ describe('ray-gitops prestage', () => {
     expect((await runCli('prestage', '--dest', 's3://cli/models')).code).toBe(2);
     const both = await runCli('prestage', '--hf', 'a/b', '--dir', '.', '--dest', 's3://cli/models');
     expect(both.code).toBe(2);
-    expect(both.stderr).toContain('give exactly one of --hf, --url or --dir (got --hf, --dir)');
+    expect(both.stderr).toContain('give exactly one of --hf, --url, --dir or --model (got --hf, --dir)');
     expect((await runCli('prestage', '--hf', 'a/b', '--dest', '/tmp/x')).stderr).toContain('--dest must be an s3:// location');
     expect((await runCli('prestage', '--hf', 'a/b', '--dest', 's3://cli/m', '--concurrency', '0')).code).toBe(2);
   });
@@ -71,4 +74,64 @@ describe('ray-gitops prestage', () => {
     expect(code).toBe(2);
     expect(stderr).toContain("the archive's sha256 must be 64 hex digits, not 'abc'");
   });
+});
+
+/** A catalog entry served from the fake Hub's acme/cli-llm. */
+const CLI_LLM_ENTRY = ['name: cli-llm', 'source:', '  huggingface:', '    repo: acme/cli-llm', '    revision: main', 'serving:', '  maxModelLen: 4096', '  gpu: { type: L4, count: 1 }', ''].join('\n');
+
+describe('prestage to render', () => {
+  test("prestage --json output fed to render --staged renders that model's instance with its staged prefix", async () => {
+    const ws = await workspace();
+    await writeFile(join(ws.catalog, 'cli-llm.yaml'), CLI_LLM_ENTRY);
+    const staged = await runCli('prestage', '--hf', 'acme/cli-llm', '--dest', 's3://cli/handoff', '--storage-class', '', '--json');
+    expect(staged.code).toBe(0);
+    const file = join(ws.root, 'staged.json');
+    await writeFile(file, staged.stdout);
+
+    const rendered = await runCli('render', '--catalog', ws.catalog, '--out', ws.out, '--versions', VERSIONS_FILE, '--image', IMAGE, '--staged', file);
+    expect(rendered.stderr).not.toContain('matches no catalog entry');
+    expect(rendered.code).toBe(0);
+    const instance = await readFile(join(ws.out, 'workloads', 'cli-llm', 'instance.yaml'), 'utf8');
+    expect(instance).toContain(`source: s3://cli/handoff/acme/cli-llm/${public_.commit}/`);
+    expect(instance).toContain(`commit: ${public_.commit}`);
+    expect(instance).toContain('ray-gitops.io/source: huggingface:acme/cli-llm@main');
+    // the example catalog's other models were not staged by this record
+    expect(rendered.stderr).toMatch(/qwen2-5-7b-instruct are not staged yet/);
+  }, 120_000);
+
+  test('--model stages catalog entries by name or those the rendered tree awaits, into the map render --staged takes', async () => {
+    const root = await tempDir('cli-prestage-model');
+    const out = join(root, 'gitops');
+    const catalog = join(out, 'models');
+    await mkdir(catalog, { recursive: true });
+    await writeFile(join(out, 'render-settings.yaml'), 'repoURL: https://github.com/example-org/ray-gitops.git\n');
+    await writeFile(join(catalog, 'cli-llm.yaml'), CLI_LLM_ENTRY);
+    await writeFile(join(catalog, 'in-s3.yaml'), ['name: in-s3', 'source:', '  s3:', '    uri: s3://cli/elsewhere/in-s3/', 'serving:', '  maxModelLen: 4096', '  gpu: { type: L4, count: 1 }', ''].join('\n'));
+    const stage = (model: string, ...flags: string[]) => runCli('prestage', '--model', model, ...flags, '--catalog', catalog, '--out', out, '--dest', 's3://cli/by-model', '--storage-class', '', '--json');
+
+    const pending = await stage('pending');
+    expect(pending.code).toBe(0);
+    const map = JSON.parse(pending.stdout) as Record<string, Record<string, unknown>>;
+    expect(Object.keys(map)).toEqual(['cli-llm']);
+    expect(map['cli-llm']).toMatchObject({ model: 'cli-llm', uri: `s3://cli/by-model/acme/cli-llm/${public_.commit}/`, source: 'huggingface:acme/cli-llm@main' });
+
+    const file = join(root, 'staged.json');
+    await writeFile(file, pending.stdout);
+    const rendered = await runCli('render', '--catalog', catalog, '--out', out, '--versions', VERSIONS_FILE, '--image', IMAGE, '--staged', file);
+    expect(rendered.code).toBe(0);
+    expect(await readFile(join(out, 'workloads', 'cli-llm', 'instance.yaml'), 'utf8')).toContain(`source: s3://cli/by-model/acme/cli-llm/${public_.commit}/`);
+
+    // the rendered tree now records cli-llm's staging: nothing is pending
+    const nothing = await stage('pending');
+    expect(nothing).toMatchObject({ code: 0, stdout: '{}\n' });
+    const again = await stage('cli-llm', '--recheck');
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)['cli-llm']).toMatchObject({ bytesUploaded: 0 });
+
+    const missing = await stage('cli-llm', 'in-s3', 'no-such-llm');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('in-s3: its weights already live in S3');
+    expect(missing.stderr).toContain('no-such-llm.yaml');
+    expect(Object.keys(JSON.parse(missing.stdout))).toEqual(['cli-llm']);
+  }, 180_000);
 });

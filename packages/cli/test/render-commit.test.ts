@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { runCli } from './run-cli.js';
 import { git, gitopsRepo as newGitopsRepo, type GitopsRepo } from '../../core/test/support/gitops-repo.js';
 
@@ -11,6 +11,7 @@ const VERSIONS = join(REPO_ROOT, 'docker', 'versions.json');
 
 const repos: GitopsRepo[] = [];
 afterEach(async () => {
+  vi.unstubAllEnvs();
   await Promise.all(repos.splice(0).map((repo) => repo.remove()));
 });
 
@@ -54,7 +55,20 @@ describe('ray-gitops render --commit', () => {
     expect(git(repo.bare, 'rev-parse', 'main')).toBe(head);
   });
 
-  test('--commit without --push commits locally only, as github-actions[bot] by default, leaving catalog edits uncommitted', async () => {
+  test('--commit outside GitHub Actions commits as the local git identity unless --author is given', async () => {
+    vi.stubEnv('GITHUB_ACTIONS', '');
+    const repo = await gitopsRepo();
+    git(repo.clone, 'config', 'user.name', 'Local Person');
+    git(repo.clone, 'config', 'user.email', 'local@example.com');
+    expect((await render(repo, '--image', IMAGE, '--commit')).code).toBe(0);
+    expect(git(repo.clone, 'log', '-1', '--format=%an <%ae>', 'HEAD').trim()).toBe('Local Person <local@example.com>');
+    const image = IMAGE.replace(/ab$/, 'cd');
+    expect((await render(repo, '--image', image, '--commit', '--author', 'Someone Else <else@example.com>')).code).toBe(0);
+    expect(git(repo.clone, 'log', '-1', '--format=%an <%ae>', 'HEAD').trim()).toBe('Someone Else <else@example.com>');
+  });
+
+  test('--commit in GitHub Actions without --push commits locally only, as github-actions[bot], leaving catalog edits uncommitted', async () => {
+    vi.stubEnv('GITHUB_ACTIONS', 'true');
     const repo = await gitopsRepo();
     await writeFile(join(repo.catalog, 'README.txt'), 'a local note\n');
     const before = git(repo.bare, 'rev-parse', 'main');
@@ -65,23 +79,24 @@ describe('ray-gitops render --commit', () => {
     expect(git(repo.clone, 'status', '--porcelain')).toBe('?? gitops/models/README.txt\n');
   });
 
-  test('a rendered file that conflicts with what another clone pushed fails with a clear message and pushes nothing', async () => {
+  test('a rendered file another clone changed meanwhile is rendered again from the new tip, validated and pushed on top of theirs', async () => {
     const repo = await gitopsRepo();
     expect((await render(repo, '--image', IMAGE, '--push')).code).toBe(0);
     const other = repo.cloneAgain('other');
     const rgd = 'gitops/platform/llm-service.rgd.yaml';
-    // their hand edit pins another image on the very line our next render changes
+    // their hand edit pins another image on the very line our next render changes: a conflict for a plain rebase
     await writeFile(join(other, rgd), (await readFile(join(other, rgd), 'utf8')).replaceAll(IMAGE, IMAGE.replace(/ab$/, 'ef')));
     git(other, 'commit', '--quiet', '--all', '-m', 'hand edit of the image');
     git(other, 'push', '--quiet', 'origin', 'main');
-    const theirs = git(repo.bare, 'rev-parse', 'main');
+    const theirs = git(repo.bare, 'rev-parse', 'main').trim();
 
     const image = IMAGE.replace(/ab$/, 'cd');
     const { code, stderr } = await render(repo, '--image', image, '--push');
-    expect(code).toBe(1);
-    expect(stderr).toContain('ray-gitops render: the rendered files conflict with changes pushed to origin/main meanwhile');
-    expect(stderr).toContain(rgd);
-    expect(git(repo.bare, 'rev-parse', 'main')).toBe(theirs);
+    expect(code).toBe(0);
+    expect(stderr).toContain('rendering again from the new tip');
+    // never a force-push: their commit stays, ours is on top, and the generated file is the render's again
+    expect(git(repo.bare, 'rev-parse', 'main~1').trim()).toBe(theirs);
+    expect(git(repo.bare, 'show', `main:${rgd}`)).toContain(image);
     expect(git(repo.clone, 'status', '--porcelain')).toBe('');
   });
 

@@ -17,8 +17,32 @@ describe('ray-gitops render', () => {
     expect(code).toBe(0);
     expect(stdout.split('\n')).toContain(`added ${join(ws.out, 'platform', 'llm-service.rgd.yaml')}`);
     expect(stdout.split('\n')).toContain(`added ${join(ws.out, 'workloads', 'qwen2-5-7b-instruct', 'instance.yaml')}`);
-    expect(stderr).toContain('warning: qwen2-5-7b-instruct is not staged yet');
+    // said once for all of them, not once per model
+    expect(stderr).toContain('warning: llama-3-3-70b-instruct, mistral-7b-instruct-v0-3 and qwen2-5-7b-instruct are not staged yet: their instances');
+    expect(stderr.match(/not staged yet:/g)).toHaveLength(1);
     expect(stderr).toMatch(/3 model\(s\), 3 not staged yet; image 123456789012\.dkr\.ecr/);
+  });
+
+  test('says "no image built yet" for the all-zero placeholder digest, never the digest as if it were an image', async () => {
+    const ws = await workspace();
+    const placeholder = `000000000000.dkr.ecr.us-west-2.amazonaws.com/ray-vllm@sha256:${'0'.repeat(64)}`;
+    expect((await render(ws, '--image', placeholder)).code).toBe(0);
+    const kept = await render(ws);
+    expect(kept.code).toBe(0);
+    expect(kept.stderr).toContain('; image no image built yet (the tree carries the all-zero placeholder digest; the first deploy builds the image) (kept)');
+    expect(kept.stderr).not.toContain('0000000000000000');
+  });
+
+  test('--format json prints one document: the changes, each model with its staged prefix or null, the image', async () => {
+    const ws = await workspace();
+    const { code, stdout } = await render(ws, '--image', IMAGE, '--format', 'json');
+    expect(code).toBe(0);
+    const document = JSON.parse(stdout) as { changes: { kind: string; path: string }[]; image: string; models: { name: string; staged: unknown }[] };
+    expect(document.changes).toContainEqual({ kind: 'added', path: join(ws.out, 'platform', 'llm-service.rgd.yaml') });
+    expect(document.image).toBe(IMAGE);
+    expect(document.models).toContainEqual(expect.objectContaining({ name: 'qwen2-5-7b-instruct', staged: null }));
+    const again = JSON.parse((await render(ws, '--check', '--format', 'json')).stdout) as { upToDate: boolean; changes: unknown[] };
+    expect(again).toMatchObject({ upToDate: true, changes: [] });
   });
 
   test('--check is green on a fresh render and exits 1 listing stale files after a change', async () => {
@@ -46,6 +70,7 @@ describe('ray-gitops render', () => {
           uri: 's3://models-bucket/models/Qwen/Qwen2.5-7B-Instruct/a09a35458c702241f2e5b41f8c8f1b6a2d8d5f1e/',
           commit: 'a09a35458c702241f2e5b41f8c8f1b6a2d8d5f1e',
           manifestUri: 's3://models-bucket/models/.manifests/Qwen/Qwen2.5-7B-Instruct/a09a35458c702241f2e5b41f8c8f1b6a2d8d5f1e.json',
+          source: 'huggingface:Qwen/Qwen2.5-7B-Instruct@main',
         },
       }),
     );

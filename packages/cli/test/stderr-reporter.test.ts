@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { createStderrReporter } from '../src/stderr-reporter.js';
+import { createStderrReporter, isInteractive } from '../src/stderr-reporter.js';
 
 function capture() {
   let stderr = '';
@@ -25,5 +25,28 @@ describe('stderr reporter', () => {
     reporter.warning('shadowed', { file: 'gitops/models/x.yaml', line: 4, column: 1 });
     reporter.warning('no catalog entries');
     expect(output()).toBe('gitops/models/x.yaml:4:1: warning: shadowed\nwarning: no catalog entries\n');
+  });
+
+  test('on a terminal, progress is one bar redrawn in place and cleared before the next line', () => {
+    let stderr = '';
+    const streams = { stdout: { write: () => true }, stderr: { write: (text: string) => (stderr += text), isTTY: true } };
+    const reporter = createStderrReporter(streams, true);
+    reporter.progress!('10.0% 1/10 MiB', 0.1);
+    reporter.progress!('50.0% 5/10 MiB', 0.5);
+    reporter.info('staged');
+    expect(stderr).toBe(
+      '\r\x1b[K[##----------------------] 10.0% 1/10 MiB' + '\r\x1b[K[############------------] 50.0% 5/10 MiB' + '\r\x1b[Kstaged\n',
+    );
+  });
+
+  test('in CI or into a file, every progress report is a line of its own', () => {
+    const { reporter, output } = capture();
+    reporter.progress!('10.0% 1/10 MiB', 0.1);
+    reporter.progress!('50.0% 5/10 MiB', 0.5);
+    expect(output()).toBe('10.0% 1/10 MiB\n50.0% 5/10 MiB\n');
+    const tty = { stdout: { write: () => true }, stderr: { write: () => true, isTTY: true } };
+    expect(isInteractive(tty, {})).toBe(true);
+    expect(isInteractive(tty, { CI: 'true' })).toBe(false);
+    expect(isInteractive({ ...tty, stderr: { write: () => true } }, {})).toBe(false);
   });
 });

@@ -1,20 +1,17 @@
 import * as core from '@actions/core';
 import {
   createWorkflowReporter,
-  detectWeightFormat,
-  finalizeStaged,
-  loadCatalogEntry,
-  parseS3Uri,
+  finalizeAsStageResult,
   parseShard,
   type ResolvedSource,
   resolveSource,
-  selectCatalogModels,
-  selectFiles,
-  stagedKeys,
+  stageCatalogModels,
+  stagedRecordsByModel,
   type SelectOptions,
   type SourceRequest,
   stageModel,
   type StageResult,
+  toStagedRecord,
   UsageError,
 } from '@ray-gitops/core';
 
@@ -43,109 +40,34 @@ export async function run(): Promise<void> {
     if (shardText && finalize) throw new UsageError('set the shard input to stage a shard or finalize to write the manifest after every shard, not both');
     const shard = shardText ? parseShard(shardText) : undefined;
     const resolveOptions = { selection, timeoutMs, ...(token ? { token } : {}), onRetry: reporter.info, onNote: reporter.warning };
+    const stageOptions = { ...(shard ? { shard } : {}), dest, selection, concurrency, storageClass: core.getInput('storage-class'), recheck, timeoutMs };
     const stage = (source: ResolvedSource) =>
       core.group(`${finalize ? 'Finalize' : 'Stage'} ${source.description}${shard ? ` (shard ${shardText})` : ''} to S3`, () =>
-        finalize ? finalizeAsStageResult(source, dest, selection, timeoutMs, reporter) : stageModel({
-          ...(shard ? { shard } : {}),
-          source,
-          dest,
-          selection,
-          concurrency,
-          storageClass: core.getInput('storage-class'),
-          recheck,
-          timeoutMs,
-          reporter,
-        }),
+        finalize ? finalizeAsStageResult({ source, dest, selection, timeoutMs, reporter }) : stageModel({ ...stageOptions, source, reporter }),
       );
 
     const request = requestedSource();
     if (request.kind !== 'catalog') {
       const result = await stage(await core.group('Resolve the source', () => resolveSource(request, resolveOptions)));
-      await setOutputs([{ result }], JSON.stringify(stagedRecord(result)));
+      await setOutputs([{ result }], JSON.stringify(toStagedRecord(result)));
       return;
     }
 
-    const catalogDir = core.getInput('catalog') || 'gitops/models';
-    const runs: StagedModelRun[] = [];
-    const failed: string[] = [];
-    const names = await selectCatalogModels(request.names, catalogDir, core.getInput('out') || 'gitops');
-    if (names.length === 0) reporter.info(`nothing to stage: no entry of ${catalogDir} matches '${request.names}'`);
-    for (const name of names) {
-      try {
-        const entry = await loadCatalogEntry(catalogDir, name);
-        const source = await core.group(`Resolve ${name}`, async () => {
-          if (entry.source.kind === 's3') return undefined;
-          return resolveSource({ kind: 'catalog', name, source: entry.source }, resolveOptions);
-        });
-        if (source === undefined) {
-          reporter.info(`${name}: its weights already live in S3 (an s3: source); nothing to stage`);
-        } else if (entry.staging?.where === 'cluster' && !shard && !finalize) {
-          // the render's Indexed Job stages it; the runner only records where it will land, at the resolved commit
-          reporter.info(`${name}: staged in-cluster by ${entry.staging.shards} pod(s) (catalog staging.where: cluster); the runner copies nothing`);
-          runs.push({ name, result: inClusterPlacement(source, dest, selection) });
-        } else {
-          runs.push({ name, result: await stage(source) });
-        }
-      } catch (error) {
-        // the other models still stage: a re-run resumes the failed ones and skips the rest
-        failed.push(name);
-        core.error(`${name}: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
-    const staged = Object.fromEntries(runs.map((one) => [one.name!, stagedRecord(one.result)]));
-    await setOutputs(runs, JSON.stringify(staged));
+    const staging = await stageCatalogModels({
+      models: request.names,
+      catalogDir: core.getInput('catalog') || 'gitops/models',
+      outDir: core.getInput('out') || 'gitops',
+      stage: stageOptions,
+      finalize,
+      resolve: resolveOptions,
+      reporter,
+    });
+    await setOutputs(staging.staged, JSON.stringify(stagedRecordsByModel(staging)));
+    const failed = staging.failed.map((one) => one.name);
     if (failed.length > 0) core.setFailed(`staging failed for ${failed.join(', ')}; the others are staged, and a re-run resumes where each stopped`);
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error));
   }
-}
-
-/** finalize's outcome in the shape the outputs and summary take: every object verified, none sent. */
-async function finalizeAsStageResult(
-  source: ResolvedSource,
-  dest: string,
-  selection: SelectOptions,
-  timeoutMs: number,
-  reporter: ReturnType<typeof createWorkflowReporter>,
-): Promise<StageResult> {
-  const done = await finalizeStaged({ source, dest, selection, timeoutMs, reporter });
-  return {
-    ...done,
-    alreadyStaged: done.alreadyFinalized,
-    bytesUploaded: 0,
-    bytesSkipped: done.totalBytes,
-    notes: [],
-    files: done.files.map((f) => ({ ...f, action: 'skipped' as const, bytesUploaded: 0 })),
-  };
-}
-
-/** Where the in-cluster Job will stage a resolved source: the record render-rgd takes, with nothing copied. */
-function inClusterPlacement(source: ResolvedSource, dest: string, selection: SelectOptions): StageResult {
-  const location = parseS3Uri(dest);
-  const { modelPrefix, manifestKey } = stagedKeys(location, source);
-  const { files, notes } = selectFiles(source.files, selection);
-  return {
-    s3Uri: `s3://${location.bucket}/${modelPrefix}`,
-    manifestUri: `s3://${location.bucket}/${manifestKey}`,
-    org: source.org,
-    name: source.name,
-    commit: source.commit,
-    source: source.description,
-    alreadyStaged: false,
-    totalBytes: files.reduce((sum, f) => sum + f.size, 0),
-    bytesUploaded: 0,
-    bytesSkipped: 0,
-    seconds: 0,
-    notes,
-    // format detection reads the paths; nothing was copied, so no sha256 yet
-    files: files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 ?? '', action: 'skipped' as const, bytesUploaded: 0 })),
-  };
-}
-
-/** What render-rgd's staged input takes for one model. */
-function stagedRecord(result: StageResult) {
-  const format = detectWeightFormat(result.files.map((f) => f.path));
-  return { uri: result.s3Uri, commit: result.commit, manifestUri: result.manifestUri, source: result.source, ...(format ? { format } : {}) };
 }
 
 async function setOutputs(runs: readonly StagedModelRun[], staged: string): Promise<void> {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { CreateBucketCommand, DeleteObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { parseStagedModels, renderCatalog } from '../../core/src/index.js';
+import { parseStagedRecords, renderCatalog } from '../../core/src/index.js';
 import { startSilentServer } from '../../core/test/stage/archives.js';
 import { startRgw, type Rgw } from '../../core/test/stage/ceph.js';
 import { FakeHub } from '../../core/test/stage/hf-server.js';
@@ -92,7 +92,7 @@ describe('prestage-model action', () => {
       const out = join(catalog, '..', `${basename(catalog)}-out`);
       await mkdir(out);
       await writeFile(join(out, 'render-settings.yaml'), 'repoURL: https://github.com/example-org/gitops.git\n');
-      const rendered = await renderCatalog({ catalogDir: catalog, outDir: out, image: IMAGE, staged: parseStagedModels(all.outputs.staged!, 'staged'), versionsFile: VERSIONS });
+      const rendered = await renderCatalog({ catalogDir: catalog, outDir: out, image: IMAGE, staged: parseStagedRecords(all.outputs.staged!, 'staged'), versionsFile: VERSIONS });
       expect(rendered.ok).toBe(true);
       const nothing = await runAction({ model: 'pending', catalog, out, dest: 's3://action/catalog' }, env);
       expect(nothing).toMatchObject({ failed: false, outputs: { 'staged': '{}', 'bytes-uploaded': '0' } });

@@ -4,15 +4,15 @@ import {
   commitRenderedTree,
   createWorkflowReporter,
   DEFAULT_VERSIONS_FILE,
-  loadStagedModels,
+  loadStagedRecords,
   parseGitIdentity,
-  parseStagedModels,
+  parseStagedRecords,
   renderCatalog,
   renderSummaryMarkdown,
   reportDiagnostics,
   SETTINGS_FILE_NAME,
   type CommitBackResult,
-  type StagedModel,
+  type StagedRecord,
 } from '@ray-gitops/core';
 
 /** Reads the inputs, renders the catalog into the output directory (or checks it), sets outputs and writes the job summary. */
@@ -29,16 +29,18 @@ export async function run(): Promise<void> {
     const reporter = createWorkflowReporter(core);
     const staged = stagedInput === '' ? undefined : await readStaged(stagedInput);
 
-    const result = await renderCatalog({
+    const token = core.getInput('token');
+    if (token !== '') core.setSecret(token);
+    const renderOptions = {
       catalogDir,
       outDir,
       ...(image ? { image } : {}),
       ...(staged ? { staged } : {}),
       settingsFile: core.getInput('settings') || join(outDir, SETTINGS_FILE_NAME),
       versionsFile: core.getInput('versions') || DEFAULT_VERSIONS_FILE,
-      check,
       reporter,
-    });
+    };
+    const result = await renderCatalog({ ...renderOptions, check });
     reportDiagnostics(reporter, result.diagnostics);
     const files = (result.plan?.changes ?? []).map((change) => join(outDir, change.path));
     core.setOutput('changed', files.length > 0 ? 'true' : 'false');
@@ -48,6 +50,10 @@ export async function run(): Promise<void> {
         outDir,
         identity,
         push: core.getBooleanInput('push'),
+        renderOptions,
+        // a re-render after a rebase is validated as the pipeline's validate-manifests step validates
+        validation: { crds: core.getMultilineInput('crds'), strict: core.getBooleanInput('strict'), ignoreMissingSchemas: core.getMultilineInput('crds').length === 0 },
+        ...(token !== '' ? { token } : {}),
         ...(core.getInput('branch') ? { branch: core.getInput('branch') } : {}),
         reporter,
       })
@@ -63,7 +69,7 @@ export async function run(): Promise<void> {
     } else if (check && files.length > 0) {
       core.setFailed(`${files.length} rendered file(s) in ${outDir} are stale: ${files.join(', ')}; run 'ray-gitops render' and commit the result`);
     } else {
-      core.info(`${outDir}: ${files.length} file(s) ${check ? 'would change' : 'written or deleted'}; ${result.tree!.models.length} model(s)`);
+      reporter.info(`${outDir}: ${files.length} file(s) ${check ? 'would change' : 'written or deleted'}; ${result.tree!.models.length} model(s)`);
     }
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error));
@@ -71,9 +77,9 @@ export async function run(): Promise<void> {
 }
 
 /** The `staged` input is the JSON itself (prestage's output) or the path of a file holding it. */
-async function readStaged(value: string): Promise<Map<string, StagedModel>> {
+async function readStaged(value: string): Promise<StagedRecord[]> {
   const trimmed = value.trim();
-  return trimmed.startsWith('{') || trimmed.startsWith('[') ? parseStagedModels(trimmed, 'the staged input') : loadStagedModels(trimmed);
+  return trimmed.startsWith('{') || trimmed.startsWith('[') ? parseStagedRecords(trimmed, 'the staged input') : loadStagedRecords(trimmed);
 }
 
 function commitSummaryMarkdown(result: CommitBackResult): string {

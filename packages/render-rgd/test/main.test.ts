@@ -21,18 +21,19 @@ describe('render-rgd action', () => {
   test('renders with the image and the staged-prefix map, sets changed/files and writes a summary', async () => {
     const ws = await workspace();
     const staged = JSON.stringify({
-      'qwen2-5-7b-instruct': { uri: 's3://models-bucket/models/Qwen/Qwen2.5-7B-Instruct/abc123/', commit: 'abc123', manifestUri: 's3://models-bucket/models/.manifests/Qwen/Qwen2.5-7B-Instruct/abc123.json' },
+      'qwen2-5-7b-instruct': { uri: 's3://models-bucket/models/Qwen/Qwen2.5-7B-Instruct/abc123/', commit: 'abc123', manifestUri: 's3://models-bucket/models/.manifests/Qwen/Qwen2.5-7B-Instruct/abc123.json', source: 'huggingface:Qwen/Qwen2.5-7B-Instruct@main' },
     });
     const result = await runAction({ catalog: ws.catalog, out: ws.out, image: IMAGE, staged, versions: join(REPO_ROOT, 'docker', 'versions.json') });
     expect(result.failed).toBe(false);
     expect(result.outputs.changed).toBe('true');
     const files = JSON.parse(result.outputs.files!) as string[];
     expect(files).toContain(join(ws.out, 'platform', 'llm-service.rgd.yaml'));
-    expect(files).toHaveLength(12);
-    expect(result.summary).toContain('## Render: 12 file(s) changed');
+    expect(files).toContain(join(ws.out, 'platform', 'grafana-dashboard.yaml'));
+    expect(files).toHaveLength(13);
+    expect(result.summary).toContain('## Render: ⚠️ 13 file(s) changed, with warnings: 2 model(s) not staged yet\n');
     expect(result.summary).toContain('| `qwen2-5-7b-instruct` | `s3://models-bucket/models/Qwen/Qwen2.5-7B-Instruct/abc123/` | `abc123` |');
     expect(result.summary).toContain('| `llama-3-3-70b-instruct` | not staged yet (no RayService) | — |');
-    expect(result.stdout).toContain('::warning::llama-3-3-70b-instruct is not staged yet');
+    expect(result.stdout).toContain('::warning::llama-3-3-70b-instruct and mistral-7b-instruct-v0-3 are not staged yet');
   });
 
   test('check mode passes on an up-to-date tree and fails listing the stale files', async () => {
@@ -40,7 +41,7 @@ describe('render-rgd action', () => {
     await runAction({ catalog: ws.catalog, out: ws.out, image: IMAGE, versions: join(REPO_ROOT, 'docker', 'versions.json') });
     const clean = await runAction({ catalog: ws.catalog, out: ws.out, check: 'true', versions: join(REPO_ROOT, 'docker', 'versions.json') });
     expect(clean).toMatchObject({ failed: false, outputs: { changed: 'false', files: '[]' } });
-    expect(clean.summary).toContain('## Render check: up to date');
+    expect(clean.summary).toMatch(/## Render check: ⚠️ up to date, with warnings: 3 model\(s\) not staged yet\n/);
 
     await rm(join(ws.catalog, 'qwen2-5-7b-instruct.yaml'));
     const stale = await runAction({ catalog: ws.catalog, out: ws.out, check: 'true', versions: join(REPO_ROOT, 'docker', 'versions.json') });
@@ -48,6 +49,7 @@ describe('render-rgd action', () => {
     expect(stale.outputs.files).toBe(JSON.stringify([join(ws.out, 'workloads', 'qwen2-5-7b-instruct', 'instance.yaml')]));
     expect(stale.stdout).toMatch(/::error::1 rendered file\(s\) in .* are stale/);
     expect(stale.summary).toContain('| deleted |');
+    expect(stale.summary).toMatch(/## Render check: ❌ stale: 1 file\(s\) would change; also 2 model\(s\) not staged yet\n/);
   });
 
   test('annotates catalog errors and fails without rendering', async () => {
@@ -58,6 +60,7 @@ describe('render-rgd action', () => {
     expect(result.failed).toBe(true);
     expect(result.stdout).toMatch(new RegExp(`::error file=${broken},line=7,endLine=7,col=27`));
     expect(result.outputs.changed).toBe('false');
+    expect(result.summary).toContain('## Render: ❌ not rendered');
     expect(result.summary).toContain('not rendered');
   });
 

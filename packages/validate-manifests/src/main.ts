@@ -63,6 +63,7 @@ async function validate(paths: string[], catalogDir: string): Promise<Validation
     ignoreMissingSchemas: core.getBooleanInput('ignore-missing-schemas'),
     checks: gitopsChecks({ policy: core.getBooleanInput('policy') }),
     disabledRules: core.getMultilineInput('disable-rules'),
+    ...(core.getInput('previous') ? { previous: core.getInput('previous') } : {}),
     // the catalog (checked above by its own rules) and the render settings are not Kubernetes objects
     ignoreFilenamePatterns: nonManifestPatterns('gitops', catalogDir || 'gitops/models'),
     reporters,

@@ -13,8 +13,8 @@ describe('validate-manifests bundle run as the Actions runner would', () => {
     expect(result.exitCode).toBe(0);
     expect(result.outputs).toMatchObject({ entries: '3', errors: '0' });
     expect(Number(result.outputs.resources)).toBeGreaterThanOrEqual(12);
-    expect(result.summary).toContain('## Manifest validation: passed');
-    expect(result.summary).toContain('## Catalog check: passed');
+    expect(result.summary).toContain('## Manifest validation: ✅ passed\n');
+    expect(result.summary).toContain('## Catalog check: ✅ passed\n');
     expect(result.summary).toContain('| `qwen2-5-7b-instruct` | Hugging Face `Qwen/Qwen2.5-7B-Instruct@main` | 1× L4 |');
   });
 
@@ -23,7 +23,7 @@ describe('validate-manifests bundle run as the Actions runner would', () => {
     const result = await runAsRunner(committedBundle('validate-manifests'), { action: 'validate-manifests', inputs: { catalog: '', paths: samples, crds: SHARED_CRDS, policy: 'false' } });
     expect(result.exitCode).toBe(0);
     expect(result.outputs).toMatchObject({ resources: '2', errors: '0' }); // the RayService and its HF token Secret
-    expect(result.summary).toContain('## Manifest validation: passed');
+    expect(result.summary).toContain('## Manifest validation: ✅ passed\n');
 
     // the upstream sample runs a tagged image: the GPU-workload policy stops it, naming the rule
     const withPolicy = await runAsRunner(committedBundle('validate-manifests'), { action: 'validate-manifests', inputs: { catalog: '', paths: samples, crds: SHARED_CRDS } });
@@ -55,7 +55,7 @@ describe('validate-manifests bundle run as the Actions runner would', () => {
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toMatch(new RegExp(`^::error file=${manifest},line=6,col=13`, 'm'));
     expect(result.outputs).toMatchObject({ 'resources': '1', 'errors': '1', 'sarif-file': sarifFile });
-    expect(result.summary).toContain('## Manifest validation: 1 resource(s) failed');
+    expect(result.summary).toContain('## Manifest validation: ❌ failed: 1 resource(s) failed\n');
     const sarif = JSON.parse(await readFile(sarifFile, 'utf8')) as { version: string; runs: { results: unknown[] }[] };
     expect(sarif.version).toBe('2.1.0');
     expect(sarif.runs[0]!.results).toHaveLength(1);

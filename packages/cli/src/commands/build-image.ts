@@ -1,4 +1,6 @@
 import {
+  dryRunVerdict,
+  verdictLine,
   buildImage,
   createAwsImageServices,
   formatCommand,
@@ -10,6 +12,7 @@ import {
   type ImageBuildPlan,
 } from '@ray-gitops/core';
 import { ExitCode, type CommandDefinition } from '../command.js';
+import { defaultPath } from '../repository.js';
 
 const DEFAULT_NAMED_CONTEXT = 'serve=serve';
 
@@ -41,12 +44,14 @@ export const buildImageCommand: CommandDefinition = {
     'ensure': { type: 'boolean', description: 'create the ECR repository and CodeBuild project when missing' },
     'codebuild-service-role': { type: 'string', value: 'ARN', description: 'role for a CodeBuild project that --ensure creates' },
     'poll-interval': { type: 'string', value: 'SECONDS', default: '3', description: 'seconds between build status polls' },
-    'dry-run': { type: 'boolean', description: 'print the content tag and the StartBuild request without calling AWS' },
+    'dry-run': { type: 'boolean', description: 'print the content tag and what a build would do, without calling AWS (with --json: the exact StartBuild request)' },
     'json': { type: 'boolean', description: 'print the result as JSON on stdout' },
   },
   async run({ values, streams, reporter }) {
     const env = process.env;
-    const namedContexts = parseKeyValues(strings(values['named-context'], [DEFAULT_NAMED_CONTEXT]), '--named-context');
+    // the default serve/ is the repository's, wherever the command runs from
+    const fallback = `serve=${defaultPath('serve')}`;
+    const namedContexts = parseKeyValues(strings(values['named-context'], [fallback]), '--named-context');
     const plan = await planImageBuild({
       contextDir: values.context as string,
       namedContexts,
@@ -68,8 +73,11 @@ export const buildImageCommand: CommandDefinition = {
     if (values['dry-run']) {
       for (const diagnostic of plan.diagnostics) reporter.info(formatDiagnostic(diagnostic));
       reporter.info(`content tag ${plan.tag} (${plan.context.files.length} files, ${plan.context.totalBytes} bytes); dry run: no AWS call made`);
-      streams.stdout.write(`${JSON.stringify(dryRunDocument(plan), null, 2)}\n`);
-      return plan.diagnostics.some((d) => d.severity === 'error') ? ExitCode.problemsFound : ExitCode.ok;
+      streams.stdout.write(values.json ? `${JSON.stringify(dryRunDocument(plan), null, 2)}\n` : dryRunSummary(plan));
+      // a dry run builds nothing: image definition errors are the real build's blockers, stated as a warning (exit 0)
+      const verdict = dryRunVerdict(plan);
+      if (verdict.level === 'warnings') reporter.warning(verdictLine(verdict));
+      return ExitCode.ok;
     }
 
     const pollSeconds = Number(values['poll-interval']);
@@ -114,6 +122,20 @@ export function dryRunDocument(plan: ImageBuildPlan): Record<string, unknown> {
     diagnostics: plan.diagnostics.map((d) => formatDiagnostic(d)),
     hashedInputs: plan.manifest.trimEnd().split('\n'),
   };
+}
+
+/** What `--dry-run` prints for a person: the image it would build, from what, and what stands in the way. */
+export function dryRunSummary(plan: ImageBuildPlan): string {
+  const args = Object.entries(plan.buildArgs).map(([key, value]) => `${key}=${value}`);
+  const rows: [string, string][] = [
+    ['image', `${plan.repository}:${plan.tag} (content tag of ${plan.context.files.length} files, ${plan.context.totalBytes} bytes)`],
+    ['build', `CodeBuild project ${plan.startBuild.projectName}, only when ECR has no image with that tag`],
+    ['context', plan.source.bucket ? `s3://${plan.source.bucket}/${plan.source.key}` : `${plan.source.key} in the --source-bucket (needed when a build runs)`],
+    ['args', args.join(' ')],
+    ['locally', formatCommand(plan.localBuildCommand)],
+    ['verdict', verdictLine(dryRunVerdict(plan))],
+  ];
+  return `${rows.map(([label, text]) => `${label.padEnd(9)} ${text}`).join('\n')}\n--json prints the exact StartBuild request; no AWS call was made.\n`;
 }
 
 function strings(value: unknown, fallback: string[]): string[] {

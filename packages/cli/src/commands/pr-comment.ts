@@ -1,17 +1,23 @@
 import { readFile } from 'node:fs/promises';
-import { DEFAULT_GITHUB_API_URL, InputFileError, PLAN_COMMENT_MARKER, UsageError, upsertPullRequestComment } from '@ray-gitops/core';
+import { DEFAULT_GITHUB_API_URL, GITHUB_ACTIONS_BOT_LOGIN, InputFileError, PLAN_COMMENT_MARKER, UsageError, upsertPullRequestComment } from '@ray-gitops/core';
 import { ExitCode, type CommandDefinition } from '../command.js';
 
 export const prCommentCommand: CommandDefinition = {
   path: ['pr-comment'],
   summary: 'Post a file as the pull request\'s one marked comment: edits the earlier bot comment in place, or creates it.',
-  synopsis: '--body-file FILE [--pr N] [--repo OWNER/NAME] [--marker NAME] [--head-sha SHA]',
+  synopsis: '--body-file FILE [--pr N] [--repo OWNER/NAME] [--marker NAME] [--head-sha SHA] [--bot-login LOGIN]',
   options: {
     'body-file': { type: 'string', value: 'FILE', description: 'the comment body, e.g. the markdown of ray-gitops plan (required)' },
     'pr': { type: 'string', value: 'N', description: 'pull request number (default: from GITHUB_REF refs/pull/N/… or the event in GITHUB_EVENT_PATH)' },
     'repo': { type: 'string', value: 'OWNER/NAME', description: 'repository (default: GITHUB_REPOSITORY)' },
-    'marker': { type: 'string', value: 'NAME', default: PLAN_COMMENT_MARKER, description: 'the comment is found by <!-- NAME --> and a bot author' },
+    'marker': { type: 'string', value: 'NAME', default: PLAN_COMMENT_MARKER, description: "the comment is found by <!-- NAME --> and the token's own identity as author" },
     'head-sha': { type: 'string', value: 'SHA', description: 'comment only if the pull request\'s head is still this commit (workflow_run: the run\'s head_sha)' },
+    'bot-login': {
+      type: 'string',
+      value: 'LOGIN',
+      default: GITHUB_ACTIONS_BOT_LOGIN,
+      description: "the login a GitHub App token comments as (e.g. my-app[bot]); a user's token is looked up with GET /user",
+    },
   },
   async run({ values, streams, reporter }) {
     const env = process.env;
@@ -39,6 +45,7 @@ export const prCommentCommand: CommandDefinition = {
       body,
       marker: values.marker as string,
       ...(headSha !== undefined ? { expectedHeadSha: headSha } : {}),
+      botLogin: values['bot-login'] as string,
       onWait: (message) => reporter.warning(message),
     });
     reporter.info(`${result.action} comment ${result.id} on ${repo}#${pullNumber}`);

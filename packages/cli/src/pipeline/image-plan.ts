@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { formatDiagnostic, planImageBuild, type ImageBuildPlan, type Reporter } from '@ray-gitops/core';
 import { buildImageCommand, dryRunDocument } from '../commands/build-image.js';
+import { defaultPath } from '../repository.js';
 
 export interface PlannedImage {
   readonly plan: ImageBuildPlan;
@@ -26,7 +27,7 @@ export async function planLocalImage(options: {
   const plan = await planImageBuild({
     contextDir: options.contextDir,
     // build-image's default named context: serve/ as `serve`
-    namedContexts: { serve: 'serve' },
+    namedContexts: { serve: defaultPath('serve') },
     repository: defaults['ecr-repository']!.default as string,
     project: defaults['codebuild-project']!.default as string,
     sourcePrefix: defaults['source-prefix']!.default as string,

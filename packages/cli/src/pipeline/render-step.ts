@@ -11,7 +11,7 @@ import {
   type RenderCatalogResult,
   type RenderSettings,
   type Reporter,
-  type StagedModel,
+  type StagedRecord,
 } from '@ray-gitops/core';
 
 export interface RenderedTree {
@@ -29,7 +29,7 @@ export async function renderInto(options: {
   readonly catalogDir: string;
   readonly outDir: string;
   readonly image: string;
-  readonly staged: ReadonlyMap<string, StagedModel>;
+  readonly staged: readonly StagedRecord[];
   readonly reporter: Reporter;
 }): Promise<RenderedTree> {
   const settingsFile = join(options.outDir, SETTINGS_FILE_NAME);

@@ -159,8 +159,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
 
     const render = await step('render', `fix the problem above and run again; 'ray-gitops render --out ${options.outDir}' renders the same way`, async () => {
       await prepareCatalogWorkspace({ catalogDir: options.catalogDir, workspaceDir: paths.catalog, extra: [entry] });
-      const stagedMap = new Map([[entry.name, entry.staged]]);
-      const rendered = await renderInto({ catalogDir: paths.catalog, outDir: options.outDir, image: image.imageRef, staged: stagedMap, reporter });
+      const records = [entry.staged];
+      const rendered = await renderInto({ catalogDir: paths.catalog, outDir: options.outDir, image: image.imageRef, staged: records, reporter });
       if (!rendered.result.ok) {
         for (const diagnostic of rendered.result.diagnostics) options.log.write(`${formatDiagnostic(diagnostic)}\n`);
         throw failed('render', `the catalog in ${paths.catalog} has errors; nothing was rendered`, 'fix the errors listed above and run again');

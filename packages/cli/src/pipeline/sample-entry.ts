@@ -1,10 +1,10 @@
-import { detectWeightFormat, MODEL_NAME_LIMIT, type StagedModel, type StageResult } from '@ray-gitops/core';
+import { MODEL_NAME_LIMIT, toStagedRecord, type StagedRecord, type StageResult } from '@ray-gitops/core';
 
 /** A catalog entry for the staged sample: its file name, its YAML and the staged-prefix record render takes. */
 export interface SampleEntry {
   readonly name: string;
   readonly yaml: string;
-  readonly staged: StagedModel;
+  readonly staged: StagedRecord;
 }
 
 /** The catalog entry that serves the staged sample from its S3 prefix (an `s3:` source). */
@@ -22,8 +22,8 @@ export function sampleEntry(stage: StageResult): SampleEntry {
     '  gpu: { type: L4, count: 1 }',
     '',
   ].join('\n');
-  const format = detectWeightFormat(stage.files.map((file) => file.path));
-  return { name, yaml, staged: { uri: stage.s3Uri, commit: stage.commit, manifestUri: stage.manifestUri, ...(format ? { format } : {}) } };
+  // the entry's s3: source is the staged prefix itself, so the record serves it (stagedFrom)
+  return { name, yaml, staged: toStagedRecord(stage, { model: name }) };
 }
 
 /** A DNS-1035 label short enough for every name derived from it; `text` starts with a letter. */

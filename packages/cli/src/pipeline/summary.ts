@@ -1,6 +1,6 @@
-import { displayPath, formatBytes } from '@ray-gitops/core';
+import { decideVerdict, displayPath, formatBytes, verdictLine, type Verdict } from '@ray-gitops/core';
 import type { PipelineResult } from './run-pipeline.js';
-import { stagedRecord } from '../commands/prestage.js';
+import { stagedReport } from '../commands/prestage.js';
 
 const LABEL_WIDTH = 10;
 
@@ -50,9 +50,9 @@ export function formatSummary(result: PipelineResult, options: { readonly crds: 
     if (unchecked.length > 0 || uncheckedTemplates > 0) {
       const resources = unchecked.reduce((sum, kind) => sum + kind.count, 0);
       const kinds = unchecked.map((kind) => (kind.count > 1 ? `${kind.kind} ×${kind.count}` : kind.kind)).join(', ');
-      const where = options.crds.length > 0 ? 'the --crds given lack them' : 'no --crds given';
+      const where = options.crds.length > 0 ? 'the --crds given and the schema cache lack them' : 'the schema cache lacks them';
       row('', `${resources} resources of ${unchecked.length} kinds not schema-checked offline (${where}): ${kinds}${uncheckedTemplates > 0 ? `; ${uncheckedTemplates} RGD templates too` : ''}`);
-      row('', 'CI checks them against the upstream KubeRay, kro and Argo CD CRDs; --crds DIR checks them here');
+      row('', "CI checks them against the upstream CRDs; 'ray-gitops schemas fetch' (or 'schemas import DIR') checks them here");
     }
     if (validation.argoRepoRoot === undefined) row('', "Argo CD source paths were checked against the working directory, as --out does not end in the settings' path");
   }
@@ -61,33 +61,43 @@ export function formatSummary(result: PipelineResult, options: { readonly crds: 
     row('', `what to do: ${failure.hint}`);
   } else {
     row('state', `${displayPath(paths.state)}/: sample model, catalog (with the sample entry), build plan, bucket data`);
-    row('next', `review ${displayPath(paths.out)}/; '--out gitops' renders into the committed tree; on AWS: ray-gitops prestage, build-image, render --image`);
+    row('next', `review ${displayPath(paths.out)}/; the committed gitops/ is rendered on AWS: ray-gitops build-image, prestage --model pending, render --image --staged`);
   }
   return lines;
 }
 
 function headline(result: PipelineResult): string {
+  if (result.failure?.interrupted) return `ray-gitops pipeline: interrupted in ${result.seconds.toFixed(1)} s`;
+  return `ray-gitops pipeline: ${verdictLine(pipelineVerdict(result))}`;
+}
+
+/** The verdict (core's decideVerdict): failed steps and findings block; image lint errors are warnings, as nothing is built here. */
+export function pipelineVerdict(result: PipelineResult): Verdict {
   const time = `in ${result.seconds.toFixed(1)} s`;
-  if (result.failure?.interrupted) return `ray-gitops pipeline: interrupted ${time}`;
-  if (result.failure) return `ray-gitops pipeline: failed at '${result.failure.step}' ${time}`;
-  if (!result.ok) return `ray-gitops pipeline: problems found ${time}`;
-  const blockers = result.image?.errors.length ?? 0;
-  return `ray-gitops pipeline: green ${time}${blockers > 0 ? `; ${blockers} image lint error(s) would stop a real build (see image)` : ''}`;
+  const lintErrors = result.image?.errors.length ?? 0;
+  return decideVerdict({
+    blockers: result.failure ? [`step '${result.failure.step}' ${result.failure.interrupted ? 'interrupted' : 'failed'}`] : result.ok ? [] : ['problems found (listed above)'],
+    warnings: lintErrors > 0 ? [`${lintErrors} image lint error(s) would stop a real build (see image)`] : [],
+    ready: `ready ${time}`,
+    blocked: `blocked ${time}`,
+  });
 }
 
 /** The same result for machines (`--json`). */
 export function summaryDocument(result: PipelineResult, options: { readonly crds: readonly string[] }): Record<string, unknown> {
   const { catalog, bucket, sample, staged, entry, image, render, validation, failure, paths } = result;
   const plan = render?.result.plan;
+  const verdict = pipelineVerdict(result);
   return {
     ok: result.ok,
+    verdict: { level: verdict.level, headline: verdict.headline },
     seconds: Number(result.seconds.toFixed(3)),
     ...(failure ? { failure } : {}),
     paths,
     ...(catalog ? { catalog } : {}),
     ...(bucket ? { bucket: { ...bucket, dataDir: paths.s3Data } } : {}),
     ...(sample ? { sample } : {}),
-    ...(staged ? { staged: { ...stagedRecord(staged.result), sha256Verified: staged.sha256Verified } } : {}),
+    ...(staged ? { staged: { ...stagedReport(staged.result), sha256Verified: staged.sha256Verified } } : {}),
     ...(entry ? { entry: { name: entry.name, file: `${paths.catalog}/${entry.name}.yaml` } } : {}),
     ...(image
       ? {

@@ -1,7 +1,9 @@
 import { join, relative, resolve, sep } from 'node:path';
 import {
+  cachedCrdFiles,
   gitopsChecks,
   nonManifestPatterns,
+  schemaCacheDir,
   textReporter,
   validateManifests,
   type OutputSink,
@@ -30,7 +32,7 @@ export interface ValidatedTree {
 
 /**
  * `ray-gitops validate` of the rendered tree: the RGD in <out>/platform defines the LLMService schema,
- * `crds` add the upstream ones (KubeRay, kro, Argo CD) when the caller has them; kinds with no schema are
+ * `crds` and the schema cache ('ray-gitops schemas fetch') add the upstream ones (KubeRay, kro, Argo CD, …); kinds with no schema are
  * counted and skipped rather than failed, so an offline run still says exactly what it could not check.
  * Findings go to `log` as `FILE:LINE:COL: message` lines.
  */
@@ -55,9 +57,11 @@ export async function validateTree(options: {
     flush: () => undefined,
   };
   const argoRepoRoot = repositoryRootOf(options.outDir, options.repositoryPath);
+  const cacheDir = schemaCacheDir();
+  const cache = (await cachedCrdFiles(cacheDir)).length > 0 ? [cacheDir] : [];
   const summary = await validateManifests({
     paths: [options.outDir],
-    crds: [join(options.outDir, 'platform'), ...options.crds],
+    crds: [join(options.outDir, 'platform'), ...options.crds, ...cache],
     ignoreMissingSchemas: true,
     ignoreFilenamePatterns: nonManifestPatterns(options.outDir, options.catalogDir),
     checks: gitopsChecks({ policy: true }),

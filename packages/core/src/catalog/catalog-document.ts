@@ -1,4 +1,4 @@
-import type { EngineArgValue, WeightStorage } from './model-entry.js';
+import type { EngineArgValue, UpgradeStrategy, WeightStorage } from './model-entry.js';
 
 /**
  * A catalog file's data as model.schema.json admits it: what the person wrote, before defaults.
@@ -17,7 +17,10 @@ export interface CatalogDocument {
     gpu: { type: string; count: number };
     replicas?: { min?: number; max?: number };
     storage?: WeightStorage;
+    upgrade?: UpgradeStrategy;
     engineArgs?: Record<string, EngineArgValue>;
+    trustRemoteCode?: boolean;
+    allowEngineArgs?: string[];
   };
   staging?: { where?: 'runner' | 'cluster'; shards?: number };
 }

@@ -1,12 +1,15 @@
 import type { CatalogCheckResult } from './check-catalog.js';
 import type { ModelSource } from './model-entry.js';
 import { formatDiagnostic } from '../report/diagnostic.js';
+import { decideVerdict, verdictLine } from '../report/verdict.js';
 
 /** The job summary of a catalog check: which models are in, and what blocks the rest. */
 export function renderCatalogCheckSummary(dir: string, result: CatalogCheckResult): string {
   const errors = result.diagnostics.filter((d) => d.severity === 'error');
+  const warnings = result.diagnostics.length - errors.length;
+  const verdict = decideVerdict({ blockers: errors.length > 0 ? [`${errors.length} error(s)`] : [], warnings: warnings > 0 ? [`${warnings} warning(s)`] : [], ready: 'passed', blocked: 'failed' });
   const lines = [
-    `## Catalog check: ${errors.length === 0 ? 'passed' : `${errors.length} error(s)`}`,
+    `## Catalog check: ${verdictLine(verdict)}`,
     '',
     `${result.files.length} file(s) in \`${dir}\`, ${result.entries.length} valid model(s).`,
     '',

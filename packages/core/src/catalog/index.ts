@@ -3,6 +3,7 @@ export { checkCatalog, isCatalogFileName, listCatalogFiles } from './check-catal
 export { renderCatalogCheckSummary } from './check-summary.js';
 export type { DerivedName, DerivedNameRole, ModelNameLimit } from './derived-names.js';
 export { computeModelNameLimit, DERIVED_NAMES, deriveNames, MODEL_NAME_LIMIT } from './derived-names.js';
+export { closestMatch } from './did-you-mean.js';
 export { displayPath } from './display-path.js';
 export type { GpuType } from './gpu-types.js';
 export { findGpuType, GPU_TYPES } from './gpu-types.js';
@@ -24,3 +25,4 @@ export type {
 } from './model-entry.js';
 export { MODEL_ENTRY_SCHEMA } from './schema.js';
 export { DEFAULT_MIN_REPLICAS, DEFAULT_REVISION, DEFAULT_STORAGE } from './to-model-entry.js';
+export { ENGINE_ARGS_VLLM_VERSION, OUTSIDE_ENGINE_ARGS, SECRET_ENGINE_ARGS, VLLM_ENGINE_ARGS, type OutsideReach } from './vllm-engine-args.js';

@@ -1,4 +1,5 @@
-import { open, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { CatalogDocument } from './catalog-document.js';
@@ -79,14 +80,23 @@ export function checkModelEntrySource(bytes: Uint8Array, file: string): ModelEnt
 
 type BoundedRead = { readonly bytes: Uint8Array } | { readonly code: string; readonly problem: string };
 
-/** stat first (so a huge file or a device is never read), then read at most one byte past the cap. */
+/**
+ * lstat first (so a huge file, a device or a symbolic link is never read), then read at most one byte
+ * past the cap. A link is refused, never followed: a catalog entry linking to .git/config or a key file
+ * would otherwise have its target's lines quoted in the YAML errors, in a pull request's log.
+ */
 async function readBounded(file: string): Promise<BoundedRead> {
   let handle: FileHandle | undefined;
   try {
-    const stats = await stat(file);
+    const stats = await lstat(file);
+    if (stats.isSymbolicLink()) {
+      return { code: 'catalog/symlink', problem: 'is a symbolic link; a catalog entry must be a regular file in the catalog directory, so copy the entry there instead of linking it' };
+    }
     if (!stats.isFile()) return { code: 'catalog/unreadable-file', problem: 'is not a regular file; a catalog entry is a .yaml file' };
     if (stats.size > MAX_ENTRY_FILE_BYTES) return { code: 'catalog/file-too-large', problem: tooLargeMessage(stats.size) };
-    handle = await open(file, 'r');
+    // O_NOFOLLOW: a link swapped in after the lstat is refused by the kernel (ELOOP), not followed
+    // eslint-disable-next-line no-bitwise
+    handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
     const buffer = Buffer.alloc(MAX_ENTRY_FILE_BYTES + 1);
     let length = 0;
     for (;;) {
@@ -106,6 +116,7 @@ async function readBounded(file: string): Promise<BoundedRead> {
 function describeIoError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return 'it does not exist';
+  if (code === 'ELOOP') return 'it is a symbolic link';
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   return code ?? (error instanceof Error ? error.message : String(error));
 }

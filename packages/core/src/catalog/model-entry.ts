@@ -51,6 +51,12 @@ export interface S3Source {
  */
 export type WeightStorage = 'stream' | 'mount';
 
+/**
+ * How KubeRay rolls out a change of the model's RayService: `new-cluster` (KubeRay NewCluster),
+ * `incremental` (NewClusterWithIncrementalUpgrade) or `none` (None).
+ */
+export type UpgradeStrategy = 'new-cluster' | 'incremental' | 'none';
+
 export type EngineArgValue = string | number | boolean;
 
 export interface ServingSpec {
@@ -60,8 +66,13 @@ export interface ServingSpec {
   /** Ray Serve autoscaling bounds for the model's deployment */
   readonly replicas: ReplicaRange;
   readonly storage: WeightStorage;
+  readonly upgrade: UpgradeStrategy;
   /** extra vLLM engine arguments, kebab-case keys as on vLLM's command line, sorted by key */
   readonly engineArgs: Readonly<Record<string, EngineArgValue>>;
+  /** vLLM's trust-remote-code: the workers run Python code from the model repository; absent means false */
+  readonly trustRemoteCode?: boolean;
+  /** the engineArgs keys that reach outside the image and the staged weights, allowed by the entry, sorted; absent when none */
+  readonly outsideEngineArgs?: readonly string[];
 }
 
 export interface GpuRequest {

@@ -7,6 +7,7 @@ import type { GpuType } from './gpu-types.js';
 import { listOr, quote } from './messages.js';
 import { dnsLabelProblem, suggestDnsLabel } from './name-rules.js';
 import { gitRefProblem, httpsUrlProblem, huggingFaceRepoProblem, redactUrl, s3UriProblem } from './reference-rules.js';
+import { ENGINE_ARGS_VLLM_VERSION, OUTSIDE_ENGINE_ARGS, SECRET_ENGINE_ARGS, VLLM_ENGINE_ARGS } from './vllm-engine-args.js';
 
 /** What the checks need to know beyond the data itself. */
 export interface SemanticContext {
@@ -46,7 +47,8 @@ export function semanticFindings(data: Record<string, unknown>, context: Semanti
     ...checkS3(child(source, 's3')),
     ...checkGpu(child(serving, 'gpu'), context.gpuTypes ?? GPU_TYPES),
     ...checkReplicas(child(serving, 'replicas')),
-    ...checkEngineArgs(child(serving, 'engineArgs')),
+    ...checkScaleToZero(child(serving, 'replicas'), child(serving, 'upgrade')),
+    ...checkEngineArgs(child(serving, 'engineArgs'), child(serving, 'allowEngineArgs')),
     ...checkStaging(child(data, 'staging'), source),
   ];
 }
@@ -226,9 +228,35 @@ function checkReplicas(replicas: unknown): Finding[] {
   }];
 }
 
-function checkEngineArgs(engineArgs: unknown): Finding[] {
-  if (!isRecord(engineArgs)) return [];
-  const findings: Finding[] = [];
+/** The Ray in docker/versions.json; scale to zero is refused while it cannot work there (see checkScaleToZero). */
+export const PINNED_RAY_FOR_SCALE_TO_ZERO = '2.52.0';
+
+/**
+ * `replicas.min: 0` is refused: with the pinned Ray (2.52.0), Ray Serve LLM never scales to zero
+ * (ray-project/ray#59076: the OpenAI ingress calls every LLM server at start-up, which counts as an
+ * ongoing request; fixed from Ray 2.56). After a KubeRay incremental upgrade Serve also keeps
+ * target_capacity at 100 and never goes below its initial replicas (ray-project/ray#62682), so that
+ * combination is named too.
+ */
+function checkScaleToZero(replicas: unknown, upgrade: unknown): Finding[] {
+  if (child(replicas, 'min') !== 0) return [];
+  const incremental = upgrade === 'incremental'
+    ? '; an incremental upgrade would also pin it at its initial replicas (ray-project/ray#62682), so use upgrade: new-cluster with scale to zero once Ray allows it'
+    : '';
+  return [{
+    code: 'catalog/scale-to-zero',
+    message:
+      `serving.replicas.min is 0, but Ray Serve LLM does not scale to zero on the pinned Ray ${PINNED_RAY_FOR_SCALE_TO_ZERO} (ray-project/ray#59076, fixed from Ray 2.56); ` +
+      `set min to 1 or more${incremental}`,
+    path: ['serving', 'replicas', 'min'],
+    at: 'value',
+  }];
+}
+
+function checkEngineArgs(engineArgs: unknown, allowEngineArgs: unknown): Finding[] {
+  const allowed = Array.isArray(allowEngineArgs) ? allowEngineArgs.filter((key): key is string => typeof key === 'string') : [];
+  const findings: Finding[] = checkAllowList(allowed);
+  if (!isRecord(engineArgs)) return findings;
   for (const key of Object.keys(engineArgs)) {
     const path = ['serving', 'engineArgs', key];
     if (!KEBAB_CASE.test(key)) {
@@ -243,8 +271,62 @@ function checkEngineArgs(engineArgs: unknown): Finding[] {
         path,
         at: 'key',
       });
+    } else {
+      const problem = engineArgProblem(key, allowed);
+      if (problem) findings.push({ ...problem, path, at: 'key' });
     }
   }
+  return findings;
+}
+
+const KNOWN_ENGINE_ARGS = new Set(VLLM_ENGINE_ARGS);
+
+/** Why a well-formed engineArgs key is refused: not a vLLM argument, a secret, or reaching outside unallowed. */
+function engineArgProblem(key: string, allowed: readonly string[]): { code: string; message: string } | undefined {
+  if (!KNOWN_ENGINE_ARGS.has(key)) {
+    const suggestion = closestMatch(key, VLLM_ENGINE_ARGS);
+    return {
+      code: 'catalog/engine-arg-unknown',
+      message: `serving.engineArgs key ${quote(key)} is not an engine argument of vLLM ${ENGINE_ARGS_VLLM_VERSION} (the image's version)` +
+        `${suggestion ? `; did you mean ${quote(suggestion)}?` : '; see vLLM\'s engine arguments for that version'}`,
+    };
+  }
+  if (SECRET_ENGINE_ARGS.includes(key)) {
+    return {
+      code: 'catalog/engine-arg-secret',
+      message: `serving.engineArgs key ${quote(key)} would commit a token to git; remove it: the deploy passes the HF_TOKEN secret to the workers`,
+    };
+  }
+  if (key === 'trust-remote-code') {
+    return {
+      code: 'catalog/engine-arg-outside',
+      message: "serving.engineArgs key 'trust-remote-code' runs the model repository's Python code on the GPU workers; " +
+        'remove it and, only for a repository you trust, set serving.trustRemoteCode: true, which the pull-request plan flags',
+    };
+  }
+  const reach = OUTSIDE_ENGINE_ARGS[key];
+  if (reach !== undefined && !allowed.includes(key)) {
+    return {
+      code: 'catalog/engine-arg-outside',
+      message: `serving.engineArgs key ${quote(key)} ${reach} beyond the staged weights and the image; ` +
+        `remove it, or allow it for this model by adding ${quote(key)} to serving.allowEngineArgs (the pull-request plan lists it)`,
+    };
+  }
+  return undefined;
+}
+
+/** Every key in serving.allowEngineArgs must be one that needs allowing; trust-remote-code has its own field. */
+function checkAllowList(allowed: readonly string[]): Finding[] {
+  const findings: Finding[] = [];
+  allowed.forEach((key, index) => {
+    const path = ['serving', 'allowEngineArgs', index];
+    if (key === 'trust-remote-code') {
+      findings.push({ code: 'catalog/engine-arg-allow', message: 'trust-remote-code is not allowed through serving.allowEngineArgs; set serving.trustRemoteCode: true instead', path, at: 'value' });
+    } else if (!Object.hasOwn(OUTSIDE_ENGINE_ARGS, key)) {
+      const known = KNOWN_ENGINE_ARGS.has(key) ? `${quote(key)} does not reach outside the image, so it needs no allowing` : `${quote(key)} is not an engine argument that needs allowing`;
+      findings.push({ code: 'catalog/engine-arg-allow', message: `serving.allowEngineArgs: ${known}; remove it`, path, at: 'value' });
+    }
+  });
   return findings;
 }
 

@@ -1,9 +1,11 @@
 import type { CatalogDocument } from './catalog-document.js';
-import type { EngineArgValue, ModelEntry, ModelSource, WeightStorage } from './model-entry.js';
+import type { EngineArgValue, ModelEntry, ModelSource, UpgradeStrategy, WeightStorage } from './model-entry.js';
+import { OUTSIDE_ENGINE_ARGS } from './vllm-engine-args.js';
 
 export const DEFAULT_REVISION = 'main';
 export const DEFAULT_STORAGE: WeightStorage = 'stream';
 export const DEFAULT_MIN_REPLICAS = 1;
+export const DEFAULT_UPGRADE: UpgradeStrategy = 'new-cluster';
 
 /**
  * The domain form of a checked catalog document: defaults applied, `source.kind` set, sha256 in
@@ -16,6 +18,7 @@ export function toModelEntry(document: CatalogDocument): ModelEntry {
   const max = serving.replicas?.max ?? Math.max(min, 1);
   const engineArgs: Record<string, EngineArgValue> = {};
   for (const key of Object.keys(serving.engineArgs ?? {}).sort()) engineArgs[key] = serving.engineArgs![key];
+  const outside = Object.keys(engineArgs).filter((key) => Object.hasOwn(OUTSIDE_ENGINE_ARGS, key));
   return {
     name: document.name,
     ...(document.description === undefined ? {} : { description: document.description }),
@@ -25,7 +28,10 @@ export function toModelEntry(document: CatalogDocument): ModelEntry {
       gpu: { type: serving.gpu.type, count: serving.gpu.count },
       replicas: { min, max },
       storage: serving.storage ?? DEFAULT_STORAGE,
+      upgrade: serving.upgrade ?? DEFAULT_UPGRADE,
       engineArgs,
+      ...(serving.trustRemoteCode === true ? { trustRemoteCode: true } : {}),
+      ...(outside.length > 0 ? { outsideEngineArgs: outside } : {}),
     },
     ...(document.staging === undefined ? {} : { staging: { where: document.staging.where ?? 'runner', shards: document.staging.shards ?? 1 } }),
   };

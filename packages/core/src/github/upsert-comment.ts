@@ -1,7 +1,10 @@
 import { GitHubClient, type RateLimitPolicy } from './client.js';
-import { StaleHeadError } from './errors.js';
+import { GitHubPermissionError, StaleHeadError } from './errors.js';
 import { commentMarker, parsePullNumber, parseRepository } from './inputs.js';
 import { UsageError } from '../errors/errors.js';
+
+/** Who an Actions job's GITHUB_TOKEN comments as. */
+export const GITHUB_ACTIONS_BOT_LOGIN = 'github-actions[bot]';
 
 /** GitHub refuses comment bodies longer than this many characters. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -18,6 +21,12 @@ export interface UpsertCommentOptions {
   readonly marker: string;
   /** refuse unless the pull request's head is still this commit */
   readonly expectedHeadSha?: string;
+  /**
+   * the login a GitHub App installation token comments as, which GET /user cannot tell (it answers 403
+   * for such tokens); default github-actions[bot], the GITHUB_TOKEN's. A person's or a machine user's
+   * token is looked up with GET /user instead.
+   */
+  readonly botLogin?: string;
   readonly rateLimit?: RateLimitPolicy;
   readonly onWait?: (message: string) => void;
 }
@@ -33,13 +42,14 @@ interface IssueComment {
   readonly id: number;
   readonly body?: string | null;
   readonly html_url: string;
-  readonly user?: { readonly type?: string } | null;
+  readonly user?: { readonly login?: string; readonly type?: string } | null;
 }
 
 /**
- * Keeps one comment per pull request for a marker: the bot comment carrying the marker is edited in
- * place, or created when there is none. Comments by people are never edited, even when they quote the
- * marker. With `expectedHeadSha`, nothing is written unless the pull request still points at that
+ * Keeps one comment per pull request for a marker: the comment the token's own identity wrote with the
+ * marker is edited in place, or created when there is none. Anyone else's comment is never edited, even
+ * when it carries the marker: a person quoting it, or another bot (another app, a workflow with another
+ * token) whose comment would otherwise be overwritten with a plan it never wrote. With `expectedHeadSha`, nothing is written unless the pull request still points at that
  * commit: in a workflow_run job the plan comes from an untrusted artifact and must match the head.
  */
 export async function upsertPullRequestComment(options: UpsertCommentOptions): Promise<UpsertCommentResult> {
@@ -71,12 +81,28 @@ export async function upsertPullRequestComment(options: UpsertCommentOptions): P
     }
   }
 
+  const login = (await tokenLogin(client, options.botLogin ?? GITHUB_ACTIONS_BOT_LOGIN)).toLowerCase();
   const comments = await client.paginate<IssueComment>(`repos/${owner}/${name}/issues/${pull}/comments`, `listing the comments of ${where}`);
-  const ours = comments.find((comment) => comment.user?.type === 'Bot' && (comment.body ?? '').includes(marker));
+  const ours = comments.find((comment) => comment.user?.login?.toLowerCase() === login && (comment.body ?? '').includes(marker));
   if (ours) {
     const updated = await client.request<IssueComment>('PATCH', `repos/${owner}/${name}/issues/comments/${ours.id}`, `updating comment ${ours.id} on ${where}`, { body });
     return { action: 'updated', id: updated.id, url: updated.html_url };
   }
   const created = await client.request<IssueComment>('POST', `repos/${owner}/${name}/issues/${pull}/comments`, `commenting on ${where}`, { body });
   return { action: 'created', id: created.id, url: created.html_url };
+}
+
+/**
+ * The login the token writes as: GET /user for a person's or a machine user's token; an installation
+ * token (GITHUB_TOKEN, a GitHub App's) gets 403 there, and writes as the app's bot, `botLogin`.
+ */
+async function tokenLogin(client: GitHubClient, botLogin: string): Promise<string> {
+  try {
+    const user = await client.request<{ login?: unknown }>('GET', 'user', 'reading which account the token belongs to');
+    if (typeof user?.login === 'string' && user.login !== '') return user.login;
+    return botLogin;
+  } catch (error) {
+    if (error instanceof GitHubPermissionError && error.status === 403) return botLogin;
+    throw error;
+  }
 }

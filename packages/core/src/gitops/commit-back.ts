@@ -26,7 +26,23 @@ export interface CommitBackOptions {
   readonly maxAttempts?: number;
   /** base pause before a retry, grown per attempt with jitter; default 250 ms */
   readonly retryDelayMs?: number;
+  /**
+   * Called after every rebase onto the moved branch, in the rebased working tree, before the next push:
+   * it makes the files right for the new tip (renders again from its catalog and previous render, and
+   * validates the result) and returns what to commit now. Throwing stops the commit-back with nothing
+   * pushed. Without it, the rebased commit is pushed as it is.
+   */
+  readonly onRebased?: () => Promise<RebasedContent>;
+  /** a token for the fetch and push, sent as an HTTP header through the environment, never written to any git config */
+  readonly token?: string;
   readonly reporter?: Reporter;
+}
+
+/** What onRebased says to commit on the new tip. */
+export interface RebasedContent {
+  /** files or directories to commit (absolute, or relative to repoDir), deleted ones included */
+  readonly paths: readonly string[];
+  readonly message: string;
 }
 
 export interface CommitBackResult {
@@ -53,11 +69,12 @@ export async function commitBack(options: CommitBackOptions): Promise<CommitBack
   const top = (await probe.tryRun(['rev-parse', '--show-toplevel'])).stdout.trim();
   if (top === '') throw new UsageError(`'${options.repoDir}' is not inside a git working tree; commit-back needs a clone of the GitOps repository`);
   const git = new Git(top, options.identity);
+  if (options.token) reporter.secret(options.token);
 
   const specs = await existingOrTracked(git, top, options.paths.map((path) => resolve(options.repoDir, path)));
   if (specs.length === 0) return { committed: false, pushed: false, attempts: 0, files: [] };
   await git.run(['add', '--all', '--', ...specs]);
-  const files = splitZ(await git.run(['diff', '--cached', '--name-only', '-z', '--', ...specs])).sort();
+  let files = splitZ(await git.run(['diff', '--cached', '--name-only', '-z', '--', ...specs])).sort();
   if (files.length === 0) {
     reporter.info('commit-back: the rendered files are already committed; nothing to commit');
     return { committed: false, pushed: false, attempts: 0, files };
@@ -69,11 +86,12 @@ export async function commitBack(options: CommitBackOptions): Promise<CommitBack
 
   const remote = options.remote ?? 'origin';
   const branch = options.branch ?? (await currentBranch(git));
+  const network = options.token ? new Git(top, options.identity, await tokenEnvironment(git, remote, options.token)) : git;
   const maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_PUSH_ATTEMPTS);
   const delay = options.retryDelayMs ?? 250;
   for (let attempt = 1; ; attempt += 1) {
     const pushArgs = ['push', '--porcelain', remote, `HEAD:refs/heads/${branch}`];
-    const pushed = await git.tryRun(pushArgs);
+    const pushed = await network.tryRun(pushArgs);
     if (pushed.code === 0) {
       reporter.info(`commit-back: pushed ${commit.slice(0, 12)} to ${remote}/${branch}${attempt > 1 ? ` after ${attempt - 1} rebase(s)` : ''}`);
       return { committed: true, commit, pushed: true, attempts: attempt, files };
@@ -84,15 +102,74 @@ export async function commitBack(options: CommitBackOptions): Promise<CommitBack
     if (attempt >= maxAttempts) throw new PushRetriesExhaustedError(remote, branch, attempt);
 
     reporter.info(`commit-back: ${remote}/${branch} moved (${status.reason}); rebasing and retrying (attempt ${attempt + 1} of ${maxAttempts})`);
-    await git.run(['fetch', '--quiet', remote, `refs/heads/${branch}`]);
-    await rebaseOrAbort(git, remote, branch, commit);
+    await network.run(['fetch', '--quiet', remote, `refs/heads/${branch}`]);
+    const tip = (await git.run(['rev-parse', 'FETCH_HEAD'])).trim();
+    // Only our commit on top: its files are rendered again below, so a conflicting hunk may take the new
+    // tip's side (its placements are the newer ones) instead of stopping the commit-back.
+    const onlyOurs = options.onRebased !== undefined && (await git.run(['rev-list', '--count', `${tip}..HEAD`])).trim() === '1';
+    await rebaseOrAbort(git, remote, branch, commit, onlyOurs ? ['-X', 'ours'] : []);
+    if (options.onRebased) {
+      const rebuilt = await rebuildOnTip(git, top, options.repoDir, tip, await options.onRebased());
+      if (rebuilt === 'nothing-to-push') {
+        reporter.info(`commit-back: ${remote}/${branch} already holds this render; nothing to push`);
+        return { committed: false, pushed: false, attempts: attempt, files: [] };
+      }
+      files = rebuilt;
+    }
     commit = (await git.run(['rev-parse', 'HEAD'])).trim();
     await sleep(delay * attempt * (0.5 + Math.random()));
   }
 }
 
-async function rebaseOrAbort(git: Git, remote: string, branch: string, commit: string): Promise<void> {
-  const args = ['rebase', '--quiet', 'FETCH_HEAD'];
+/**
+ * After a rebase onto `tip`, commits what onRebased rendered: amends our rebased commit (or makes one,
+ * when the rebase found it already upstream and dropped it). When the new render adds nothing to the
+ * tip, our commit is dropped and, if nothing else is left to push, says so. Returns the files the
+ * commit changes.
+ */
+async function rebuildOnTip(git: Git, top: string, repoDir: string, tip: string, content: RebasedContent): Promise<string[] | 'nothing-to-push'> {
+  const specs = await existingOrTracked(git, top, content.paths.map((path) => resolve(repoDir, path)));
+  if (specs.length > 0) await git.run(['add', '--all', '--', ...specs]);
+  const head = (await git.run(['rev-parse', 'HEAD'])).trim();
+  const ours = head !== tip;
+  const changed = specs.length > 0 && (await git.tryRun(['diff', '--cached', '--quiet', 'HEAD', '--', ...specs])).code !== 0;
+  if (ours) {
+    await git.run(['commit', '--quiet', '--amend', '--allow-empty', '-m', content.message, ...(changed ? ['--', ...specs] : [])]);
+  } else if (changed) {
+    await git.run(['commit', '--quiet', '-m', content.message, '--', ...specs]);
+  }
+  const now = (await git.run(['rev-parse', 'HEAD'])).trim();
+  if (now === tip) return 'nothing-to-push';
+  const files = splitZ(await git.run(['diff', '--name-only', '-z', 'HEAD~1', 'HEAD'])).sort();
+  if (files.length > 0) return files;
+  // the new tip already has exactly this render: our commit would be empty
+  await git.run(['reset', '--quiet', '--soft', 'HEAD~1']);
+  return (await git.run(['rev-parse', 'HEAD'])).trim() === tip ? 'nothing-to-push' : [];
+}
+
+/**
+ * The token as git's own config would carry it (actions/checkout's `http.<origin>/.extraheader`), but
+ * through GIT_CONFIG_COUNT/KEY/VALUE in the environment of the fetch and the push alone: nothing is
+ * written to .git/config, so no later step and no other process of the job can read it back.
+ */
+async function tokenEnvironment(git: Git, remote: string, token: string): Promise<Record<string, string>> {
+  const url = (await git.run(['remote', 'get-url', remote])).trim();
+  let origin: string;
+  try {
+    const parsed = new URL(url);
+    // plain http only to this machine (a test server): a token never crosses a network unencrypted
+    const loopback = ['127.0.0.1', '[::1]', 'localhost'].includes(parsed.hostname);
+    if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && loopback)) throw new Error(parsed.protocol);
+    origin = parsed.origin;
+  } catch {
+    throw new UsageError(`remote '${remote}' is not an https URL, so a token cannot be sent to it; use an https remote or leave the token out`);
+  }
+  const basic = Buffer.from(`x-access-token:${token}`, 'utf8').toString('base64');
+  return { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: `http.${origin}/.extraheader`, GIT_CONFIG_VALUE_0: `AUTHORIZATION: basic ${basic}` };
+}
+
+async function rebaseOrAbort(git: Git, remote: string, branch: string, commit: string, strategy: readonly string[]): Promise<void> {
+  const args = ['rebase', '--quiet', ...strategy, 'FETCH_HEAD'];
   const rebased = await git.tryRun(args);
   if (rebased.code === 0) return;
   const conflicts = splitZ((await git.tryRun(['diff', '--name-only', '--diff-filter=U', '-z'])).stdout).sort();

@@ -58,3 +58,9 @@ export class PushRetriesExhaustedError extends RayGitopsError {
 function firstLine(text: string): string {
   return text.trim().split('\n').find((line) => line.trim() !== '') ?? '(no output)';
 }
+
+/**
+ * The branch moved, and the tree rendered again from its new tip failed the catalog check or the
+ * validation: nothing was pushed. The rebased commit and the new render are left in the working tree.
+ */
+export class RebasedRenderError extends RayGitopsError {}

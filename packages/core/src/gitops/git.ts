@@ -21,6 +21,8 @@ export class Git {
   constructor(
     readonly dir: string,
     private readonly identity?: GitIdentity,
+    /** added to git's environment (e.g. GIT_CONFIG_* carrying a credential for one command) */
+    private readonly env: Readonly<Record<string, string>> = {},
   ) {}
 
   /** Runs git; a non-zero exit is returned, not thrown. */
@@ -39,7 +41,7 @@ export class Git {
         {
           cwd: this.dir,
           maxBuffer: 64 * 1024 * 1024,
-          env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', GIT_EDITOR: 'true' },
+          env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', GIT_EDITOR: 'true', ...this.env },
         },
         (error, stdout, stderr) => {
           if (error && typeof error.code !== 'number') {

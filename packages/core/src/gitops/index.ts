@@ -4,3 +4,4 @@ export * from './errors.js';
 export * from './git.js';
 export * from './identity.js';
 export * from './message.js';
+export * from './validate-rendered.js';

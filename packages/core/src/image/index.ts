@@ -13,3 +13,6 @@ export * from './versions.js';
 export * from './watch.js';
 export * from './zip.js';
 export { createAwsImageServices, type AwsClientOptions } from './aws/clients.js';
+export * from './pin.js';
+export * from './bump.js';
+export * from './dry-run-verdict.js';

@@ -47,8 +47,8 @@ export function lintImageDefinition(input: LintInput): Diagnostic[] {
       }
       if (!DIGEST.test(image)) {
         error('image/base-not-pinned', where,
-          `base image ${image} is not pinned by digest; append @sha256:<digest> ` +
-            `('docker buildx imagetools inspect ${image}' prints it) so every build starts from the same bytes.`);
+          `base image ${image} is not pinned by digest, so no build starts; run 'ray-gitops pin' (or the pin-images ` +
+            'workflow, .github/workflows/pin-images.yml) to write its tag@sha256:<digest> into versions.json.');
       }
     }
     if (from.stageName) stages.add(from.stageName.toLowerCase());

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { isMap, isScalar, parseDocument } from 'yaml';
 import { InputFileError } from '../errors/index.js';
 import type { SourceLocation } from '../report/index.js';
 
@@ -60,4 +61,28 @@ function locateKey(file: string, text: string, key: string): SourceLocation {
   if (index < 0) return { file, line: 1, column: 1 };
   const before = text.slice(0, index).split('\n');
   return { file, line: before.length, column: before[before.length - 1]!.length + 1 };
+}
+
+/** The keys of versions.json that name an image (`baseImage` → BASE_IMAGE): the ones `pin` resolves. */
+export function isImageVersionKey(key: string): boolean {
+  return /(^|_)IMAGE$/.test(buildArgNameForVersionKey(key));
+}
+
+/**
+ * Sets top-level string values of a versions file's text, touching only those values' bytes: key
+ * order, indentation, `$comment` and the final newline stay as they were, so the diff is the change.
+ */
+export function editVersionsText(text: string, path: string, changes: Readonly<Record<string, string>>): string {
+  // JSON is YAML: the yaml parser gives each value's source range, so only those bytes are replaced
+  const document = parseDocument(text, { prettyErrors: false });
+  if (document.errors.length > 0 || !isMap(document.contents)) throw new InputFileError(`${path} must hold a JSON object`);
+  const edits: { offset: number; length: number; content: string }[] = [];
+  for (const [key, value] of Object.entries(changes)) {
+    const pair = document.contents.items.find((item) => isScalar(item.key) && item.key.value === key);
+    const node = pair?.value;
+    if (!isScalar(node) || node.type !== 'QUOTE_DOUBLE' || !node.range) throw new InputFileError(`${path} has no string "${key}" to update`);
+    edits.push({ offset: node.range[0], length: node.range[1] - node.range[0], content: JSON.stringify(value) });
+  }
+  edits.sort((a, b) => b.offset - a.offset);
+  return edits.reduce((out, edit) => out.slice(0, edit.offset) + edit.content + out.slice(edit.offset + edit.length), text);
 }

@@ -34,7 +34,7 @@ export class CelSyntaxError extends Error {
   }
 }
 
-const environment = new Environment({ enableOptionalTypes: true, unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false });
+export const celEnvironment = new Environment({ enableOptionalTypes: true, unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false });
 
 /** Macros that bind a variable in their body: `list.exists(x, x > 0)`, `map(k, v, …)` forms included. */
 const BINDING_MACROS = new Set(['all', 'exists', 'exists_one', 'existsOne', 'map', 'filter', 'transformList', 'transformMap', 'transformMapEntry', 'sortBy']);
@@ -43,7 +43,7 @@ const BINDING_MACROS = new Set(['all', 'exists', 'exists_one', 'existsOne', 'map
 export function parseCel(source: string): ParsedCel {
   let ast: ASTNode;
   try {
-    ast = environment.parse(source).ast;
+    ast = celEnvironment.parse(source).ast;
   } catch (error) {
     const node = (error as { node?: { start?: number } }).node;
     const message = ((error as Error).message.split('\n')[0] ?? 'syntax error').trim();

@@ -1,4 +1,4 @@
-import { evaluateCel, KroExpressionError } from './cel.js';
+import { evaluateCel, KroExpressionError } from './cel-evaluate.js';
 import type { JsonSchemaProps } from './openapi.js';
 
 export { KroExpressionError };

@@ -14,7 +14,7 @@ export {
   type PrinterColumn,
   type RgdSchema,
 } from './instance-crd.js';
-export { evaluateCel, KroExpressionError } from './cel.js';
+export { evaluateCel, KroExpressionError } from './cel-evaluate.js';
 export {
   applyDefaults,
   evaluateExpression,

@@ -1,12 +1,16 @@
 import { join } from 'node:path';
 import { planFiles } from './files.js';
+import { DEFAULT_HUB_CONCURRENCY, DEFAULT_HUB_TIMEOUT_MS, HubLookups } from './hub-lookups.js';
 import { planImage } from './image.js';
 import { planModels } from './models.js';
+import { planRollouts } from './rollout.js';
 import { planStaging } from './staging.js';
 import type { PlanVerdict, PullRequestPlan } from './types.js';
 import { checkCatalog } from '../catalog/check-catalog.js';
 import type { HubOptions } from '../fit/metadata.js';
+import { isPlaceholderImage, NO_IMAGE_YET } from '../render/image-ref.js';
 import { readPreviousRender } from '../render/previous.js';
+import { decideVerdict } from '../report/verdict.js';
 
 export interface BuildPlanOptions {
   /** default gitops/models */
@@ -21,6 +25,10 @@ export interface BuildPlanOptions {
   readonly offline?: boolean;
   /** Hub endpoint and token; HF_ENDPOINT and HF_TOKEN when not given */
   readonly hub?: Pick<HubOptions, 'endpoint' | 'token'>;
+  /** all Hub lookups of the plan together end after this; later ones are "not checked" (default 5 minutes) */
+  readonly hubTimeoutMs?: number;
+  /** Hub lookups at once (default 8) */
+  readonly hubConcurrency?: number;
 }
 
 /**
@@ -37,34 +45,37 @@ export async function buildPlan(options: BuildPlanOptions = {}): Promise<PullReq
 
   const checked = await checkCatalog(catalogDir);
   const previous = await readPreviousRender(outDir);
-  const models = await planModels(checked.entries, { offline, hub });
+  const lookups = new HubLookups(options.hubConcurrency ?? DEFAULT_HUB_CONCURRENCY, options.hubTimeoutMs ?? DEFAULT_HUB_TIMEOUT_MS);
+  const models = await planModels(checked.entries, { offline, hub, lookups });
   const image = await planImage({ contextDir, namedContexts: options.namedContexts ?? { serve: 'serve' }, committedImage: previous.image });
-  const staging = await planStaging(checked.entries, previous.placements, { offline, hub });
+  const staging = await planStaging(checked.entries, previous.placements, { offline, hub, lookups });
   const files = await planFiles({ catalogDir, outDir, versionsFile: join(contextDir, 'versions.json') });
 
-  const catalog = { dir: catalogDir, files: checked.files.length, models, diagnostics: checked.diagnostics };
+  const rollouts = await planRollouts(checked.entries, previous.placements, image.decision, staging, outDir);
+  const planned = models.map((model) => ({ ...model, ...(rollouts.has(model.name) ? { rollout: rollouts.get(model.name)! } : {}) }));
+  const catalog = { dir: catalogDir, files: checked.files.length, models: planned, diagnostics: checked.diagnostics };
   const parts = { catalog, image, staging, files };
   return { verdict: verdictOf(parts), offline, ...parts };
 }
 
 /**
- * The first line a reviewer reads: ready or not and why, then what the merge does. Image lint errors
- * are named too: they do not block the pull request's check, but build-image refuses to build.
+ * The first line a reviewer reads: the verdict (report/verdict.ts) and why, then what the merge does.
+ * Catalog errors and misfits block. Image definition errors are warnings: the plan builds nothing and
+ * the pull request's catalog is fine, but the deploy's build-image refuses to build until they are fixed.
  */
 function verdictOf({ catalog, image, staging, files }: Omit<PullRequestPlan, 'verdict' | 'offline'>): PlanVerdict {
   const errors = catalog.diagnostics.filter((d) => d.severity === 'error').length;
   const misfits = catalog.models.filter((m) => m.fit.status === 'does-not-fit').length;
   const imageErrors = image.diagnostics.filter((d) => d.severity === 'error').length;
-  const ok = errors === 0 && misfits === 0;
   const blockers = [errors > 0 ? `${errors} catalog error(s)` : '', misfits > 0 ? `${misfits} model(s) do not fit their GPUs` : ''].filter(Boolean);
+  const warnings = imageErrors > 0 ? [`build-image will refuse to build until ${imageErrors} image definition error(s) are fixed`] : [];
   const does = [
-    IMAGE_WORDS[image.decision],
+    image.committedImage !== undefined && isPlaceholderImage(image.committedImage) ? `${NO_IMAGE_YET}, the first one is built` : IMAGE_WORDS[image.decision],
     staging.length === 0 ? 'nothing to stage' : `${staging.length} model(s) to stage`,
     files.status === 'not-planned' ? 'rendered files not worked out' : files.changes.length === 0 ? 'no rendered file changes' : `${files.changes.length} rendered file(s) change`,
   ];
-  const head = ok ? `Ready to merge: ${catalog.models.length} model(s) pass the catalog check` : `Not ready: ${blockers.join(', ')}`;
-  const warning = imageErrors > 0 ? `; build-image will refuse to build until ${imageErrors} image definition error(s) are fixed` : '';
-  return { ok, headline: `${head}; ${does.join(', ')}${warning}` };
+  const verdict = decideVerdict({ blockers, warnings, ready: `Ready to merge: ${catalog.models.length} model(s) pass the catalog check`, blocked: 'Not ready' });
+  return { level: verdict.level, ok: verdict.ok, headline: `${verdict.headline}; at merge: ${does.join(', ')}` };
 }
 
 const IMAGE_WORDS: Record<PullRequestPlan['image']['decision'], string> = {

@@ -1,7 +1,7 @@
 import type { ImagePlan } from './types.js';
 import { RayGitopsError } from '../errors/errors.js';
 import { planImageBuild, type ImageBuildPlan } from '../image/plan.js';
-import { parseImageRef } from '../render/image-ref.js';
+import { isPlaceholderImage, NO_IMAGE_YET, parseImageRef } from '../render/image-ref.js';
 
 export interface PlanImageOptions {
   /** the build context, docker/ */
@@ -32,6 +32,9 @@ export async function planImage(options: PlanImageOptions): Promise<ImagePlan> {
   const known = { contextDir, tag, contextFiles: files.length, contextBytes: totalBytes, ...committed, diagnostics: [...build.diagnostics] };
   if (committedImage === undefined) {
     return { ...known, decision: 'build-if-missing', reason: `there is no committed render yet; the merge builds ${tag} unless ECR already has it` };
+  }
+  if (isPlaceholderImage(committedImage)) {
+    return { ...known, decision: 'build', reason: `${NO_IMAGE_YET}: the committed tree carries the all-zero placeholder digest; the merge builds ${tag} and renders its digest` };
   }
   const committedTag = committedTagOf(committedImage);
   if (committedTag === tag) return { ...known, decision: 'reuse', reason: `the committed render already runs ${tag}; nothing to build` };

@@ -1,6 +1,9 @@
+import { rolloutWords } from './rollout.js';
 import type { ImageDecision, ModelFit, PullRequestPlan, StagingItem, StagingReason } from './types.js';
+import { isPlaceholderImage, NO_IMAGE_YET } from '../render/image-ref.js';
 import { RGD_PATH } from '../render/tree.js';
 import { formatDiagnostic } from '../report/diagnostic.js';
+import { VERDICT_MARKS } from '../report/verdict.js';
 
 /** The hidden marker the plan comment is found by when it is updated in place. */
 export const PLAN_COMMENT_MARKER = 'ray-gitops-plan';
@@ -16,8 +19,9 @@ const ROWS = { models: 50, problems: 30, staging: 50, files: 100 } as const;
  * Every cell is escaped (names and messages come from the pull request) and the body stays bounded.
  */
 export function planMarkdown(plan: PullRequestPlan): string {
-  const lines = [`<!-- ${PLAN_COMMENT_MARKER} -->`, '## ray-gitops plan', '', `${plan.verdict.ok ? '✅' : '❌'} **${text(plan.verdict.headline)}**`, ''];
-  lines.push(...modelSection(plan), ...problemSection(plan), ...imageSection(plan), ...stagingSection(plan), ...filesSection(plan));
+  const lines = [`<!-- ${PLAN_COMMENT_MARKER} -->`, '## ray-gitops plan', '', `${VERDICT_MARKS[plan.verdict.level]} **${text(plan.verdict.headline)}**`, ''];
+  lines.push(...outsideSection(plan), ...modelSection(plan), ...problemSection(plan));
+  lines.push(...imageSection(plan), ...stagingSection(plan), ...filesSection(plan));
   if (plan.offline) lines.push('_Planned with `--offline`: fit and model sizes were not checked._', '');
   return bounded(lines.join('\n'));
 }
@@ -25,11 +29,26 @@ export function planMarkdown(plan: PullRequestPlan): string {
 function modelSection({ catalog }: PullRequestPlan): string[] {
   const lines = ['### Models', ''];
   if (catalog.models.length === 0) return [...lines, `No valid model entries in \`${code(catalog.dir)}\` (${catalog.files} file(s)).`, ''];
-  lines.push('| model | source | GPUs per replica | max model len | fit |', '|---|---|---|---|---|');
+  lines.push('| model | source | GPUs per replica | max model len | fit | at merge |', '|---|---|---|---|---|---|');
   for (const model of head(catalog.models, ROWS.models)) {
-    lines.push(row(`\`${code(model.name)}\``, `\`${code(model.source)}\``, `${model.gpu.count}× ${text(model.gpu.type)}`, String(model.maxModelLen), fitCell(model.fit)));
+    const rollout = model.rollout ? `${rolloutWords(model.rollout)} (${text(model.rollout.reason)})` : '—';
+    lines.push(row(`\`${code(model.name)}\``, `\`${code(model.source)}\``, `${model.gpu.count}× ${text(model.gpu.type)}`, String(model.maxModelLen), fitCell(model.fit), rollout));
   }
-  return [...lines, ...more(catalog.models.length, ROWS.models, 5), ''];
+  return [...lines, ...more(catalog.models.length, ROWS.models, 6), ''];
+}
+
+/**
+ * First thing after the verdict: every model whose workers may run the repository's code, fetch from
+ * elsewhere, send data out or load code by name. A reviewer approving the merge approves these.
+ */
+function outsideSection({ catalog }: PullRequestPlan): string[] {
+  const flagged = catalog.models.filter((model) => (model.outside ?? []).length > 0);
+  if (flagged.length === 0) return [];
+  const lines = ['### ⚠️ Reaches outside the image and the staged weights', '', '| model | engine argument | what it does |', '|---|---|---|'];
+  for (const model of head(flagged, ROWS.models)) {
+    for (const { key, reach } of model.outside ?? []) lines.push(row(`\`${code(model.name)}\``, `**\`${code(key)}\`**`, text(reach)));
+  }
+  return [...lines, ...more(flagged.length, ROWS.models, 3), ''];
 }
 
 function fitCell(fit: ModelFit): string {
@@ -63,7 +82,7 @@ const DECISION_WORDS: Record<ImageDecision, string> = {
 function imageSection({ image }: PullRequestPlan): string[] {
   const lines = ['### Image', '', '| content tag | build context | committed image | at merge |', '|---|---|---|---|'];
   const context = image.contextFiles === undefined ? `\`${code(image.contextDir)}\`` : `\`${code(image.contextDir)}\` (${image.contextFiles} files, ${bytes(image.contextBytes!)})`;
-  lines.push(row(image.tag ? `\`${image.tag}\`` : '—', context, image.committedImage ? `\`${code(image.committedImage)}\`` : 'none', `**${DECISION_WORDS[image.decision]}**`));
+  lines.push(row(image.tag ? `\`${image.tag}\`` : '—', context, image.committedImage ? (isPlaceholderImage(image.committedImage) ? NO_IMAGE_YET : `\`${code(image.committedImage)}\``) : 'none', `**${DECISION_WORDS[image.decision]}**`));
   lines.push('', sentence(image.reason), '');
   for (const diagnostic of head(image.diagnostics, ROWS.problems)) lines.push(`- ${diagnostic.severity === 'error' ? '❌' : '⚠️'} ${text(formatDiagnostic(diagnostic))}`);
   return image.diagnostics.length > 0 ? [...lines, ...bullets(image.diagnostics.length, ROWS.problems), ''] : lines;

@@ -1,12 +1,14 @@
+import { HubLookups, TIMED_OUT } from './hub-lookups.js';
 import type { StagingItem, StagingReason, StagingSize } from './types.js';
 import type { CatalogEntry } from '../catalog/check-catalog.js';
 import type { ModelSource } from '../catalog/model-entry.js';
 import { RayGitopsError } from '../errors/errors.js';
 import { guardedFetch, isAllowedUrl, printableUrl } from '../net/index.js';
-import { awaitsStaging, sourceIdentity, type PreviousPlacement } from '../render/staged.js';
+import { awaitsStaging, type PreviousPlacement } from '../render/staged.js';
 import { DEFAULT_HF_ENDPOINT, resolveHuggingFace, type HuggingFaceOptions } from '../stage/hf.js';
 import { isRetryable, type RetryPolicy } from '../stage/retry.js';
 import { selectFiles } from '../stage/select.js';
+import { sourceIdentity } from '../staged/source-identity.js';
 
 /** A plan should answer in seconds: two quick tries, not the long patience of a staging run. */
 const PLAN_RETRY: RetryPolicy = { attempts: 2, baseMs: 200, maxMs: 1_000 };
@@ -16,6 +18,8 @@ export interface PlanStagingOptions {
   readonly offline: boolean;
   /** Hub endpoint and token; HF_ENDPOINT and HF_TOKEN when not given */
   readonly hub?: Pick<HuggingFaceOptions, 'endpoint' | 'token'>;
+  /** the plan's bounds on Hub traffic (concurrency, deadline), shared with the fit checks */
+  readonly lookups?: HubLookups;
 }
 
 /**
@@ -28,27 +32,28 @@ export async function planStaging(
   previous: ReadonlyMap<string, PreviousPlacement>,
   options: PlanStagingOptions,
 ): Promise<StagingItem[]> {
-  const items: StagingItem[] = [];
-  for (const { entry } of entries) {
+  const lookups = options.lookups ?? new HubLookups();
+  const pending = entries.flatMap(({ entry }) => {
     const before = previous.get(entry.name);
-    if (!awaitsStaging(entry, before)) continue;
+    if (!awaitsStaging(entry, before)) return [];
     const identity = sourceIdentity(entry.source);
     const reason: StagingReason = before === undefined ? 'new' : before.sourceIdentity !== identity ? 'source-changed' : 'not-staged';
-    items.push({
-      name: entry.name,
-      source: identity,
-      reason,
-      size: options.offline ? { status: 'unknown', reason: 'offline' } : await sizeOf(entry.source, options),
-      ...(entry.staging?.where === 'cluster' ? { inClusterShards: entry.staging.shards } : {}),
-    });
-  }
-  return items;
+    return [{ entry, identity, reason }];
+  });
+  return Promise.all(
+    pending.map(async ({ entry, identity, reason }): Promise<StagingItem> => {
+      const inCluster = entry.staging?.where === 'cluster' ? { inClusterShards: entry.staging.shards } : {};
+      if (options.offline) return { name: entry.name, source: identity, reason, size: { status: 'unknown', reason: 'offline' }, ...inCluster };
+      const size = await lookups.run(`size:${identity}`, () => sizeOf(entry.source, options, lookups));
+      return { name: entry.name, source: identity, reason, size: size === TIMED_OUT ? { status: 'unknown', reason: lookups.timeoutReason } : size, ...inCluster };
+    }),
+  );
 }
 
-async function sizeOf(source: ModelSource, options: PlanStagingOptions): Promise<StagingSize> {
+async function sizeOf(source: ModelSource, options: PlanStagingOptions, lookups: HubLookups): Promise<StagingSize> {
   try {
     if (source.kind === 'huggingface') {
-      const resolved = await resolveHuggingFace(source.repo, source.revision, { ...options.hub, retry: PLAN_RETRY });
+      const resolved = await resolveHuggingFace(source.repo, source.revision, { ...options.hub, retry: PLAN_RETRY, signal: lookups.requestSignal() });
       const { files } = selectFiles(resolved.files);
       return { status: 'known', files: files.length, bytes: files.reduce((sum, file) => sum + file.size, 0), commit: resolved.commit };
     }
@@ -60,10 +65,17 @@ async function sizeOf(source: ModelSource, options: PlanStagingOptions): Promise
     const networkFailure = cause instanceof Error && !(cause instanceof RayGitopsError) && isRetryable(cause);
     const error = caught instanceof RayGitopsError && networkFailure ? cause : caught;
     if (error instanceof RayGitopsError) return { status: 'unknown', reason: error.message };
+    // the plan's deadline, or this lookup stalling: the size stays unknown, the plan goes on
+    if (isAbort(error)) return { status: 'unknown', reason: 'the Hub did not answer in time' };
     if (!isRetryable(error)) throw error;
     const endpoint = options.hub?.endpoint ?? process.env.HF_ENDPOINT ?? DEFAULT_HF_ENDPOINT;
     return { status: 'unknown', reason: `cannot reach the Hugging Face Hub at ${printableUrl(endpoint).replace(/\/$/, '')} (${networkCause(error)})` };
   }
+}
+
+function isAbort(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === 'AbortError' || name === 'TimeoutError';
 }
 
 function networkCause(error: unknown): string {

@@ -1,6 +1,7 @@
 import type { FitVerdict } from '../fit/estimate.js';
 import type { FileChange } from '../render/writer.js';
 import type { Diagnostic } from '../report/diagnostic.js';
+import type { VerdictLevel } from '../report/verdict.js';
 
 /** Whether one model fits its GPUs, or why that was not checked (offline, gated, not a Hub source). */
 export type ModelFit =
@@ -17,6 +18,18 @@ export interface ModelPlan {
   readonly gpu: { readonly type: string; readonly count: number };
   readonly maxModelLen: number;
   readonly fit: ModelFit;
+  /** what the merge does to the running model (absent in plans built before rollouts were planned) */
+  readonly rollout?: RolloutPlan;
+  /** engine arguments that reach outside the image and the staged weights, with why: trust-remote-code first, then the allowed keys */
+  readonly outside?: readonly { readonly key: string; readonly reach: string }[];
+}
+
+/** Whether the merge restarts a model's replicas, and how many GPUs beyond today's it needs meanwhile. */
+export interface RolloutPlan {
+  readonly restarts: boolean;
+  readonly peakExtraGpus: number;
+  /** one phrase a reviewer reads */
+  readonly reason: string;
 }
 
 export interface CatalogPlan {
@@ -73,7 +86,9 @@ export type FilesPlan =
   | { readonly status: 'not-planned'; readonly outDir: string; readonly reason: string };
 
 export interface PlanVerdict {
-  /** false when the catalog has errors or a model does not fit */
+  /** report/verdict.ts: blocked (catalog errors, misfits), warnings (image definition errors), ready */
+  readonly level: VerdictLevel;
+  /** false when blocked: the catalog has errors or a model does not fit */
   readonly ok: boolean;
   /** the first line a reviewer reads */
   readonly headline: string;

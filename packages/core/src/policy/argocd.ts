@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { asArray, asRecord } from './pod-templates.js';
+import { isForeignRepository } from './repository-urls.js';
 import type { Diagnostic, SourceLocation } from '../report/diagnostic.js';
 import type { CheckContext, ResourceCheck } from '../validate/checks.js';
 import { annotationDisabledRules, ruleDisabled } from '../validate/disable-rules.js';
@@ -30,6 +31,8 @@ interface SourceRef {
   /** a git generator pattern (`gitops/workloads/*`) */
   readonly glob: boolean;
   readonly excluded: boolean;
+  /** the source (or generator) lives in another repository: nothing to check here */
+  readonly foreign: boolean;
 }
 
 interface AppFacts {
@@ -80,6 +83,7 @@ function appFacts(resource: ManifestResource, context: CheckContext): AppFacts {
   const waveText = asRecord(metadata?.annotations)?.[SYNC_WAVE];
   const wave = typeof waveText === 'string' && /^-?\d+$/.test(waveText.trim()) ? Number(waveText) : 0;
   const sources: SourceRef[] = [];
+  const repoRoot = resolve(context.repoRoot ?? '.');
   let charts = false;
   const addSources = (spec: Record<string, unknown> | undefined, base: FieldPath) => {
     if (!spec) return;
@@ -96,13 +100,21 @@ function appFacts(resource: ManifestResource, context: CheckContext): AppFacts {
       if (typeof path !== 'string') continue;
       const directory = asRecord(source.directory);
       const exclude = directory?.exclude;
-      sources.push({ path, at: [...at, 'path'], recurse: directory?.recurse === true, ...(typeof exclude === 'string' ? { exclude } : {}), glob: false, excluded: false });
+      sources.push({
+        path,
+        at: [...at, 'path'],
+        recurse: directory?.recurse === true,
+        ...(typeof exclude === 'string' ? { exclude } : {}),
+        glob: false,
+        excluded: false,
+        foreign: isForeignRepository(source.repoURL, repoRoot),
+      });
     }
   };
   if (resource.signature.kind === 'Application') {addSources(asRecord(object.spec), ['spec']);} else {
     const spec = asRecord(object.spec);
     addSources(asRecord(asRecord(spec?.template)?.spec), ['spec', 'template', 'spec']);
-    generatorSources(asArray(spec?.generators), ['spec', 'generators'], sources);
+    generatorSources(asArray(spec?.generators), ['spec', 'generators'], sources, repoRoot);
   }
   const disabled = [...(context.disabledRules ?? []), ...annotationDisabledRules(object)];
   return {
@@ -112,13 +124,13 @@ function appFacts(resource: ManifestResource, context: CheckContext): AppFacts {
     wave,
     charts,
     sources,
-    repoRoot: resolve(context.repoRoot ?? '.'),
+    repoRoot,
     disabled,
   };
 }
 
 /** git generators' directories/files, nested matrix/merge generators included. */
-function generatorSources(generators: unknown[], base: FieldPath, out: SourceRef[]): void {
+function generatorSources(generators: unknown[], base: FieldPath, out: SourceRef[], repoRoot: string): void {
   generators.forEach((item, index) => {
     const generator = asRecord(item);
     if (!generator) return;
@@ -128,13 +140,20 @@ function generatorSources(generators: unknown[], base: FieldPath, out: SourceRef
         asArray(git[field]).forEach((entry, position) => {
           const path = asRecord(entry)?.path;
           if (typeof path !== 'string') return;
-          out.push({ path, at: [...base, index, 'git', field, position, 'path'], recurse: false, glob: true, excluded: asRecord(entry)?.exclude === true });
+          out.push({
+            path,
+            at: [...base, index, 'git', field, position, 'path'],
+            recurse: false,
+            glob: true,
+            excluded: asRecord(entry)?.exclude === true,
+            foreign: isForeignRepository(git.repoURL, repoRoot),
+          });
         });
       }
     }
     for (const nested of ['matrix', 'merge'] as const) {
       const inner = asRecord(generator[nested]);
-      if (inner) generatorSources(asArray(inner.generators), [...base, index, nested, 'generators'], out);
+      if (inner) generatorSources(asArray(inner.generators), [...base, index, nested, 'generators'], out, repoRoot);
     }
   });
 }
@@ -146,6 +165,7 @@ function pathDiagnostics(resource: ManifestResource, facts: AppFacts): Diagnosti
   const excludes = facts.sources.filter((s) => s.glob && s.excluded).map((s) => normalize(s.path));
   for (const source of facts.sources) {
     if (source.path.includes('{{')) continue; // filled in by an ApplicationSet generator
+    if (source.foreign) continue; // another repository's paths are not in this checkout
     const path = normalize(source.path);
     if (isAbsolute(source.path) || path.startsWith('..')) {
       at(source.at, 'argocd/source-path', `source path ${source.path} leaves the repository; Argo CD paths are relative to the repository root`);
@@ -206,7 +226,7 @@ function appTiers(app: AppFacts, rgdKinds: ReadonlySet<string>): Set<SyncTier> {
   if (app.charts) tiers.add('crds');
   let budget = MAX_SCANNED_FILES;
   for (const source of app.sources) {
-    if (source.path.includes('{{') || source.excluded) continue;
+    if (source.path.includes('{{') || source.excluded || source.foreign) continue;
     const path = normalize(source.path);
     const dirs = source.glob ? globDirectories(app.repoRoot, path) : [path];
     for (const dir of dirs) {

@@ -223,17 +223,6 @@ const rayStartParamsStrings: PolicyRule = {
 
 const RAY_KINDS = new Set(['RayService', 'RayCluster', 'RayJob']);
 
-const kuberayNameLength: PolicyRule = {
-  id: 'policy/kuberay-name-length',
-  description: 'RayService/RayCluster/RayJob names are at most 47 characters (KubeRay derives longer names from them)',
-  object: (site) => {
-    if (!RAY_KINDS.has(site.kind)) return [];
-    const value = asRecord(site.object.metadata)?.name;
-    if (typeof value !== 'string' || isExpression(value) || value.length <= 47) return [];
-    return [{ path: [...site.path, 'metadata', 'name'], message: `${site.kind} name ${value} is ${value.length} characters; KubeRay rejects names longer than 47, shorten it` }];
-  },
-};
-
 function clusterPath(site: ObjectSite): { path: (string | number)[]; cluster: Record<string, unknown> | undefined } {
   const spec = asRecord(site.object.spec);
   if (site.kind === 'RayService') return { path: [...site.path, 'spec', 'rayClusterConfig'], cluster: asRecord(spec?.rayClusterConfig) };
@@ -241,21 +230,10 @@ function clusterPath(site: ObjectSite): { path: (string | number)[]; cluster: Re
   return { path: [...site.path, 'spec'], cluster: spec };
 }
 
-const kuberayHeadServiceName: PolicyRule = {
-  id: 'policy/kuberay-head-service-name',
-  description: 'headGroupSpec.headService.metadata.name is not set (KubeRay names the head service itself)',
-  object: (site) => {
-    if (!RAY_KINDS.has(site.kind)) return [];
-    const { path, cluster } = clusterPath(site);
-    const headName = asRecord(asRecord(asRecord(cluster?.headGroupSpec)?.headService)?.metadata)?.name;
-    if (headName === undefined) return [];
-    return [{ path: [...path, 'headGroupSpec', 'headService', 'metadata', 'name'], target: 'key', message: 'headService.metadata.name is set; remove it: KubeRay names the head service and rejects a custom name' }];
-  },
-};
-
 const kuberayReplicas: PolicyRule = {
   id: 'policy/kuberay-replicas',
-  description: 'worker groups have minReplicas ≤ maxReplicas, and replicas within them',
+  // minReplicas > maxReplicas, long names and headService names are the operator's own rules (kuberay/)
+  description: 'worker group replicas lie within [minReplicas, maxReplicas] (KubeRay clamps them silently)',
   object: (site) => {
     if (!RAY_KINDS.has(site.kind)) return [];
     const { path, cluster } = clusterPath(site);
@@ -266,9 +244,7 @@ const kuberayReplicas: PolicyRule = {
       const replicas = group?.replicas;
       const groupPath = [...path, 'workerGroupSpecs', index];
       const label = `worker group ${String(group?.groupName ?? index)}`;
-      if (typeof min === 'number' && typeof max === 'number' && min > max) {
-        return [{ path: [...groupPath, 'minReplicas'], message: `${label}: minReplicas ${min} is greater than maxReplicas ${max}; KubeRay rejects it, make minReplicas ≤ maxReplicas` }];
-      }
+      if (typeof min === 'number' && typeof max === 'number' && min > max) return [];
       if (typeof replicas === 'number' && ((typeof min === 'number' && replicas < min) || (typeof max === 'number' && replicas > max))) {
         return [{ path: [...groupPath, 'replicas'], severity: 'warning' as const, message: `${label}: replicas ${replicas} is outside [${String(min)}, ${String(max)}]; KubeRay clamps it, set it within the bounds` }];
       }
@@ -287,7 +263,5 @@ export const POLICY_RULES: readonly PolicyRule[] = [
   secretLiteral,
   serviceAccount,
   rayStartParamsStrings,
-  kuberayNameLength,
-  kuberayHeadServiceName,
   kuberayReplicas,
 ];

@@ -122,6 +122,43 @@ export function kroApplication(settings: RenderSettings): Record<string, unknown
   });
 }
 
+export const ACK_CHART_REPOSITORY = 'public.ecr.aws/aws-controllers-k8s';
+
+/** Declares the ACK charts' public OCI registry to Argo CD (no credentials). */
+export function ackChartRepository(settings: RenderSettings): Record<string, unknown> {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: 'ack-chart-repository',
+      namespace: settings.argocd.namespace,
+      labels: { 'argocd.argoproj.io/secret-type': 'repository', [LABELS.partOf]: PART_OF },
+      annotations: { [ANNOTATIONS.syncWave]: SYNC_WAVES.chartRepositories },
+    },
+    type: 'Opaque',
+    stringData: { name: 'aws-controllers-k8s', type: 'helm', url: ACK_CHART_REPOSITORY, enableOCI: 'true' },
+  };
+}
+
+/**
+ * The ACK EKS controller, which creates each model's EKS Pod Identity association from its
+ * PodIdentityAssociation resource. Its own service account (`ack-eks-controller` in `ack-system`)
+ * needs an IAM role allowed eks:*PodIdentityAssociation* and iam:PassRole on the reader role: set up
+ * once with the cluster (docs/serving.md).
+ */
+export function ackEksApplication(settings: RenderSettings): Record<string, unknown> {
+  return application(settings, 'ack-eks-controller', SYNC_WAVES.operators, {
+    source: {
+      repoURL: ACK_CHART_REPOSITORY,
+      chart: 'eks-chart',
+      targetRevision: settings.addons.ackEks.version,
+      helm: { valuesObject: { aws: { region: settings.region } } },
+    },
+    destination: { server: IN_CLUSTER, namespace: 'ack-system' },
+    syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'], retry: RETRY },
+  });
+}
+
 /** The namespace and the RGD. Healthy once kro reports the RGD Active, i.e. the LLMService CRD exists. */
 export function platformApplication(settings: RenderSettings): Record<string, unknown> {
   return application(settings, `${PART_OF}-platform`, SYNC_WAVES.platform, {

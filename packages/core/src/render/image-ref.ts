@@ -24,3 +24,21 @@ export function parseImageRef(ref: string): ImageRef {
   const { repository, tag, digest } = match.groups;
   return { repository: repository!, ...(tag ? { tag } : {}), digest: `sha256:${digest!}`, ref: ref.trim() };
 }
+
+/**
+ * The digest the committed tree carries until the first image is built: all zeros, which no registry
+ * holds. It keeps the RGD valid for Argo CD and the checks, and must never be shown as if it were real.
+ */
+export const PLACEHOLDER_DIGEST = `sha256:${'0'.repeat(64)}`;
+
+export const NO_IMAGE_YET = 'no image built yet';
+
+/** True for a reference pinned to the all-zero placeholder digest. */
+export function isPlaceholderImage(ref: string): boolean {
+  return ref.trim().endsWith(`@${PLACEHOLDER_DIGEST}`);
+}
+
+/** The reference, or plainly "no image built yet" for the placeholder: what a person reads about an image. */
+export function describeImageRef(ref: string): string {
+  return isPlaceholderImage(ref) ? `${NO_IMAGE_YET} (the tree carries the all-zero placeholder digest; the first deploy builds the image)` : ref;
+}

@@ -1,12 +1,13 @@
 import { ANNOTATIONS, LABELS, LLM_SERVICE, PART_OF } from './api.js';
 import { MODEL_SOURCE_PATTERN } from './rgd-schema.js';
 import { SETTINGS_FILE_NAME, type RenderSettings } from './settings.js';
-import { sourceIdentity, type ModelPlacement } from './staged.js';
+import type { ModelPlacement } from './staged.js';
 import { stagingInstanceSpec } from './staging-job.js';
 import { deriveNames } from '../catalog/derived-names.js';
 import { findGpuType, gpuNodeSelector, gpuWorkerPerGpu } from '../catalog/gpu-types.js';
 import type { EngineArgValue, ModelEntry } from '../catalog/model-entry.js';
 import { InputFileError } from '../errors/errors.js';
+import { sourceIdentity } from '../staged/source-identity.js';
 
 /** Engine arguments the RGD's templates set themselves when the weights are Mistral-native. */
 const MISTRAL_TEMPLATE_KEYS = ['tokenizer-mode', 'config-format'];
@@ -15,8 +16,14 @@ const MISTRAL_TEMPLATE_KEYS = ['tokenizer-mode', 'config-format'];
  * The instance's `engineArgs`: the catalog's extra vLLM arguments as a JSON object with the snake_case
  * keys `engine_kwargs` takes, sorted by key. Keys the RGD sets for Mistral-native weights are left out.
  */
-export function engineArgsJson(engineArgs: Readonly<Record<string, EngineArgValue>>, placement: Pick<ModelPlacement, 'format'>): string {
+export function engineArgsJson(
+  engineArgs: Readonly<Record<string, EngineArgValue>>,
+  placement: Pick<ModelPlacement, 'format'>,
+  options: { readonly trustRemoteCode?: boolean } = {},
+): string {
   const result: Record<string, EngineArgValue> = {};
+  // only from the entry's own field: the catalog check refuses the key in engineArgs
+  if (options.trustRemoteCode === true) result.trust_remote_code = true;
   for (const key of Object.keys(engineArgs).sort()) {
     if (placement.format === 'mistral' && MISTRAL_TEMPLATE_KEYS.includes(key)) continue;
     result[key.replace(/-/g, '_')] = engineArgs[key]!;
@@ -32,6 +39,11 @@ export function llmServiceInstance(entry: ModelEntry, placement: ModelPlacement,
     throw new InputFileError(
       `${entry.name}: the weights location '${placement.source}' has characters the RayService's serve config cannot carry; ` +
         "stage the model under a prefix of letters, digits and ! - _ . * ' ( ) /",
+    );
+  }
+  if (entry.serving.upgrade === 'incremental' && !settings.gateway?.className) {
+    throw new InputFileError(
+      `${entry.name}: serving.upgrade is incremental, which needs KubeRay's Gateway: set gateway.className (a Gateway API GatewayClass) in render-settings.yaml, or use upgrade: new-cluster`,
     );
   }
   const names = deriveNames(entry.name);
@@ -60,7 +72,8 @@ export function llmServiceInstance(entry: ModelEntry, placement: ModelPlacement,
       minReplicas: entry.serving.replicas.min,
       maxReplicas: entry.serving.replicas.max,
       storage: entry.serving.storage,
-      engineArgs: engineArgsJson(entry.serving.engineArgs, placement),
+      upgrade: entry.serving.upgrade,
+      engineArgs: engineArgsJson(entry.serving.engineArgs, placement, { trustRemoteCode: entry.serving.trustRemoteCode }),
       region: settings.region,
       worker: { cpu: String(gpuWorkerPerGpu(gpu).cpu * count), memory: `${gpuWorkerPerGpu(gpu).memoryGiB * count}Gi` },
       ...(staging.shards === 0 ? {} : { staging }),

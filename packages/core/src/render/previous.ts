@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ANNOTATIONS, LLM_SERVICE } from './api.js';
 import { TREE } from './argocd.js';
-import { WEIGHT_FORMATS, type PreviousPlacement, type WeightFormat } from './staged.js';
+import type { PreviousPlacement } from './staged.js';
 import { RGD_PATH } from './tree.js';
 import { GENERATED_MARKER } from './yaml-out.js';
+import { WEIGHT_FORMATS, type WeightFormat } from '../staged/weight-format.js';
 
 /**
  * What the committed tree already records and a re-render keeps unless told otherwise: the image the

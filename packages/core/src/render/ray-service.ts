@@ -1,21 +1,47 @@
 import { LABELS, PART_OF, WEIGHTS_MOUNT_PATH } from './api.js';
-import { MODEL_ACCESS_CHECK_SCRIPT } from './init-check.js';
-import { CEL, expr, serveConfigTemplate, type StorageMode } from './serve-config.js';
+import { expectedRoleEnv, MODEL_ACCESS_CHECK_COMMAND, type ExpectedRole } from './init-check.js';
+import { CEL, expr, serveConfigTemplate } from './serve-config.js';
 
 export interface RayServiceTemplateOptions {
-  readonly mode: StorageMode;
   /** repository@sha256:… */
   readonly image: string;
   readonly rayVersion: string;
   /** kro resource ids this template refers to */
-  readonly ids: { readonly serviceAccount: string; readonly weightsClaim: string };
+  readonly ids: { readonly serviceAccount: string };
+  /** the role the workers' init check expects sts:GetCallerIdentity to name */
+  readonly expectedRole?: ExpectedRole;
+  /** the GatewayClass of KubeRay's own Gateway for incremental upgrades; absent: incremental is not offered */
+  readonly incrementalGatewayClass?: string;
+  /** vLLM engine metrics in Ray's metrics (default true) */
+  readonly engineMetrics?: boolean;
 }
 
 /** The GPU toleration every EKS GPU node pool (and the NVIDIA device plugin's taint) expects. */
 export const GPU_TOLERATION = { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' } as const;
 
 /** Resources of the CPU-only head: it runs the GCS, the dashboard and the Serve controller, no replicas. */
-export const HEAD_RESOURCES = { requests: { cpu: '2', memory: '8Gi' }, limits: { memory: '8Gi' } } as const;
+export const HEAD_RESOURCES = { requests: { 'cpu': '2', 'memory': '8Gi', 'ephemeral-storage': '10Gi' }, limits: { memory: '8Gi' } } as const;
+
+/** Ray's metrics export port on every node (Ray's default), which the PodMonitor scrapes. */
+export const RAY_METRICS_PORT = 8080;
+
+/** The Serve HTTP port; KubeRay puts the head container's port named `serve` on `<rayservice>-serve-svc`. */
+export const SERVE_PORT = 8000;
+
+/**
+ * Incremental upgrade steps (KubeRay ClusterUpgradeOptions): traffic moves 25% at a time, once a
+ * minute, and the new cluster is at most 25% of the target capacity ahead of what it serves.
+ */
+export const INCREMENTAL_UPGRADE = { stepSizePercent: 25, intervalSeconds: 60, maxSurgePercent: 25 } as const;
+
+/** Per GPU, the size limit of the memory-backed /dev/shm (NCCL and vLLM's tensor-parallel workers). */
+export const SHM_GIB_PER_GPU = 2;
+
+/** Scratch space of each GPU worker: compile caches and logs (the weights stream from S3 or a mount). */
+export const WORKER_EPHEMERAL_STORAGE = '20Gi';
+
+/** How long a stopping Ray pod has: Serve moves its replicas, in-flight requests finish, Ray stops. */
+export const WORKER_TERMINATION_GRACE_SECONDS = 120;
 
 function labels(component: string): Record<string, string> {
   return {
@@ -36,14 +62,44 @@ function rayEnv(): Record<string, unknown>[] {
 }
 
 /**
- * The `ray.io/v1` RayService kro creates for an instance, as a kro template. Avoids the known traps:
- * no `headService.metadata.name`, none of the deprecated `*UnhealthySecondThreshold` fields, every
- * string template returns a string, and the name is the model name (at most 47 characters).
+ * `preStop` of every Ray container: stop Ray on the node and give it time, so the Serve controller
+ * sees the node leave and moves its replicas before Kubernetes kills the pod.
+ */
+const RAY_PRE_STOP = { exec: { command: ['/bin/sh', '-c', `ray stop --grace-period ${WORKER_TERMINATION_GRACE_SECONDS - 30}`] } } as const;
+
+/** CEL for KubeRay's upgradeStrategy.type of the instance's `upgrade`. */
+export const UPGRADE_TYPE_CEL = 'schema.spec.upgrade == "incremental" ? "NewClusterWithIncrementalUpgrade" : schema.spec.upgrade == "none" ? "None" : "NewCluster"';
+
+/** A JSON value as a CEL literal (JSON objects, lists, strings, numbers and booleans are CEL too). */
+function celLiteral(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+/**
+ * The worker volumes: the size-limited memory /dev/shm, plus the weights claim in mount mode, as one
+ * CEL list (a template cannot leave a list item out). The claim's name is the model name.
+ */
+function workerVolumesCel(): string {
+  const shm = `{"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": string(schema.spec.gpuCount * ${SHM_GIB_PER_GPU}) + "Gi"}}`;
+  const weights = `{"name": "weights", "persistentVolumeClaim": {"claimName": ${CEL.name}, "readOnly": true}}`;
+  return `${CEL.isMount} ? [${shm}, ${weights}] : [${shm}]`;
+}
+
+function workerVolumeMountsCel(): string {
+  const shm = celLiteral({ name: 'dshm', mountPath: '/dev/shm' });
+  const weights = celLiteral({ name: 'weights', mountPath: WEIGHTS_MOUNT_PATH, readOnly: true });
+  return `${CEL.isMount} ? [${shm}, ${weights}] : [${shm}]`;
+}
+
+/**
+ * The `ray.io/v1` RayService kro creates for an instance, as a kro template, for both storage modes.
+ * Avoids the known traps: no `headService.metadata.name`, none of the deprecated
+ * `*UnhealthySecondThreshold` fields, every string template returns a string, and the name is the
+ * model name (at most 47 characters).
  */
 export function rayServiceTemplate(options: RayServiceTemplateOptions): Record<string, unknown> {
-  const { mode, image, rayVersion, ids } = options;
-  const weightsVolume = mode === 'mount' ? [{ name: 'weights', persistentVolumeClaim: { claimName: expr(`${ids.weightsClaim}.metadata.name`), readOnly: true } }] : [];
-  const weightsMount = mode === 'mount' ? [{ name: 'weights', mountPath: WEIGHTS_MOUNT_PATH, readOnly: true }] : [];
+  const { image, rayVersion, ids } = options;
+  const serviceAccountName = expr(`${ids.serviceAccount}.metadata.name`);
   return {
     apiVersion: 'ray.io/v1',
     kind: 'RayService',
@@ -57,7 +113,14 @@ export function rayServiceTemplate(options: RayServiceTemplateOptions): Record<s
       },
     },
     spec: {
-      serveConfigV2: serveConfigTemplate(mode),
+      upgradeStrategy: {
+        type: expr(UPGRADE_TYPE_CEL),
+        // read by KubeRay only for NewClusterWithIncrementalUpgrade (validation.go ValidateClusterUpgradeOptions)
+        ...(options.incrementalGatewayClass
+          ? { clusterUpgradeOptions: { gatewayClassName: options.incrementalGatewayClass, ...INCREMENTAL_UPGRADE } }
+          : {}),
+      },
+      serveConfigV2: serveConfigTemplate({ engineMetrics: options.engineMetrics ?? true }),
       rayClusterConfig: {
         rayVersion,
         enableInTreeAutoscaling: true,
@@ -67,6 +130,9 @@ export function rayServiceTemplate(options: RayServiceTemplateOptions): Record<s
           template: {
             metadata: { labels: labels('ray-head') },
             spec: {
+              // every pod of the RayService has the model's one identity
+              serviceAccountName,
+              terminationGracePeriodSeconds: WORKER_TERMINATION_GRACE_SECONDS,
               containers: [
                 {
                   name: 'ray-head',
@@ -76,10 +142,11 @@ export function rayServiceTemplate(options: RayServiceTemplateOptions): Record<s
                     { containerPort: 6379, name: 'gcs-server' },
                     { containerPort: 8265, name: 'dashboard' },
                     { containerPort: 10001, name: 'client' },
-                    { containerPort: 8000, name: 'serve' },
-                    { containerPort: 8080, name: 'metrics' },
+                    { containerPort: SERVE_PORT, name: 'serve' },
+                    { containerPort: RAY_METRICS_PORT, name: 'metrics' },
                   ],
                   resources: HEAD_RESOURCES,
+                  lifecycle: { preStop: RAY_PRE_STOP },
                 },
               ],
             },
@@ -96,18 +163,20 @@ export function rayServiceTemplate(options: RayServiceTemplateOptions): Record<s
             template: {
               metadata: { labels: labels('ray-gpu-worker') },
               spec: {
-                serviceAccountName: expr(`${ids.serviceAccount}.metadata.name`),
+                serviceAccountName,
                 nodeSelector: expr('schema.spec.nodeSelector'),
                 tolerations: [GPU_TOLERATION],
+                terminationGracePeriodSeconds: WORKER_TERMINATION_GRACE_SECONDS,
                 initContainers: [
                   {
                     name: 'check-model-access',
                     image,
-                    command: ['python', '-c', MODEL_ACCESS_CHECK_SCRIPT],
+                    command: [...MODEL_ACCESS_CHECK_COMMAND],
                     env: [
                       { name: 'MODEL_SOURCE', value: expr(CEL.source) },
                       { name: 'MODEL_MANIFEST', value: expr('schema.spec.model.manifest') },
                       { name: 'AWS_REGION', value: expr('schema.spec.region') },
+                      ...expectedRoleEnv(options.expectedRole),
                       { name: 'SERVICE_ACCOUNT', valueFrom: { fieldRef: { fieldPath: 'spec.serviceAccountName' } } },
                       { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
                     ],
@@ -119,15 +188,22 @@ export function rayServiceTemplate(options: RayServiceTemplateOptions): Record<s
                     name: 'ray-worker',
                     image,
                     env: rayEnv(),
+                    ports: [{ containerPort: RAY_METRICS_PORT, name: 'metrics' }],
                     resources: {
-                      requests: { 'cpu': expr('schema.spec.worker.cpu'), 'memory': expr('schema.spec.worker.memory'), 'nvidia.com/gpu': expr('schema.spec.gpuCount') },
+                      requests: {
+                        'cpu': expr('schema.spec.worker.cpu'),
+                        'memory': expr('schema.spec.worker.memory'),
+                        'nvidia.com/gpu': expr('schema.spec.gpuCount'),
+                        'ephemeral-storage': WORKER_EPHEMERAL_STORAGE,
+                      },
                       limits: { 'memory': expr('schema.spec.worker.memory'), 'nvidia.com/gpu': expr('schema.spec.gpuCount') },
                     },
-                    volumeMounts: [{ name: 'dshm', mountPath: '/dev/shm' }, ...weightsMount],
+                    lifecycle: { preStop: RAY_PRE_STOP },
+                    volumeMounts: expr(workerVolumeMountsCel()),
                   },
                 ],
-                // NCCL and vLLM's tensor-parallel workers share memory through /dev/shm
-                volumes: [{ name: 'dshm', emptyDir: { medium: 'Memory' } }, ...weightsVolume],
+                // NCCL and vLLM's tensor-parallel workers share memory through /dev/shm; it counts against the memory limit
+                volumes: expr(workerVolumesCel()),
               },
             },
           },

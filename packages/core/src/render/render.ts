@@ -1,15 +1,17 @@
 import { join } from 'node:path';
-import { parseImageRef, type ImageRef } from './image-ref.js';
+import { describeImageRef, isPlaceholderImage, parseImageRef, type ImageRef } from './image-ref.js';
 import { readPreviousRender } from './previous.js';
 import { loadRenderSettings, SETTINGS_FILE_NAME } from './settings.js';
-import type { StagedModel } from './staged.js';
 import { renderTree, type RenderTreeResult } from './tree.js';
 import { DEFAULT_VERSIONS_FILE, loadRuntimeVersions } from './versions.js';
 import { writeRenderedFiles, type WritePlan } from './writer.js';
 import { checkCatalog } from '../catalog/check-catalog.js';
+import { ENGINE_ARGS_VLLM_VERSION } from '../catalog/vllm-engine-args.js';
 import { UsageError } from '../errors/errors.js';
 import type { Diagnostic } from '../report/diagnostic.js';
 import { silentReporter, type Reporter } from '../report/reporter.js';
+import { decideVerdict, VERDICT_MARKS, verdictLine } from '../report/verdict.js';
+import { matchStagedRecords, type StagedRecord } from '../staged/record.js';
 
 export const DEFAULT_CATALOG_DIR = 'gitops/models';
 export const DEFAULT_OUT_DIR = 'gitops';
@@ -19,8 +21,8 @@ export interface RenderCatalogOptions {
   readonly outDir?: string;
   /** repository@sha256:…; when absent, the image of the previous render in outDir is kept */
   readonly image?: string;
-  /** the staged-prefix map, by model name */
-  readonly staged?: ReadonlyMap<string, StagedModel>;
+  /** staged records (parseStagedRecords): by model name, or matched to entries by source identity */
+  readonly staged?: readonly StagedRecord[];
   /** default `<outDir>/render-settings.yaml` */
   readonly settingsFile?: string;
   /** default `docker/versions.json` */
@@ -55,6 +57,12 @@ export async function renderCatalog(options: RenderCatalogOptions = {}): Promise
   const settings = await loadRenderSettings(options.settingsFile ?? join(outDir, SETTINGS_FILE_NAME));
   const versions = await loadRuntimeVersions(options.versionsFile ?? DEFAULT_VERSIONS_FILE);
 
+  if (versions.vllm !== ENGINE_ARGS_VLLM_VERSION) {
+    reporter.warning(
+      `the image runs vLLM ${versions.vllm}, but serving.engineArgs are checked against the engine arguments of vLLM ${ENGINE_ARGS_VLLM_VERSION}; ` +
+        'a key that version lacks passes the check and fails at startup (the table is packages/core/src/catalog/vllm-engine-args.ts)',
+    );
+  }
   const catalog = await reporter.group(`Catalog check of ${catalogDir}`, () => checkCatalog(catalogDir));
   if (catalog.diagnostics.some((diagnostic) => diagnostic.severity === 'error')) {
     return { ok: false, diagnostics: catalog.diagnostics, written: false };
@@ -74,12 +82,15 @@ export async function renderCatalog(options: RenderCatalogOptions = {}): Promise
     throw new UsageError(`there is no earlier render in '${outDir}' to keep the image from; pass --image repository@sha256:<digest> (the build-image output)`);
   }
 
+  const entries = catalog.entries.map((item) => item.entry);
+  const staged = options.staged ? matchStagedRecords(options.staged, entries) : undefined;
+  for (const warning of staged?.warnings ?? []) reporter.warning(warning);
   const tree = renderTree({
-    entries: catalog.entries.map((item) => item.entry),
+    entries,
     image,
     settings,
     versions,
-    ...(options.staged ? { staged: options.staged } : {}),
+    ...(staged ? { staged: staged.staged } : {}),
     previous: previous.placements,
   });
   for (const warning of tree.warnings) reporter.warning(warning);
@@ -92,14 +103,22 @@ export async function renderCatalog(options: RenderCatalogOptions = {}): Promise
 export function renderSummaryMarkdown(result: RenderCatalogResult, options: { outDir: string; check: boolean }): string {
   if (!result.ok || !result.tree || !result.plan) {
     const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
-    return `## Render: not rendered\n\nThe catalog has ${errors} error(s); fix them and render again.\n`;
+    return `## Render: ${VERDICT_MARKS.blocked} not rendered\n\nThe catalog has ${errors} error(s); fix them and render again.\n`;
   }
   const { plan, tree } = result;
   const verb = options.check ? 'would change' : 'changed';
+  const pending = tree.models.filter((model) => model.placement.source === '').length;
+  // a stale tree fails the check; models not staged yet render (without a RayService) and wait for prestage
+  const verdict = decideVerdict({
+    blockers: options.check && plan.changes.length > 0 ? [`${plan.changes.length} file(s) ${verb}`] : [],
+    warnings: pending > 0 ? [`${pending} model(s) not staged yet`] : [],
+    ready: plan.changes.length === 0 ? 'up to date' : `${plan.changes.length} file(s) ${verb}`,
+    blocked: 'stale',
+  });
   const lines = [
-    `## Render${options.check ? ' check' : ''}: ${plan.changes.length === 0 ? 'up to date' : `${plan.changes.length} file(s) ${verb}`}`,
+    `## Render${options.check ? ' check' : ''}: ${verdictLine(verdict)}`,
     '',
-    `Image \`${result.image!.ref}\`${result.imageOrigin === 'previous-render' ? ' (kept from the previous render)' : ''}; ${tree.models.length} model(s); ${plan.unchanged} file(s) unchanged in \`${options.outDir}\`.`,
+    `${isPlaceholderImage(result.image!.ref) ? `Image: ${describeImageRef(result.image!.ref)}` : `Image \`${result.image!.ref}\``}${result.imageOrigin === 'previous-render' ? ' (kept from the previous render)' : ''}; ${tree.models.length} model(s); ${plan.unchanged} file(s) unchanged in \`${options.outDir}\`.`,
     '',
   ];
   if (plan.changes.length > 0) {

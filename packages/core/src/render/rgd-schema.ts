@@ -1,8 +1,8 @@
 import { LLM_SERVICE } from './api.js';
-import { WEIGHT_FORMATS } from './staged.js';
 import { stagingSchemaFields } from './staging-job.js';
 import { GPU_TYPES } from '../catalog/gpu-types.js';
 import { MAX_TENSOR_PARALLEL } from '../catalog/semantic-checks.js';
+import { WEIGHT_FORMATS } from '../staged/weight-format.js';
 
 /**
  * S3 URIs the RayService can carry unquoted in its YAML serve config: a bucket name, then the
@@ -49,10 +49,13 @@ export function llmServiceSimpleSchema(): { apiVersion: string; kind: string; gr
       gpuType: `string | required=true enum=${q(GPU_TYPES.map((gpu) => gpu.name).join(','))} description=${q('GPU type of the worker nodes.')}`,
       gpuCount: `integer | default=1 enum=${q(powersOfTwo(MAX_TENSOR_PARALLEL).join(','))} description=${q('GPUs per replica: the tensor-parallel size, on one node.')}`,
       nodeSelector: `map[string]string | default={} description=${q('Node labels that select nodes with this GPU type.')}`,
-      minReplicas: `integer | default=1 minimum=0 maximum=64 description=${q('Fewest Ray Serve replicas (one GPU worker each); 0 scales to zero.')}`,
+      minReplicas: `integer | default=1 minimum=0 maximum=64 description=${q('Fewest Ray Serve replicas (one GPU worker each). The catalog check refuses 0 while the pinned Ray cannot scale Ray Serve LLM to zero.')}`,
       maxReplicas: `integer | default=1 minimum=1 maximum=64 description=${q('Most Ray Serve replicas.')}`,
       storage: `string | default="stream" enum="stream,mount" description=${q(
         'stream: vLLM streams the weights from S3 with the Run:ai model streamer. mount: the workers read them from a read-only Mountpoint-for-S3 volume.',
+      )}`,
+      upgrade: `string | default="new-cluster" enum="new-cluster,incremental,none" description=${q(
+        'How KubeRay rolls out a change: new-cluster (NewCluster: a second cluster, then a switch), incremental (NewClusterWithIncrementalUpgrade through a Gateway), none (None).',
       )}`,
       engineArgs: `string | default="{}" pattern=${q('^[{].*[}]$')} description=${q(
         'Extra vLLM engine arguments as a JSON object with snake_case keys, e.g. {"enable_prefix_caching":true}. tensor_parallel_size, max_model_len and load_format come from the fields above.',

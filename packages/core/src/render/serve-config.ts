@@ -23,6 +23,11 @@ export function expr(source: string): string {
 
 export type StorageMode = 'stream' | 'mount';
 
+export interface ServeConfigOptions {
+  /** turn on vLLM's engine metrics (default true) */
+  readonly engineMetrics?: boolean;
+}
+
 /**
  * CEL for Ray's accelerator type name of the instance's `gpuType` (a string): the GPU type itself,
  * except where Ray's name differs (RAY_ACCELERATOR_TYPES).
@@ -36,7 +41,8 @@ export function acceleratorTypeCel(): string {
 }
 
 /**
- * The RayService's serveConfigV2 as a kro string template: ONE Serve application,
+ * The RayService's serveConfigV2 as a kro string template, for both storage modes (the weights'
+ * location and load format are chosen by CEL on `storage`): ONE Serve application,
  * `ray_gitops_serve.app:build_app` from serve/, whose `args` have exactly the shape of
  * serve/config.schema.json. It builds one Ray Serve LLM engine serving the OpenAI routes and the
  * seed's `POST /generate` (two applications would load two engines onto the GPUs).
@@ -45,11 +51,11 @@ export function acceleratorTypeCel(): string {
  * over the format defaults, which win over the instance's `engineArgs` JSON. KubeRay parses the config
  * with go-yaml, which resolves merge keys, before it sends JSON to Ray; every `${…}` here returns a string.
  */
-export function serveConfigTemplate(mode: StorageMode): string {
+export function serveConfigTemplate(options: ServeConfigOptions = {}): string {
   const formatDefaults = expr(`${CEL.isMistral} ? "{tokenizer_mode: mistral, config_format: mistral}" : "{}"`);
   // stream: the staged s3:// prefix through vLLM's Run:ai streamer; mount: the Mountpoint volume's path
-  const modelSource = mode === 'stream' ? expr(CEL.source) : WEIGHTS_MOUNT_PATH;
-  const loadFormat = mode === 'stream' ? 'runai_streamer' : expr(`${CEL.isMistral} ? "mistral" : "safetensors"`);
+  const modelSource = expr(`${CEL.isMount} ? ${JSON.stringify(WEIGHTS_MOUNT_PATH)} : ${CEL.source}`);
+  const loadFormat = expr(`${CEL.isMount} ? (${CEL.isMistral} ? "mistral" : "safetensors") : "runai_streamer"`);
   return [
     '# Rendered by ray-gitops: one Ray Serve LLM (vLLM) engine for the model, serving /v1 and /generate (serve/).',
     '# args: serve/config.schema.json',
@@ -75,6 +81,8 @@ export function serveConfigTemplate(mode: StorageMode): string {
     `              target_ongoing_requests: ${SERVE_AUTOSCALING.targetOngoingRequests}`,
     `            max_ongoing_requests: ${SERVE_AUTOSCALING.maxOngoingRequests}`,
     `          accelerator_type: ${expr(acceleratorTypeCel())}`,
+    // vLLM's engine metrics (TTFT, inter-token latency, KV cache, queue) through Ray's metrics port
+    ...(options.engineMetrics === false ? [] : ['          log_engine_metrics: true']),
     '      generate:',
     '        enabled: true',
     `        route: ${GENERATE_DEFAULTS.route}`,

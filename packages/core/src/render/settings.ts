@@ -26,9 +26,47 @@ export interface RenderSettings {
   readonly addons: {
     readonly kuberay: AddonSettings;
     readonly kro: AddonSettings;
+    /** the ACK EKS controller, which turns each model's PodIdentityAssociation into an EKS association */
+    readonly ackEks: AddonSettings;
   };
   /** in-cluster staging (catalog staging.where: cluster): the writer identity and the stager image */
   readonly staging?: StagingSettings;
+  /** which IAM role the models' service accounts get, through EKS Pod Identity; absent: none is rendered */
+  readonly identity?: IdentitySettings;
+  /** the Gateway API gateway each model gets an HTTPRoute on; absent: no route is rendered */
+  readonly gateway?: GatewaySettings;
+  readonly monitoring: MonitoringSettings;
+}
+
+export interface IdentitySettings {
+  /** the EKS cluster the associations belong to */
+  readonly clusterName: string;
+  /** the reader role's ARN, or … */
+  readonly roleARN?: string;
+  /** … the name of an ACK iam.services.k8s.aws Role in the models' namespace */
+  readonly roleRef?: string;
+  /** the IAM role's name: what the workers' init check expects sts:GetCallerIdentity to say */
+  readonly roleName: string;
+}
+
+export interface GatewaySettings {
+  /** the Gateway the HTTPRoutes attach to */
+  readonly name: string;
+  readonly namespace: string;
+  /** the host name clients use; absent: the route matches any host of the listener */
+  readonly hostname?: string;
+  /** the GatewayClass KubeRay's incremental upgrades create their own Gateway with */
+  readonly className?: string;
+}
+
+export interface MonitoringSettings {
+  /** a prometheus-operator PodMonitor per model for the Ray head and workers (port 8080) */
+  readonly podMonitor: boolean;
+  /** vLLM engine metrics in Ray's metrics (Ray Serve LLM `log_engine_metrics`) */
+  readonly engineMetrics: boolean;
+  /** the Grafana dashboard ConfigMap, in this namespace */
+  readonly dashboard: boolean;
+  readonly dashboardNamespace: string;
 }
 
 export interface AddonSettings {
@@ -40,7 +78,7 @@ export interface AddonSettings {
 export const SETTINGS_FILE_NAME = 'render-settings.yaml';
 
 /** Versions of the operators whose CRDs ../shared/crds holds: KubeRay v1.7.0, kro v0.9.3. */
-export const DEFAULT_ADDON_VERSIONS = { kuberay: '1.7.0', kro: '0.9.3' } as const;
+export const DEFAULT_ADDON_VERSIONS = { kuberay: '1.7.0', kro: '0.9.3', ackEks: '1.20.0' } as const;
 
 export const DEFAULT_SETTINGS: Omit<RenderSettings, 'repoURL'> = {
   targetRevision: 'main',
@@ -52,10 +90,13 @@ export const DEFAULT_SETTINGS: Omit<RenderSettings, 'repoURL'> = {
   addons: {
     kuberay: { manage: true, version: DEFAULT_ADDON_VERSIONS.kuberay },
     kro: { manage: true, version: DEFAULT_ADDON_VERSIONS.kro },
+    ackEks: { manage: true, version: DEFAULT_ADDON_VERSIONS.ackEks },
   },
+  monitoring: { podMonitor: true, engineMetrics: true, dashboard: true, dashboardNamespace: 'monitoring' },
 };
 
 const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** Reads and checks the settings file; a missing file is an error that says what to put in it. */
 export async function loadRenderSettings(file: string): Promise<RenderSettings> {
@@ -85,12 +126,12 @@ export async function loadRenderSettings(file: string): Promise<RenderSettings> 
 /** Checks parsed settings and fills defaults; `file` names the source in messages. */
 export function parseRenderSettings(data: unknown, file = SETTINGS_FILE_NAME): RenderSettings {
   const root = mapping(data ?? {}, file, 'the file');
-  known(root, ['repoURL', 'targetRevision', 'path', 'namespace', 'region', 'gpuNodeLabels', 'argocd', 'addons', 'staging'], file, '');
+  known(root, ['repoURL', 'targetRevision', 'path', 'namespace', 'region', 'gpuNodeLabels', 'argocd', 'addons', 'identity', 'gateway', 'monitoring', 'staging'], file, '');
   const repoURL = text(root, 'repoURL', file, undefined, /^(https:\/\/|ssh:\/\/|git@)\S+$/, 'an https://, ssh:// or git@ repository URL');
   const argocd = mapping(root.argocd ?? {}, file, 'argocd');
   known(argocd, ['namespace', 'project'], file, 'argocd.');
   const addons = mapping(root.addons ?? {}, file, 'addons');
-  known(addons, ['kuberay', 'kro'], file, 'addons.');
+  known(addons, ['kuberay', 'kro', 'ackEks'], file, 'addons.');
   const gpuNodeLabels = text(root, 'gpuNodeLabels', file, DEFAULT_SETTINGS.gpuNodeLabels);
   if (!(GPU_NODE_LABEL_SCHEMES as readonly string[]).includes(gpuNodeLabels)) {
     throw new InputFileError(`${file}: gpuNodeLabels must be one of ${GPU_NODE_LABEL_SCHEMES.join(', ')}, not '${gpuNodeLabels}'`);
@@ -110,12 +151,67 @@ export function parseRenderSettings(data: unknown, file = SETTINGS_FILE_NAME): R
     addons: {
       kuberay: addon(addons, 'kuberay', file),
       kro: addon(addons, 'kro', file),
+      ackEks: addon(addons, 'ackEks', file),
     },
+    ...(root.identity === undefined ? {} : { identity: identity(root.identity, file) }),
+    ...(root.gateway === undefined ? {} : { gateway: gateway(root.gateway, file) }),
+    monitoring: monitoring(root.monitoring ?? {}, file),
     ...(root.staging === undefined ? {} : { staging: parseStagingSettings(root.staging, file) }),
   };
 }
 
-function addon(addons: Record<string, unknown>, name: 'kuberay' | 'kro', file: string): AddonSettings {
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/;
+
+function identity(value: unknown, file: string): IdentitySettings {
+  const settings = mapping(value, file, 'identity');
+  known(settings, ['clusterName', 'roleARN', 'roleRef', 'roleName'], file, 'identity.');
+  const clusterName = text(settings, 'clusterName', file, undefined, /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, 'the EKS cluster name', 'identity.');
+  if ((settings.roleARN === undefined) === (settings.roleRef === undefined)) {
+    throw new InputFileError(`${file}: identity needs exactly one of roleARN (the reader role's ARN) and roleRef (an ACK IAM Role in the models' namespace)`);
+  }
+  if (settings.roleARN !== undefined) {
+    const roleARN = text(settings, 'roleARN', file, undefined, ROLE_ARN, 'an IAM role ARN such as arn:aws:iam::123456789012:role/model-reader', 'identity.');
+    const roleName = ROLE_ARN.exec(roleARN)![1]!;
+    if (settings.roleName !== undefined && settings.roleName !== roleName) {
+      throw new InputFileError(`${file}: identity.roleName '${String(settings.roleName)}' is not the name in identity.roleARN ('${roleName}'); drop roleName`);
+    }
+    return { clusterName, roleARN, roleName };
+  }
+  return {
+    clusterName,
+    roleRef: text(settings, 'roleRef', file, undefined, DNS_SUBDOMAIN, 'the name of an ACK iam.services.k8s.aws Role', 'identity.'),
+    roleName: text(settings, 'roleName', file, undefined, /^[\w+=,.@-]{1,64}$/, 'the IAM role name the ACK Role creates (the init check expects it)', 'identity.'),
+  };
+}
+
+function gateway(value: unknown, file: string): GatewaySettings {
+  const settings = mapping(value, file, 'gateway');
+  known(settings, ['name', 'namespace', 'hostname', 'className'], file, 'gateway.');
+  return {
+    name: text(settings, 'name', file, undefined, DNS_SUBDOMAIN, 'the name of a Gateway', 'gateway.'),
+    namespace: text(settings, 'namespace', file, undefined, DNS_LABEL, 'a namespace name (DNS label)', 'gateway.'),
+    ...(settings.hostname === undefined ? {} : { hostname: text(settings, 'hostname', file, undefined, /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'a host name such as llm.example.com', 'gateway.') }),
+    ...(settings.className === undefined ? {} : { className: text(settings, 'className', file, undefined, DNS_SUBDOMAIN, 'a GatewayClass name', 'gateway.') }),
+  };
+}
+
+function monitoring(value: unknown, file: string): MonitoringSettings {
+  const settings = mapping(value, file, 'monitoring');
+  known(settings, ['podMonitor', 'engineMetrics', 'dashboard', 'dashboardNamespace'], file, 'monitoring.');
+  const flag = (key: 'podMonitor' | 'engineMetrics' | 'dashboard'): boolean => {
+    const flagValue = settings[key] ?? DEFAULT_SETTINGS.monitoring[key];
+    if (typeof flagValue !== 'boolean') throw new InputFileError(`${file}: monitoring.${key} must be true or false`);
+    return flagValue;
+  };
+  return {
+    podMonitor: flag('podMonitor'),
+    engineMetrics: flag('engineMetrics'),
+    dashboard: flag('dashboard'),
+    dashboardNamespace: text(settings, 'dashboardNamespace', file, DEFAULT_SETTINGS.monitoring.dashboardNamespace, DNS_LABEL, 'a namespace name (DNS label)', 'monitoring.'),
+  };
+}
+
+function addon(addons: Record<string, unknown>, name: 'kuberay' | 'kro' | 'ackEks', file: string): AddonSettings {
   const settings = mapping(addons[name] ?? {}, file, `addons.${name}`);
   known(settings, ['manage', 'version'], file, `addons.${name}.`);
   const manage = settings.manage ?? true;

@@ -228,34 +228,75 @@ export function stagingResources(): RgdResource[] {
 
 const isRayService = (resource: RgdResource) => (resource.template as { kind?: unknown } | undefined)?.kind === 'RayService';
 
+/** the id suffix of a resource's in-cluster variant */
+export const AFTER_STAGING = 'AfterStaging';
+
+/** A CEL reference to resource `id` (`id.metadata…`, `id.status.?…`), not a longer id that starts with it. */
+const reference = (id: string) => new RegExp(`(?<![\\w.$])${id}(?=\\.)`, 'g');
+
+/** Every string in `value` with `rewrite` applied; keys stay as they are. */
+function mapStrings(value: unknown, rewrite: (text: string) => string): unknown {
+  if (typeof value === 'string') return rewrite(value);
+  if (Array.isArray(value)) return value.map((item) => mapStrings(item, rewrite));
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, mapStrings(item, rewrite)]));
+  return value;
+}
+
 /**
- * The RGD's resources with in-cluster staging: each RayService stays as it is for models staged
- * elsewhere (`staging.shards == 0`) and gains a twin for models staged in the cluster, which names the
- * finalize Job and so is created only after it succeeded. A twin rather than one RayService because a
- * reference to a Job that includeWhen leaves out must not hold back the models that have none.
+ * The RayService and every resource that refers to it, directly or through another (the HTTPRoute, the
+ * PodMonitor, the disruption budget): what must wait for staging along with it.
+ */
+function rayServiceGroup(resources: readonly RgdResource[]): Set<string> {
+  const group = new Set(resources.filter(isRayService).map((resource) => resource.id));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const resource of resources) {
+      if (group.has(resource.id)) continue;
+      const text = JSON.stringify([resource.template, resource.includeWhen, resource.readyWhen]);
+      if ([...group].some((id) => reference(id).test(text))) {
+        group.add(resource.id);
+        grew = true;
+      }
+    }
+  }
+  return group;
+}
+
+/**
+ * The RGD's resources with in-cluster staging. The RayService and the resources that refer to it stay
+ * as they are for models staged elsewhere (`staging.shards == 0`); for models staged in the cluster each
+ * gets a variant generated from the same template, id suffixed `AfterStaging`, its references moved to
+ * the other variants, and the RayService's naming the finalize Job, so kro creates it only once that
+ * Job succeeded. Variants rather than one RayService because kro leaves out every resource that refers
+ * to one includeWhen left out: a reference to the Jobs would hold back the models that have none.
  */
 export function withInClusterStaging(resources: readonly RgdResource[]): RgdResource[] {
   const first = resources.findIndex(isRayService);
   if (first < 0) return [...resources];
-  const services = resources.filter(isRayService);
-  const twins = services.map((resource): RgdResource => {
-    const template = resource.template as { metadata?: { annotations?: Record<string, string> } };
-    return {
-      ...resource,
-      id: `${resource.id}AfterStaging`,
-      includeWhen: [...(resource.includeWhen ?? []), expr(IN_CLUSTER)],
-      ...(resource.readyWhen ? { readyWhen: resource.readyWhen.map((w) => w.split(resource.id).join(`${resource.id}AfterStaging`)) } : {}),
-      template: {
-        ...template,
-        metadata: {
-          ...template.metadata,
-          annotations: { ...template.metadata?.annotations, 'ray-gitops.io/staged-by': expr(`${STAGING_IDS.finalize}.metadata.name`) },
-        },
-      },
-    };
-  });
+  const group = rayServiceGroup(resources);
+  const toVariant = (text: string) => [...group].reduce((moved, id) => moved.replace(reference(id), `${id}${AFTER_STAGING}`), text);
+  const variants = resources
+    .filter((resource) => group.has(resource.id))
+    .map((resource): RgdResource => {
+      const template = mapStrings(resource.template, toVariant) as { metadata?: { annotations?: Record<string, string> } };
+      return {
+        ...resource,
+        id: `${resource.id}${AFTER_STAGING}`,
+        includeWhen: [...(resource.includeWhen ?? []), expr(IN_CLUSTER)],
+        ...(resource.readyWhen ? { readyWhen: resource.readyWhen.map(toVariant) } : {}),
+        template: isRayService(resource)
+          ? {
+            ...template,
+            metadata: {
+              ...template.metadata,
+              annotations: { ...template.metadata?.annotations, 'ray-gitops.io/staged-by': expr(`${STAGING_IDS.finalize}.metadata.name`) },
+            },
+          }
+          : template,
+      };
+    });
   const plain = resources.map((resource) =>
-    isRayService(resource) ? { ...resource, includeWhen: [...(resource.includeWhen ?? []), expr(NOT_IN_CLUSTER)] } : resource,
+    group.has(resource.id) ? { ...resource, includeWhen: [...(resource.includeWhen ?? []), expr(NOT_IN_CLUSTER)] } : resource,
   );
-  return [...plain.slice(0, first), ...stagingResources(), ...plain.slice(first), ...twins];
+  return [...plain.slice(0, first), ...stagingResources(), ...plain.slice(first), ...variants];
 }

@@ -12,6 +12,11 @@ export interface Reporter {
   group<T>(title: string, work: () => Promise<T>): Promise<T>;
   /** Registers a value that must never appear in any output (tokens, keys). */
   secret(value: string): void;
+  /**
+   * Optional: the state of a long operation, `fraction` done (0…1). A terminal redraws it in place;
+   * without this method the caller reports the same line with info().
+   */
+  progress?(message: string, fraction: number): void;
 }
 
 /** A reporter that prints nothing; for library callers that only want return values. */

@@ -1,5 +1,6 @@
 import type { SourceLocation } from './diagnostic.js';
 import type { Reporter } from './reporter.js';
+import { neutraliseWorkflowCommands } from './workflow-commands.js';
 
 /** Where an annotation points, in the shape GitHub's workflow commands take. */
 export interface AnnotationProperties {
@@ -13,7 +14,9 @@ export interface AnnotationProperties {
 
 /**
  * The slice of @actions/core a reporter needs. Declared here, structurally, so core stays free of
- * @actions imports while an action simply passes `import * as core from '@actions/core'`.
+ * @actions imports while an action simply passes `import * as core from '@actions/core'`. Like
+ * @actions/core, warning, error and group must escape their text as workflow-command data; info
+ * writes a plain line, which the reporter neutralises itself.
  */
 export interface WorkflowToolkit {
   info(message: string): void;
@@ -26,7 +29,8 @@ export interface WorkflowToolkit {
 /** A Reporter that turns located findings into GitHub annotations on the PR's files. */
 export function createWorkflowReporter(toolkit: WorkflowToolkit): Reporter {
   return {
-    info: (message) => toolkit.info(message),
+    // messages quote catalog fields, file names and servers' answers: none may start a workflow command
+    info: (message) => toolkit.info(neutraliseWorkflowCommands(message)),
     warning: (message, location) => toolkit.warning(message, annotationAt(location)),
     error: (message, location) => toolkit.error(message, annotationAt(location)),
     group: (title, work) => toolkit.group(title, work),

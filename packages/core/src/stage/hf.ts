@@ -5,6 +5,7 @@ import { withRetry, type RetryPolicy } from './retry.js';
 import { attemptCause } from './s3-errors.js';
 import { DEFAULT_TIMEOUT_MS } from './s3.js';
 import type { ResolvedSource, SourceFile } from './types.js';
+import { sourceIdentity } from '../staged/source-identity.js';
 import { formatSeconds, guardedFetch, printableUrl, requireAllowedUrl } from '../net/index.js';
 
 export const DEFAULT_HF_ENDPOINT = 'https://huggingface.co';
@@ -18,6 +19,8 @@ export interface HuggingFaceOptions {
   readonly onRetry?: (message: string) => void;
   /** no byte moving for this long fails a request (retried, ending within twice this); default 120 s */
   readonly timeoutMs?: number;
+  /** ends the listing requests (the plan's Hub deadline) */
+  readonly signal?: AbortSignal;
 }
 
 interface TreeEntry {
@@ -58,7 +61,7 @@ export async function resolveHuggingFace(repo: string, revision: string, options
       return await withRetry(
         async (attempt, signal) => {
           attempts = attempt + 1;
-          const answer = await guardedFetch(url, { headers: (target) => ({ accept: 'application/json', ...auth(target) }), idleTimeoutMs: timeoutMs, ...(signal ? { signal } : {}) });
+          const answer = await guardedFetch(url, { headers: (target) => ({ accept: 'application/json', ...auth(target) }), idleTimeoutMs: timeoutMs, ...withSignals(signal, options.signal) });
           if (!answer.response.ok) {
             await answer.discard();
             throw httpError(answer.response, `${what} ${printableUrl(url)}`, context);
@@ -107,7 +110,7 @@ export async function resolveHuggingFace(repo: string, revision: string, options
   const [org, name] = repo.split('/') as [string, string];
 
   return {
-    description: `huggingface:${repo}@${revision}`,
+    description: sourceIdentity({ kind: 'huggingface', repo, revision }),
     kind: 'huggingface',
     org,
     name,
@@ -162,4 +165,10 @@ async function* skip(chunks: AsyncIterable<Uint8Array>, bytes: number): AsyncIte
     yield left > 0 ? chunk.subarray(left) : chunk;
     left = 0;
   }
+}
+
+/** The attempt's own signal and the caller's deadline (the plan's overall Hub timeout), whichever ends first. */
+function withSignals(...signals: (AbortSignal | undefined)[]): { signal?: AbortSignal } {
+  const given = signals.filter((signal): signal is AbortSignal => signal !== undefined);
+  return given.length === 0 ? {} : { signal: given.length === 1 ? given[0]! : AbortSignal.any(given) };
 }

@@ -12,7 +12,6 @@ export { partSizeFor } from './multipart.js';
 export type { FileAction, StagedFile } from './upload-file.js';
 export { isRetryable, withRetry, DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 export * from './tar-url.js';
-export * from './catalog-models.js';
 export * from './resolve-source.js';
 export { StoreFullError } from './s3-errors.js';
 export { UnsafeEntryNameError } from './entry-path.js';

@@ -54,7 +54,8 @@ export class Progress {
   }
 
   private report(): void {
-    this.reporter.info(this.line());
+    if (this.reporter.progress) this.reporter.progress(this.line(), this.total > 0 ? this.done / this.total : 1);
+    else this.reporter.info(this.line());
   }
 }
 

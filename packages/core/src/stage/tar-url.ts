@@ -7,6 +7,7 @@ import { withRetry, type RetryPolicy } from './retry.js';
 import { DEFAULT_TIMEOUT_MS } from './s3.js';
 import { readTar, type TarEntry } from './tar-reader.js';
 import type { ResolvedSource } from './types.js';
+import { sourceIdentity } from '../staged/source-identity.js';
 import { formatSeconds, guardedFetch, printableUrl, requireAllowedUrl } from '../net/index.js';
 
 export { readTar, MAX_TAR_METADATA, TarFormatError, type TarEntry, type SkippedTarEntry } from './tar-reader.js';
@@ -83,7 +84,7 @@ export async function resolveTarUrl(url: string, options: TarUrlOptions = {}): P
   const strip = tops.size === 1 && unique.every((e) => e.path.includes('/')) ? `${[...tops][0]}/` : '';
   const files = unique.map((e) => ({ ...e, path: e.path.slice(strip.length) }));
   return {
-    description: `url:${url.split('?')[0]}${options.sha256 ? `#sha256=${options.sha256}` : ''}`,
+    description: sourceIdentity({ kind: 'url', url, ...(options.sha256 ? { sha256: options.sha256 } : {}) }),
     kind: 'url',
     org: URL_ORG,
     name: safeName(options.name ?? base.replace(/\.tar$/, '')),

@@ -11,7 +11,7 @@ export interface SourceFile {
 
 /** A source resolved to one immutable version. */
 export interface ResolvedSource {
-  /** where the model came from, for the manifest: e.g. `hf:Qwen/Qwen2.5-7B@main` */
+  /** where the model came from: its source identity (staged/source-identity.ts), e.g. `huggingface:Qwen/Qwen2.5-7B@main`; `dir:PATH` for a local directory */
   readonly description: string;
   readonly kind: 'huggingface' | 'url' | 'dir';
   readonly org: string;

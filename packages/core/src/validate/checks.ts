@@ -1,7 +1,5 @@
 import { annotationDisabledRules, ruleDisabled } from './disable-rules.js';
-import { kroCheck } from '../kro/rgd-check.js';
-import { argocdCheck } from '../policy/argocd.js';
-import { POLICY_CHECK_ID, policyCheck } from '../policy/check.js';
+import type { PreviousTree } from './previous.js';
 import type { Diagnostic } from '../report/diagnostic.js';
 import type { SchemaRegistry } from './schema/registry.js';
 import type { ResourceSchema } from './schema/source.js';
@@ -20,11 +18,14 @@ export interface CheckContext {
   readonly disabledRules?: ReadonlySet<string>;
   /** the repository root that relative paths (Argo CD source paths) are resolved against */
   readonly repoRoot?: string;
+  /** the tree at `--previous REF`, when given: checks that compare with the previous version use it */
+  readonly previous?: PreviousTree;
 }
 
 /**
- * An extra stage run on every resource after schema validation: the GPU-workload policy and the
- * offline kro RGD analysis plug in here. Diagnostics locate themselves with `resource.locator`
+ * An extra stage run on every resource after schema validation: the GPU-workload policy, KubeRay's
+ * operator rules and the offline kro RGD analysis plug in here (assembled in gitops-checks/, above
+ * both validate and the checks, so validate never imports what implements it). Diagnostics locate themselves with `resource.locator`
  * (FILE:LINE:COL of a field path); any `error` makes the resource invalid, warnings never do.
  * A check must not keep state between resources: resources are validated concurrently.
  */
@@ -66,14 +67,3 @@ export async function runChecks(
  */
 export const DEFAULT_CHECKS: readonly ResourceCheck[] = [];
 
-/**
- * What `ray-gitops validate` and the validate-manifests action run on the gitops tree: the
- * GPU-workload policy (id `policy`, dropped by `--no-policy`), the offline kro RGD analysis (`kro`)
- * and Argo CD consistency (`argocd`).
- */
-export const GITOPS_CHECKS: readonly ResourceCheck[] = [policyCheck(), kroCheck(), argocdCheck()];
-
-/** The gitops checks, without the GPU-workload policy when `policy` is false (`--no-policy`). */
-export function gitopsChecks(options: { readonly policy?: boolean } = {}): readonly ResourceCheck[] {
-  return options.policy === false ? GITOPS_CHECKS.filter((check) => check.id !== POLICY_CHECK_ID) : GITOPS_CHECKS;
-}

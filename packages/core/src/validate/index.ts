@@ -14,13 +14,13 @@ export {
   DEFAULT_CHECKS,
   DISABLE_RULES_ANNOTATION,
   fileDisabledRules,
-  GITOPS_CHECKS,
-  gitopsChecks,
   ruleDisabled,
   runChecks,
   type CheckContext,
   type ResourceCheck,
 } from './checks.js';
+export { identityKey, loadPreviousTree, previousTreeOf, type ObjectIdentity, type PreviousTree } from './previous.js';
+export { compileCelRules, escapePropertyName, type CelRuleFinding, type CelRules } from './schema/cel-rules.js';
 export { SchemaRegistry, type SchemaRegistryOptions } from './schema/registry.js';
 export type { ResourceSchema, SchemaRequest, SchemaSource, SchemaViolation } from './schema/source.js';
 export { SchemaLoadError } from './schema/ajv.js';
@@ -31,3 +31,16 @@ export { crdToJsonSchema, crdVersions, type CrdVersion } from './schema/crd.js';
 export { cacheFileName, locationSchemaSource, type FetchLike, type LocationSourceOptions } from './schema/location-source.js';
 export { DEFAULT_SCHEMA_LOCATION, parseLocationTemplate, templateData, type LocationTemplate } from './schema/location-template.js';
 export * from './output/index.js';
+export { UPSTREAM_CRDS, type UpstreamCrd } from './schema/upstream-crds.js';
+export {
+  CACHE_DIR_ENV,
+  cachedCrdFiles,
+  fetchUpstreamCrds,
+  importCrds,
+  missingUpstreamCrds,
+  SCHEMAS_BASE_URL_ENV,
+  schemaCacheDir,
+  SchemaCacheError,
+  type CacheFill,
+  type FetchCrdsOptions,
+} from './schema/schema-cache.js';

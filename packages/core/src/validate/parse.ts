@@ -10,6 +10,7 @@ import {
   type Tags,
 } from 'yaml';
 import { fastParseStream, type FastDocument } from './fast-yaml.js';
+import { MAX_NESTING_DEPTH, tooDeepAt } from './nesting.js';
 import { makeSignature } from './signature.js';
 import type { ManifestResource, ResourceRef } from './types.js';
 import { keyText, NodeLocator, type ResourceLocator } from './yaml-locator.js';
@@ -58,6 +59,12 @@ export const YAML_OPTIONS = { uniqueKeys: false, version: '1.1', prettyErrors: f
  * get positions the same way.
  */
 export function parseManifests(file: string, text: string, options: ParseOptions = {}): ParsedManifest[] {
+  const deep = tooDeepAt(text);
+  if (deep !== undefined) {
+    const location = offsetLocation(file, text, deep);
+    const message = `the YAML is nested more than ${MAX_NESTING_DEPTH} levels deep here; no Kubernetes object is, so the file is not read further`;
+    return [errorAt({ file, documentIndex: 0, location }, location, message, 'yaml/too-deep')];
+  }
   const fast = options.fast === false ? undefined : fastDocuments(text, options.strict === true);
   if (fast) {
     const source = new DeferredSource(file, text);
@@ -293,6 +300,14 @@ function findDuplicateKeys(document: Document.Parsed, locator: NodeLocator): Loc
 
 function errorAt(ref: ResourceRef, location: SourceLocation, message: string, code: string): ParsedManifest {
   return { type: 'error', ref, diagnostics: [{ severity: 'error', location, message, code }] };
+}
+
+function offsetLocation(file: string, text: string, offset: number): SourceLocation {
+  const before = text.slice(0, offset);
+  const lineStart = before.lastIndexOf('\n') + 1;
+  let line = 1;
+  for (let at = before.indexOf('\n'); at >= 0; at = before.indexOf('\n', at + 1)) line += 1;
+  return { file, line, column: offset - lineStart + 1 };
 }
 
 function within(offset: number, range: readonly number[]): boolean {

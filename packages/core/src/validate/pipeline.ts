@@ -1,8 +1,10 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { DEFAULT_CHECKS, fileDisabledRules, type ResourceCheck } from './checks.js';
 import { discoverFiles, STDIN_PATH, type DiscoveredFile } from './discover.js';
 import type { ResultReporter } from './output/result-reporter.js';
 import { parseManifests } from './parse.js';
+import { loadPreviousTree, type PreviousTree } from './previous.js';
 import { UsageError } from '../errors/errors.js';
 import { checkCacheDir } from './schema/location-source.js';
 import { checkKubernetesVersion } from './schema/location-template.js';
@@ -35,6 +37,11 @@ export interface ValidateManifestsOptions extends SchemaRegistryOptions {
   readonly disabledRules?: readonly string[];
   /** the repository root Argo CD source paths are resolved against (default: the working directory) */
   readonly repoRoot?: string;
+  /**
+   * a git revision (`--previous REF`) whose version of the same paths each object is compared with:
+   * CEL transition rules (`oldSelf`) and breaking RGD schema changes; or a tree already loaded
+   */
+  readonly previous?: string | PreviousTree;
 }
 
 /**
@@ -50,6 +57,7 @@ export async function validateManifests(options: ValidateManifestsOptions): Prom
   for (const path of options.crds ?? []) await checkCrdPath(path);
   const ignorePatterns = (options.ignoreFilenamePatterns ?? []).map(compilePattern);
   const registry = options.registry ?? SchemaRegistry.fromOptions({ ...options, kubernetesVersion });
+  const previous = typeof options.previous === 'string' ? await loadPreviousTree(options.previous, options.paths) : options.previous;
   const reporters = options.reporters ?? [];
   const concurrency = Math.max(1, options.concurrency ?? 8);
   const fileOptions: ValidateFileOptions = {
@@ -61,13 +69,18 @@ export async function validateManifests(options: ValidateManifestsOptions): Prom
     disabledRules: options.disabledRules ?? [],
     ...(options.repoRoot !== undefined ? { repoRoot: options.repoRoot } : {}),
     ...(options.stdin ? { stdin: options.stdin } : {}),
+    ...(previous ? { previous } : {}),
   };
 
   let summary = emptySummary();
+  // what each resource was reported as, so a cross-file finding from `finish` amends its resource
+  // instead of counting it a second time
+  const statuses = new Map<string, ValidationResult['status']>();
   const emit = (results: readonly ValidationResult[]) => {
     summary = { ...summary, files: summary.files + 1 };
     for (const result of results) {
       summary = addToSummary(summary, result.status);
+      if (result.status !== 'empty') statuses.set(resultKey(result), result.status);
       for (const reporter of reporters) reporter.write(result);
     }
   };
@@ -84,13 +97,31 @@ export async function validateManifests(options: ValidateManifestsOptions): Prom
   for (const check of fileOptions.checks) {
     if (!check.finish) continue;
     for (const result of await check.finish()) {
-      summary = addToSummary(summary, result.status);
+      const before = statuses.get(resultKey(result));
+      if (before === undefined) {
+        summary = addToSummary(summary, result.status);
+        statuses.set(resultKey(result), result.status);
+      } else if ((before === 'valid' || before === 'skipped') && result.status === 'invalid') {
+        summary = amendToInvalid(summary, before);
+        statuses.set(resultKey(result), 'invalid');
+      }
       for (const reporter of reporters) reporter.write(result);
     }
   }
 
   for (const reporter of reporters) await reporter.flush(summary);
   return summary;
+}
+
+function resultKey(result: ValidationResult): string {
+  const { file, documentIndex, listIndex } = result.resource;
+  return `${file}\u0000${documentIndex}\u0000${listIndex ?? ''}`;
+}
+
+/** A resource first reported valid (or skipped) that a cross-file check found invalid: same count, other column. */
+function amendToInvalid(summary: ValidationSummary, before: 'valid' | 'skipped'): ValidationSummary {
+  const next = { ...summary, [before]: summary[before] - 1, invalid: summary.invalid + 1 };
+  return { ...next, ok: next.invalid === 0 && next.errors === 0 };
 }
 
 /** What validating one file needs (validateManifests builds it from its options). */
@@ -103,6 +134,7 @@ export interface ValidateFileOptions {
   readonly stdin?: AsyncIterable<string | Uint8Array>;
   readonly disabledRules?: readonly string[];
   readonly repoRoot?: string;
+  readonly previous?: PreviousTree;
 }
 
 /** All results of one file, in document order. */
@@ -111,7 +143,9 @@ export async function validateFile(file: DiscoveredFile, options: ValidateFileOp
   if (file.error) return [unreadable(name, file.error)];
   let text: string;
   try {
-    text = file.path === STDIN_PATH ? await readStream(options.stdin) : await readFile(file.path, 'utf8');
+    // manifests are small: one synchronous read costs a fraction of the promise round trips (open,
+    // fstat, read, close through the thread pool), and the CPU-bound pipeline would wait anyway
+    text = file.path === STDIN_PATH ? await readStream(options.stdin) : readFileSync(file.path, 'utf8');
   } catch (error) {
     return [unreadable(name, (error as Error).message)];
   }

@@ -1,5 +1,6 @@
 import { runChecks, type ResourceCheck } from './checks.js';
 import type { ParsedManifest } from './parse.js';
+import type { PreviousTree } from './previous.js';
 import type { SchemaRegistry } from './schema/registry.js';
 import type { ResourceSchema } from './schema/source.js';
 import { matchesKind } from './signature.js';
@@ -19,6 +20,8 @@ export interface ResourceValidatorOptions {
   /** check rule ids switched off (global flag and the file's `# ray-gitops:disable` comments) */
   readonly disabledRules?: readonly string[];
   readonly repoRoot?: string;
+  /** the tree at `--previous REF`: transition rules compare each object with its version there */
+  readonly previous?: PreviousTree;
 }
 
 /**
@@ -53,8 +56,17 @@ export async function validateParsed(parsed: ParsedManifest, options: ResourceVa
   }
 
   const diagnostics: Diagnostic[] = [...parsed.diagnostics];
+  const previous = options.previous?.find(signature);
   if (schema) {
-    diagnostics.push(...violationDiagnostics(resource, schema.validate(resource.object)));
+    const violations = schema.validate(resource.object);
+    diagnostics.push(...violationDiagnostics(resource, violations));
+    // like the API server, CEL rules only run on an object whose fields have the right types
+    if (schema.celRules && !violations.some((v) => v.keyword === 'type' || v.keyword === 'anyOf' || v.keyword === 'oneOf')) {
+      for (const finding of schema.celRules.evaluate(resource.object, previous)) {
+        const location = resource.locator.locate(finding.path, finding.target);
+        diagnostics.push({ severity: finding.severity, location, message: finding.message, code: finding.code });
+      }
+    }
     if (schema.deprecation) {
       diagnostics.push({ ...at(resource, ['apiVersion'], `${schema.deprecation}`, 'schema/deprecated-version'), severity: 'warning' });
     }
@@ -67,6 +79,7 @@ export async function validateParsed(parsed: ParsedManifest, options: ResourceVa
         ...(schema ? { schema } : {}),
         ...(options.disabledRules?.length ? { disabledRules: new Set(options.disabledRules) } : {}),
         ...(options.repoRoot !== undefined ? { repoRoot: options.repoRoot } : {}),
+        ...(options.previous ? { previous: options.previous } : {}),
       })),
     );
   }
@@ -82,7 +95,7 @@ export async function validateParsed(parsed: ParsedManifest, options: ResourceVa
         at(
           resource,
           ['kind'],
-          `could not find schema for ${signature.kind} (${signature.apiVersion}); pass its CRD with --crds, ` +
+          `could not find schema for ${signature.kind} (${signature.apiVersion}); 'ray-gitops schemas fetch' caches the upstream CRDs, or pass its CRD with --crds, ` +
             'add a --schema-location that has it, or skip such kinds with --ignore-missing-schemas',
           'schema/missing',
         ),

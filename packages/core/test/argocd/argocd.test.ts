@@ -2,9 +2,10 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { kroCheck } from '../../src/kro/rgd-check.js';
+import { kroCheck } from '../../src/kro-checks/rgd-check.js';
 import { argocdCheck } from '../../src/policy/argocd.js';
-import { run } from '../validate/helpers.js';
+import { normalizeRepoUrl } from '../../src/policy/repository-urls.js';
+import { REFERENCE, run } from '../validate/helpers.js';
 
 const REPO_GITOPS = new URL('../../../../gitops', import.meta.url).pathname;
 
@@ -85,13 +86,18 @@ describe('Argo CD consistency of the gitops tree', () => {
     expect(at).toEqual([`gitops/apps/models.yaml:${text.split('\n').findIndex((l) => l.includes('name: ray-gitops-models')) + 1} argocd/sync-wave`]);
     expect(findings[0]!.message).toContain('syncs RGD instances at sync-wave -3, but Application ray-gitops-platform');
     expect(summary.ok).toBe(false);
+    // the finding amends the Application's result: it is still one resource, now invalid
+    const clean = await argocd(repoCopy());
+    expect(summary.resources).toBe(clean.summary.resources);
+    expect(summary.invalid).toBe(1);
   });
 
   test('an RGD synced before the operators that bring kro is argocd/sync-wave', async () => {
     const root = repoCopy();
     edit(root, 'gitops/apps/platform.yaml', 'sync-wave: "-3"', 'sync-wave: "-5"');
     const { findings } = await argocd(root);
-    expect(findings.map((d) => d.code)).toEqual(['argocd/sync-wave', 'argocd/sync-wave']);
+    // one per operator app at that wave: KubeRay, kro and the ACK EKS controller
+    expect(findings.map((d) => d.code)).toEqual(['argocd/sync-wave', 'argocd/sync-wave', 'argocd/sync-wave']);
     expect(findings[0]!.message).toContain('syncs ResourceGraphDefinitions at sync-wave -5');
   });
 
@@ -100,5 +106,28 @@ describe('Argo CD consistency of the gitops tree', () => {
     edit(root, 'gitops/apps/models.yaml', 'sync-wave: "0"', 'sync-wave: "-3"');
     const result = await run(SYNCED.map((dir) => join(root, 'gitops', dir)), { repoRoot: root, ignoreMissingSchemas: true, checks: [kroCheck(), argocdCheck()], disabledRules: ['argocd/sync-wave'] });
     expect(result.summary.ok).toBe(true);
+  });
+
+  test("argo-cd's own example ApplicationSets point at argo-cd's repository: their paths are not checked here", async () => {
+    const root = repoCopy();
+    const examples = ['git-directories-example.yaml', 'git-generator-files.yaml'].map((name) => `${REFERENCE}argo-cd/${name}`);
+    const result = await run(examples, { repoRoot: root, ignoreMissingSchemas: true, checks: [argocdCheck()] });
+    expect(result.results.flatMap((r) => r.diagnostics)).toEqual([]);
+    expect(result.summary.resources).toBe(2);
+
+    // the same ApplicationSet pointed at this repository (its render-settings repoURL) is checked
+    const text = readFileSync(examples[0]!, 'utf8').replaceAll('https://github.com/argoproj/argo-cd.git', 'git@github.com:Example-Org/ray-gitops');
+    const own = join(root, 'own-appset.yaml');
+    writeFileSync(own, text);
+    const mine = await run([own], { repoRoot: root, ignoreMissingSchemas: true, checks: [argocdCheck()] });
+    expect(mine.results.flatMap((r) => r.diagnostics).map((d) => [d.code, d.location.line])).toEqual([
+      ['argocd/source-path', text.split('\n').findIndex((l) => l.includes('- path: applicationset/examples')) + 1],
+    ]);
+  });
+
+  test('repository URLs compare by host and path, whatever the scheme, user, case or .git', () => {
+    const forms = ['https://github.com/Example-Org/ray-gitops.git', 'git@github.com:example-org/ray-gitops', 'ssh://git@github.com/example-org/ray-gitops/', 'github.com/example-org/ray-gitops'];
+    expect(new Set(forms.map(normalizeRepoUrl))).toEqual(new Set(['github.com/example-org/ray-gitops']));
+    expect(normalizeRepoUrl('https://git.example.com:8443/team/repo.git')).toBe('git.example.com:8443/team/repo');
   });
 });

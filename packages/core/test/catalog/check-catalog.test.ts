@@ -17,7 +17,7 @@ describe('entries', () => {
       {
         name: 'qwen',
         source: { kind: 'huggingface', repo: 'Qwen/Qwen2.5-7B-Instruct', revision: 'main' },
-        serving: { maxModelLen: 8192, gpu: { type: 'L4', count: 1 }, replicas: { min: 1, max: 1 }, storage: 'stream', engineArgs: {} },
+        serving: { maxModelLen: 8192, gpu: { type: 'L4', count: 1 }, replicas: { min: 1, max: 1 }, storage: 'stream', upgrade: 'new-cluster', engineArgs: {} },
       },
     ]);
   });
@@ -35,8 +35,9 @@ describe('entries', () => {
       'serving:',
       '  maxModelLen: 32768',
       '  gpu: { type: A10G, count: 1 }',
-      '  replicas: { min: 0, max: 3 }',
+      '  replicas: { min: 1, max: 3 }',
       '  storage: mount',
+      '  upgrade: incremental',
       '  engineArgs: { tokenizer-mode: mistral, enable-prefix-caching: true, gpu-memory-utilization: 0.9 }',
       '',
     ].join('\n');
@@ -50,8 +51,9 @@ describe('entries', () => {
       serving: {
         maxModelLen: 32768,
         gpu: { type: 'A10G', count: 1 },
-        replicas: { min: 0, max: 3 },
+        replicas: { min: 1, max: 3 },
         storage: 'mount',
+        upgrade: 'incremental',
         engineArgs: { 'enable-prefix-caching': true, 'gpu-memory-utilization': 0.9, 'tokenizer-mode': 'mistral' },
       },
     });
@@ -65,8 +67,19 @@ describe('entries', () => {
     expect(result.entries[0].entry).toEqual({
       name: 'staged',
       source: { kind: 's3', uri: 's3://my-models/qwen/qwen2-5-7b/' },
-      serving: { maxModelLen: 4096, gpu: { type: 'H100', count: 2 }, replicas: { min: 2, max: 2 }, storage: 'stream', engineArgs: {} },
+      serving: { maxModelLen: 4096, gpu: { type: 'H100', count: 2 }, replicas: { min: 2, max: 2 }, storage: 'stream', upgrade: 'new-cluster', engineArgs: {} },
     });
+  });
+});
+
+describe('scale to zero', () => {
+  test('min: 0 is refused with the Ray issue that stops it on the pinned Ray, and the incremental-upgrade trap named', async () => {
+    const zero = (upgrade: string) => ['name: zero', 'source: { s3: { uri: s3://my-models/zero/ } }', `serving: { maxModelLen: 4096, gpu: { type: L4, count: 1 }, replicas: { min: 0, max: 2 }, upgrade: ${upgrade} }`, ''].join('\n');
+    const plain = await checkFiles({ 'zero.yaml': zero('new-cluster') });
+    expect(plain.lines).toHaveLength(1);
+    expect(plain.lines[0]).toMatch(/zero\.yaml:3:.*min is 0.*pinned Ray 2\.52\.0 \(ray-project\/ray#59076.*set min to 1 or more$/);
+    const incremental = await checkFiles({ 'zero.yaml': zero('incremental') });
+    expect(incremental.lines[0]).toMatch(/ray-project\/ray#62682/);
   });
 });
 

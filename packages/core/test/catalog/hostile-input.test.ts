@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { checkFile, entryWithServing, makeTempDir, validEntry } from './fixtures.js';
@@ -29,6 +29,22 @@ describe('file-level limits', () => {
     expect(result.diagnostics.map(formatDiagnostic)).toEqual([
       `${path.join(dir, 'odd.yaml')}:1:1: file is not a regular file; a catalog entry is a .yaml file`,
     ]);
+  });
+
+  test('refuses a symbolic link without reading or quoting what it points to', async () => {
+    const dir = await makeTempDir();
+    const secret = 'ghp_FAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE0000';
+    await mkdir(path.join(dir, '.git'));
+    await writeFile(path.join(dir, '.git', 'config'), `[remote "origin"]\n\turl = https://x-access-token:${secret}@github.com/acme/gitops.git\ntoken: ${secret}\nname: ${secret}\n`);
+    await mkdir(path.join(dir, 'models'));
+    await symlink(path.join('..', '.git', 'config'), path.join(dir, 'models', 'qwen.yaml'));
+    const result = await checkCatalog(path.join(dir, 'models'));
+    const printed = result.diagnostics.map(formatDiagnostic);
+    expect(printed.join('\n')).not.toContain(secret);
+    expect(printed).toEqual([
+      `${path.join(dir, 'models', 'qwen.yaml')}:1:1: file is a symbolic link; a catalog entry must be a regular file in the catalog directory, so copy the entry there instead of linking it`,
+    ]);
+    expect(result.entries).toEqual([]);
   });
 
   test('reports a file that does not exist as a diagnostic rather than throwing', async () => {

@@ -29,6 +29,11 @@ export class FakeGitHub {
   rateLimited = 0;
   /** a read-only token: writes are refused as GitHub refuses them for fork pull requests */
   readOnly = false;
+  /**
+   * who the token is: an installation token (GET /user is refused with 403, as GitHub does) writing
+   * as `login`, or a user's token, which GET /user names
+   */
+  identity: { kind: 'installation' | 'user'; login: string } = { kind: 'installation', login: 'github-actions[bot]' };
   private nextId = 1000;
   private server!: Server;
   url = '';
@@ -94,6 +99,12 @@ export class FakeGitHub {
     const notFound = () => send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
     const readBody = (): { body?: unknown } => JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { body?: unknown };
 
+    if (url.pathname === '/user' && req.method === 'GET') {
+      if (this.identity.kind === 'installation') {
+        return send(403, { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest/users/users#get-the-authenticated-user', status: '403' });
+      }
+      return send(200, { login: this.identity.login, id: 583231, type: 'User' });
+    }
     if (pull && req.method === 'GET') {
       if (!known(pull[1]!)) return notFound();
       return send(200, { number: Number(pull[1]), state: 'open', head: { sha: this.pulls.get(Number(pull[1])), ref: 'feature' } });
@@ -116,7 +127,7 @@ export class FakeGitHub {
       }
       if (list) {
         if (!known(list[1]!)) return notFound();
-        return send(201, this.addComment(body, { login: 'github-actions[bot]', type: 'Bot' }));
+        return send(201, this.addComment(body, { login: this.identity.login, type: this.identity.kind === 'installation' ? 'Bot' : 'User' }));
       }
       const comment = this.comments.find((item) => item.id === Number(one![1]));
       if (!comment) return notFound();

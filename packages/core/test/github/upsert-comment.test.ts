@@ -27,6 +27,7 @@ describe('upsertPullRequestComment', () => {
     github.requests.length = 0;
     github.rateLimited = 0;
     github.readOnly = false;
+    github.identity = { kind: 'installation', login: 'github-actions[bot]' };
   });
 
   const upsert = (overrides: Partial<UpsertCommentOptions> = {}) =>
@@ -61,6 +62,35 @@ describe('upsertPullRequestComment', () => {
     expect(result.action).toBe('created');
     expect(github.comments.find((comment) => comment.id === human.id)!.body).toBe(`Why does the bot say this?\n> ${TAG}\n> plan v0`);
     expect(github.botComments(TAG)).toHaveLength(1);
+  });
+
+  test("never edits another bot's comment that carries the marker", async () => {
+    const other = github.addComment(`${TAG}\nsomething another app wrote`, { login: 'renovate[bot]', type: 'Bot' });
+    const result = await upsert();
+    expect(result.action).toBe('created');
+    expect(github.comments.find((comment) => comment.id === other.id)!.body).toBe(`${TAG}\nsomething another app wrote`);
+    expect(github.writes().map((write) => write.method)).toEqual(['POST']);
+    const again = await upsert({ body: `${TAG}\nplan v2` });
+    expect(again).toMatchObject({ action: 'updated', id: result.id });
+    expect(github.comments.find((comment) => comment.id === other.id)!.body).toBe(`${TAG}\nsomething another app wrote`);
+  });
+
+  test('a GitHub App token edits only the comments of the bot login it is told it writes as', async () => {
+    github.identity = { kind: 'installation', login: 'acme-deployer[bot]' };
+    const actions = github.addComment(`${TAG}\nfrom the default token`, { login: 'github-actions[bot]', type: 'Bot' });
+    const ours = github.addComment(`${TAG}\nold plan`, { login: 'acme-deployer[bot]', type: 'Bot' });
+    const result = await upsert({ botLogin: 'acme-deployer[bot]' });
+    expect(result).toMatchObject({ action: 'updated', id: ours.id });
+    expect(github.comments.find((comment) => comment.id === actions.id)!.body).toBe(`${TAG}\nfrom the default token`);
+  });
+
+  test("a person's token (GET /user answers) edits that person's marked comment, not the bot's", async () => {
+    github.identity = { kind: 'user', login: 'release-engineer' };
+    const bot = github.addComment(`${TAG}\nbot plan`, { login: 'github-actions[bot]', type: 'Bot' });
+    const mine = github.addComment(`${TAG}\nmy earlier plan`, { login: 'release-engineer', type: 'User' });
+    const result = await upsert({ body: `${TAG}\nmy new plan` });
+    expect(result).toMatchObject({ action: 'updated', id: mine.id });
+    expect(github.comments.find((comment) => comment.id === bot.id)!.body).toBe(`${TAG}\nbot plan`);
   });
 
   test('adds the marker to a body that lacks it, so the next run finds the comment', async () => {

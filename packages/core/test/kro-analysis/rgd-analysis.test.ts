@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parseCel, inferCelType } from '../../src/kro/cel-analysis.js';
 import { analyzeRgd } from '../../src/kro/rgd-analysis.js';
-import { kroCheck } from '../../src/kro/rgd-check.js';
+import { kroCheck } from '../../src/kro-checks/rgd-check.js';
 import { CRDS, REFERENCE, run } from '../validate/helpers.js';
 
 const KRO_FIXTURES = `${REFERENCE}kro-fixtures/`;

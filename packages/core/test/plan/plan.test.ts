@@ -1,9 +1,13 @@
-import { appendFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PlanHub } from './hub.js';
 import { copyRepository, planOptions, QWEN_ON_HUB, QWEN_STAGED, REPO_ROOT, setCommittedImage } from './workspace.js';
-import { buildPlan, planJson, planMarkdown, PLAN_MARKDOWN_LIMIT, type PullRequestPlan } from '../../src/plan/index.js';
+import { checkCatalog } from '../../src/catalog/check-catalog.js';
+import type { ModelEntry } from '../../src/catalog/model-entry.js';
+import { buildPlan, planImage, planJson, planMarkdown, planRollout, PLAN_MARKDOWN_LIMIT, rolloutWords, type PullRequestPlan } from '../../src/plan/index.js';
+import { renderCatalog } from '../../src/render/render.js';
+import { sourceIdentity, type StagedRecord } from '../../src/staged/index.js';
 import { validEntry } from '../catalog/fixtures.js';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
@@ -22,7 +26,9 @@ describe('the plan of the committed catalog, offline', () => {
 
   test('is ready to merge and changes no rendered file', () => {
     expect(plan.verdict.ok).toBe(true);
-    expect(plan.verdict.headline).toMatch(/^Ready to merge: 3 model\(s\) pass the catalog check; .*no rendered file changes/);
+    // an image definition error (docker/ not pinned yet) is a warning: the plan builds nothing
+    expect(plan.verdict.level).toBe(plan.image.diagnostics.some((d) => d.severity === 'error') ? 'warnings' : 'ready');
+    expect(plan.verdict.headline).toMatch(/^Ready to merge: 3 model\(s\) pass the catalog check(, with warnings: .*)?; at merge: .*no rendered file changes/);
     expect(plan.files).toMatchObject({ status: 'planned', changes: [] });
   });
 
@@ -42,16 +48,29 @@ describe('the plan of the committed catalog, offline', () => {
     ]);
   });
 
-  test('gives the content tag and cannot tell reuse from an untagged committed image', () => {
+  test('says plainly that no image was built yet instead of showing the placeholder digest as an image', () => {
     expect(plan.image.tag).toMatch(/^ctx-[0-9a-f]{32}$/);
-    expect(plan.image.decision).toBe('build-if-missing');
+    expect(plan.image.committedImage).toMatch(/@sha256:0{64}$/);
+    expect(plan.image.decision).toBe('build');
+    expect(plan.verdict.headline).toContain('at merge: no image built yet, the first one is built, ');
+    expect(plan.image.reason).toBe(
+      `no image built yet: the committed tree carries the all-zero placeholder digest; the merge builds ${plan.image.tag!} and renders its digest`,
+    );
+    const markdown = planMarkdown(plan);
+    expect(markdown).toMatch(/^\| `ctx-[0-9a-f]{32}` \| `[^`]+` \(\d+ files, [\d.]+ KiB\) \| no image built yet \| \*\*build\*\* \|$/m);
+    expect(markdown).not.toContain('0000000000000000');
+  });
+
+  test('cannot tell reuse from a real committed image pinned without its content tag', async () => {
+    const untagged = await planImage({ contextDir: join(REPO_ROOT, 'docker'), namedContexts: { serve: join(REPO_ROOT, 'serve') }, committedImage: `${REPOSITORY}@${DIGEST}` });
+    expect(untagged.decision).toBe('build-if-missing');
   });
 
   test('renders as a marked comment with the verdict first and "size unknown (offline)"', () => {
     const markdown = planMarkdown(plan);
     const lines = markdown.split('\n');
     expect(lines[0]).toBe('<!-- ray-gitops-plan -->');
-    expect(lines[3]).toBe(`✅ **${plan.verdict.headline}**`);
+    expect(lines[3]).toBe(`${plan.verdict.level === 'ready' ? '✅' : '⚠️'} **${plan.verdict.headline}**`);
     expect(markdown).toContain('| `qwen2-5-7b-instruct` | `huggingface:Qwen/Qwen2.5-7B-Instruct@main` | 1× L4 | 8192 | ⚪ fit not checked: offline |');
     expect(markdown).toContain('| `qwen2-5-7b-instruct` | not staged yet | — | size unknown (offline) |');
     expect(markdown).toContain('None: the committed tree already matches the catalog.');
@@ -186,9 +205,84 @@ describe('the image at merge', () => {
   });
 });
 
+describe('the rollout at merge', () => {
+  const roots: string[] = [];
+  afterAll(() => Promise.all(roots.map((root) => rm(root, { recursive: true, force: true }))));
+
+  /** A copy of the repository whose three catalog models are staged and run the image docker/ builds today. */
+  async function runningCopy(): Promise<string> {
+    const root = await copyRepository();
+    roots.push(root);
+    const bucket = 's3://models-bucket/models';
+    const { entries } = await checkCatalog(join(root, 'gitops', 'models'));
+    const staged: StagedRecord[] = entries.map(({ entry }, index) => {
+      const commit = String(index + 1).repeat(40);
+      return {
+        model: entry.name,
+        uri: `${bucket}/${entry.name}/${commit}/`,
+        commit,
+        manifestUri: `${bucket}/.manifests/${entry.name}/${commit}.json`,
+        source: sourceIdentity(entry.source),
+        ...(entry.name.startsWith('mistral') ? { format: 'mistral' as const } : {}),
+      };
+    });
+    const out = join(root, 'gitops');
+    const render = await renderCatalog({ catalogDir: join(out, 'models'), outDir: out, versionsFile: join(root, 'docker', 'versions.json'), staged });
+    expect(render.ok).toBe(true);
+    const before = await buildPlan(planOptions(root, { offline: true }));
+    await setCommittedImage(root, `${REPOSITORY}:${before.image.tag!}@${DIGEST}`);
+    return root;
+  }
+
+  test('a PR that changes docker/ says per running model "restarts: yes, peak extra GPUs: N" (min replicas × GPUs per replica)', async () => {
+    const root = await runningCopy();
+    const unchanged = await buildPlan(planOptions(root, { offline: true }));
+    expect(unchanged.catalog.models.map((model) => model.rollout?.restarts)).toEqual([false, false, false]);
+
+    await appendFile(join(root, 'docker', 'Dockerfile'), '\n# a change in the image definition\n');
+    const plan = await buildPlan(planOptions(root, { offline: true }));
+    expect(plan.image.decision).toBe('build');
+    const markdown = planMarkdown(plan);
+    // the 8×H100 Llama: a second cluster of one 8-GPU replica before the switch
+    expect(markdown).toMatch(/\| `llama-3-3-70b-instruct` \|.*\| restarts: yes, peak extra GPUs: 8 \(/);
+    expect(markdown).toMatch(/\| `mistral-7b-instruct-v0-3` \|.*\| restarts: yes, peak extra GPUs: 1 \(/);
+    expect(markdown).toMatch(/\| `qwen2-5-7b-instruct` \|.*\| restarts: yes, peak extra GPUs: 1 \(/);
+  });
+
+  test('a PR that changes a running model\'s GPUs starts a new cluster; one that changes its max model length restarts it in place', async () => {
+    const root = await runningCopy();
+    const qwen = join(root, 'gitops', 'models', 'qwen2-5-7b-instruct.yaml');
+    const mistral = join(root, 'gitops', 'models', 'mistral-7b-instruct-v0-3.yaml');
+    await writeFile(qwen, (await readFile(qwen, 'utf8')).replace('gpu: { type: L4, count: 1 }', 'gpu: { type: L4, count: 2 }'));
+    await writeFile(mistral, (await readFile(mistral, 'utf8')).replace(/maxModelLen: \d+/, 'maxModelLen: 4096'));
+    const plan = await buildPlan(planOptions(root, { offline: true }));
+    const words = Object.fromEntries(plan.catalog.models.map((model) => [model.name, rolloutWords(model.rollout!)]));
+    expect(words).toEqual({
+      'llama-3-3-70b-instruct': 'restarts: no, peak extra GPUs: 0',
+      'mistral-7b-instruct-v0-3': 'restarts: yes, peak extra GPUs: 0',
+      'qwen2-5-7b-instruct': 'restarts: yes, peak extra GPUs: 2',
+    });
+  });
+
+  test('incremental and none upgrades, new weights and a model not running yet', () => {
+    const llama = (upgrade: 'new-cluster' | 'incremental' | 'none', replicas = { min: 2, max: 4 }): ModelEntry => ({
+      name: 'llama',
+      source: { kind: 'huggingface', repo: 'meta-llama/Llama-3.3-70B-Instruct', revision: 'main' },
+      serving: { maxModelLen: 8192, gpu: { type: 'H100', count: 8 }, replicas, storage: 'stream', upgrade, engineArgs: {} },
+    });
+    const newImage = { running: true, imageChanges: true, restaged: false };
+    expect(rolloutWords(planRollout(llama('new-cluster'), newImage))).toBe('restarts: yes, peak extra GPUs: 16');
+    // 25% of 4 replicas ahead at most: one 8-GPU replica
+    expect(rolloutWords(planRollout(llama('incremental'), newImage))).toBe('restarts: yes, peak extra GPUs: 8');
+    expect(rolloutWords(planRollout(llama('none'), newImage))).toBe('restarts: no, peak extra GPUs: 0');
+    expect(rolloutWords(planRollout(llama('new-cluster'), { running: true, imageChanges: false, restaged: true }))).toBe('restarts: yes, peak extra GPUs: 0');
+    expect(rolloutWords(planRollout(llama('new-cluster'), { running: false, imageChanges: true, restaged: true }))).toBe('restarts: no, peak extra GPUs: 0');
+  });
+});
+
 describe('planMarkdown', () => {
   const base: PullRequestPlan = {
-    verdict: { ok: false, headline: 'Not ready: 1 catalog error(s)' },
+    verdict: { level: 'blocked', ok: false, headline: 'Not ready: 1 catalog error(s)' },
     offline: false,
     catalog: { dir: 'gitops/models', files: 1, models: [], diagnostics: [] },
     image: { contextDir: 'docker', decision: 'unknown', reason: 'no docker/', diagnostics: [] },
@@ -247,5 +341,33 @@ describe('a model staged in the cluster', () => {
     } finally {
       await rm(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the verdict', () => {
+  /** The committed repository with docker/versions.json's base image set to `baseImage`. */
+  async function withBaseImage(baseImage: string): Promise<PullRequestPlan> {
+    const root = await copyRepository();
+    try {
+      const file = join(root, 'docker', 'versions.json');
+      const versions = JSON.parse(await readFile(file, 'utf8')) as Record<string, string>;
+      await writeFile(file, `${JSON.stringify({ ...versions, baseImage }, null, 2)}\n`);
+      return await buildPlan(planOptions(root, { offline: true }));
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  }
+
+  test('is a warning, never ✅ above ❌, when build-image would refuse to build; ✅ ready once the image definition is clean', async () => {
+    const unpinned = await withBaseImage('rayproject/ray-llm:2.52.0-py311-cu128');
+    expect(unpinned.verdict).toMatchObject({ level: 'warnings', ok: true });
+    expect(unpinned.verdict.headline).toMatch(/^Ready to merge: 3 model\(s\) pass the catalog check, with warnings: build-image will refuse to build until 1 image definition error\(s\) are fixed; at merge: /);
+    const markdown = planMarkdown(unpinned);
+    expect(markdown.split('\n')[3]).toMatch(/^⚠️ \*\*Ready to merge/);
+    expect(markdown).not.toContain('✅ **');
+
+    const pinned = await withBaseImage(`rayproject/ray-llm:2.52.0-py311-cu128@sha256:${'a'.repeat(64)}`);
+    expect(pinned.verdict).toMatchObject({ level: 'ready', ok: true });
+    expect(planMarkdown(pinned).split('\n')[3]).toMatch(/^✅ \*\*Ready to merge: 3 model\(s\) pass the catalog check; at merge: /);
   });
 });

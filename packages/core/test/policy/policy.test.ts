@@ -2,8 +2,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { GITOPS_CHECKS } from '../../src/gitops-checks/index.js';
+import { kuberayCheck } from '../../src/kuberay/index.js';
 import { policyCheck, POLICY_RULES } from '../../src/policy/index.js';
-import { GITOPS_CHECKS, type ResourceCheck } from '../../src/validate/index.js';
+import type { ResourceCheck } from '../../src/validate/index.js';
 import { CRDS, REFERENCE, run } from '../validate/helpers.js';
 
 const LLM_SERVE = `${REFERENCE}kuberay/ray-service.llm-serve.yaml`;
@@ -124,19 +126,21 @@ describe('GPU-workload policy on real manifests', () => {
     expect(policy[0]!.message).not.toContain(token);
   });
 
-  test('privileged, writable model mounts, min > max replicas, long names and headService names are reported', async () => {
+  test('privileged and writable model mounts are policy findings; min > max replicas, long names and headService names are KubeRay\'s own rules', async () => {
     let text = corrupt(pinned, 'name: ray-serve-llm', `name: ${'x'.repeat(48)}`);
     text = corrupt(text, '      minReplicas: 1\n      maxReplicas: 1', '      minReplicas: 3\n      maxReplicas: 1');
     text = corrupt(text, '          - name: ray-worker\n', '          - name: ray-worker\n            securityContext:\n              privileged: true\n            volumeMounts:\n            - name: models\n              mountPath: /mnt/models\n');
     text = corrupt(text, '    headGroupSpec:\n', '    headGroupSpec:\n      headService:\n        metadata:\n          name: my-head\n');
     const file = write('many.yaml', text);
-    const { policy } = await findings(file);
-    const at = (code: string) => policy.filter((d) => d.code === code).map((d) => d.location.line);
-    expect(at('policy/kuberay-name-length')).toEqual([lineOf(text, 'x'.repeat(48))]);
-    expect(at('policy/kuberay-replicas')).toEqual([lineOf(text, 'minReplicas: 3')]);
+    const { policy, results } = await findings(file, { checks: [policyCheck(), kuberayCheck()] });
+    const all = results.flatMap((r) => r.diagnostics);
+    const at = (code: string) => all.filter((d) => d.code === code).map((d) => d.location.line);
+    expect(at('kuberay/name-length')).toEqual([lineOf(text, 'x'.repeat(48))]);
+    expect(at('kuberay/worker-min-above-max')).toEqual([lineOf(text, 'minReplicas: 3')]);
     expect(at('policy/privileged')).toEqual([lineOf(text, 'privileged: true')]);
     expect(at('policy/model-volume-read-only')).toEqual([lineOf(text, '- name: models')]);
-    expect(at('policy/kuberay-head-service-name')).toEqual([lineOf(text, 'name: my-head')]);
+    expect(at('kuberay/head-service-name')).toEqual([lineOf(text, 'name: my-head')]);
+    expect(policy.map((d) => d.code).filter((code) => code.startsWith('policy/kuberay'))).toEqual([]);
   });
 
   test('inside an RGD template: an int rayStartParams and a :latest image are located in the RGD file', async () => {

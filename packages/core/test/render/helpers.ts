@@ -57,6 +57,7 @@ export function entry(overrides: { name: string } & Partial<{ source: ModelEntry
       gpu: { type: 'L4', count: 1 },
       replicas: { min: 1, max: 2 },
       storage: 'stream',
+      upgrade: 'new-cluster',
       engineArgs: {},
       ...overrides.serving,
     },

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -9,15 +10,18 @@ import {
   llmServiceInstance,
   llmServiceRgd,
   llmServiceSimpleSchema,
-  MODEL_ACCESS_CHECK_SCRIPT,
+  MODEL_ACCESS_CHECK_MODULE,
   MODEL_SOURCE_PATTERN,
   parseImageRef,
   placeModel,
   renderCatalog,
   renderTree,
   type ModelPlacement,
-  type StagedModel,
 } from '../../src/render/index.js';
+import { sourceIdentity, type StagedRecord } from '../../src/staged/index.js';
+
+/** A record before the source it was staged from is known (added per case from its entry). */
+type StagedModel = Omit<StagedRecord, 'source'>;
 
 const BUCKET = 's3://models-bucket/models';
 
@@ -50,7 +54,11 @@ const CASES: { title: string; entry: ModelEntry; staged?: StagedModel }[] = [
 ];
 
 function placementFor(item: (typeof CASES)[number]): ModelPlacement {
-  return placeModel(item.entry, item.staged, undefined).placement;
+  return placeModel(item.entry, item.staged && withSource(item), undefined).placement;
+}
+
+function withSource(item: (typeof CASES)[number]): StagedRecord {
+  return { ...item.staged!, source: sourceIdentity(item.entry.source) };
 }
 
 const rgd = llmServiceRgd(parseImageRef(IMAGE), VERSIONS) as { spec: { resources: RgdResource[] } };
@@ -74,7 +82,7 @@ describe('every rendered file validates against the real CRDs', () => {
 
   test('the example tree: RGD, Applications, ApplicationSet, health checks, instances (against the CRD kro would generate)', async () => {
     const ws = await workspace();
-    const stagedMap = new Map([['qwen2-5-7b-instruct', staged('Qwen', 'Qwen2.5-7B-Instruct', 'f'.repeat(40))]]);
+    const stagedMap = [{ model: 'qwen2-5-7b-instruct', ...staged('Qwen', 'Qwen2.5-7B-Instruct', 'f'.repeat(40)), source: 'huggingface:Qwen/Qwen2.5-7B-Instruct@main' }];
     const result = await renderCatalog({ catalogDir: ws.catalog, outDir: ws.out, versionsFile: VERSIONS_FILE, image: IMAGE, staged: stagedMap });
     const validation = await validate([ws.out], { extraCrds: [crdDir] });
     expect(validation.problems).toEqual([]);
@@ -97,7 +105,7 @@ describe('every rendered file validates against the real CRDs', () => {
       image: parseImageRef(IMAGE),
       settings: SETTINGS,
       versions: VERSIONS,
-      staged: new Map(CASES.filter((item) => item.staged).map((item) => [item.entry.name, item.staged!])),
+      staged: new Map(CASES.filter((item) => item.staged).map((item) => [item.entry.name, withSource(item)])),
     });
     for (const file of tree.files) await writeFile(join(dir, file.path.replace(/\//g, '__')), file.content);
     const validation = await validate([dir], { extraCrds: [crdDir] });
@@ -159,7 +167,7 @@ describe('the RayService kro creates for an instance', () => {
   test('mount mode reads a read-only Mountpoint volume of the model prefix', () => {
     const item = byTitle('a Hub model read from a Mountpoint');
     const resources = expand(instanceOf(item));
-    expect(resources.map((resource) => resource.id)).toEqual(['serviceAccount', 'weightsVolume', 'weightsClaim', 'rayServiceMount']);
+    expect(resources.map((resource) => resource.id)).toEqual(['serviceAccount', 'weightsVolume', 'weightsClaim', 'rayService', 'podMonitor', 'workerDisruptionBudget']);
     const pv = resources[1]!.object as any;
     expect(pv.spec.csi).toEqual({
       driver: 's3.csi.aws.com',
@@ -190,7 +198,7 @@ describe('the RayService kro creates for an instance', () => {
     const item = { ...CASES[0]!, entry: entry({ name: 'clash' }) };
     const instance = instanceOf(item) as { spec: Record<string, unknown> };
     instance.spec.engineArgs = '{"max_model_len":1,"tokenizer_mode":"slow","gpu_memory_utilization":0.85}';
-    const config = parse((expand(instance).at(-1)!.object as any).spec.serveConfigV2, { merge: true });
+    const config = parse((expand(instance).find((resource) => resource.id === 'rayService')!.object as any).spec.serveConfigV2, { merge: true });
     expect(config.applications[0].args.llm_configs[0].engine_kwargs).toEqual({
       max_model_len: 8192,
       tokenizer_mode: 'slow',
@@ -236,19 +244,18 @@ describe('the RayService kro creates for an instance', () => {
     const pod = rayService(byTitle('a Hub model streamed')).spec.rayClusterConfig.workerGroupSpecs[0].template.spec;
     const [check] = pod.initContainers;
     expect(check.name).toBe('check-model-access');
-    expect(check.command.slice(0, 2)).toEqual(['python', '-c']);
+    expect(check.command).toEqual(['python', '-m', 'ray_gitops_serve.model_access_check']);
+    // the module the command runs is part of serve/, which the image installs
+    expect(existsSync(join(REPO_ROOT, 'serve', ...MODEL_ACCESS_CHECK_MODULE.split('.')) + '.py')).toBe(true);
     const env = Object.fromEntries(check.env.map((variable: any) => [variable.name, variable.value ?? variable.valueFrom]));
     expect(env.MODEL_SOURCE).toBe(`${BUCKET}/Qwen/Qwen2.5-7B-Instruct/${'a'.repeat(40)}/`);
     expect(env.MODEL_MANIFEST).toBe(`${BUCKET}/.manifests/Qwen/Qwen2.5-7B-Instruct/${'a'.repeat(40)}.json`);
     expect(env.SERVICE_ACCOUNT).toEqual({ fieldRef: { fieldPath: 'spec.serviceAccountName' } });
-    expect(MODEL_ACCESS_CHECK_SCRIPT).toContain('EKS Pod Identity');
-    expect(MODEL_ACCESS_CHECK_SCRIPT).toContain('completion manifest');
-    expect(findExpressions(MODEL_ACCESS_CHECK_SCRIPT)).toEqual([]);
   });
 
   test('avoids the known traps: no headService name, no deprecated thresholds, a name within 47 characters', () => {
     const longName = 'm'.repeat(47);
-    const service = expand(instanceOf({ ...CASES[0]!, entry: entry({ name: longName }) })).at(-1)!.object as any;
+    const service = expand(instanceOf({ ...CASES[0]!, entry: entry({ name: longName }) })).find((resource) => resource.id === 'rayService')!.object as any;
     expect(service.metadata.name).toBe(longName);
     const text = JSON.stringify(rgd);
     expect(text).not.toMatch(/headService|UnhealthySecondThreshold/);

@@ -23,8 +23,8 @@ import {
   RGD_PATH,
   SERVE_APP,
   WEIGHTS_MOUNT_PATH,
-  type StagedModel,
 } from '../../src/render/index.js';
+import { sourceIdentity, type StagedRecord as StagedModel } from '../../src/staged/index.js';
 
 const SERVE_DIR = join(REPO_ROOT, 'serve');
 const SERVE_SCHEMA = JSON.parse(readFileSync(join(SERVE_DIR, 'config.schema.json'), 'utf8')) as Record<string, any>;
@@ -48,6 +48,7 @@ function stagedFor(model: ModelEntry, index: number): StagedModel {
     uri: `${BUCKET}/${org}/${name}/${commit}/`,
     commit,
     manifestUri: `${BUCKET}/.manifests/${org}/${name}/${commit}.json`,
+    source: sourceIdentity(model.source),
     ...(mistral ? { format: 'mistral' as const } : {}),
   };
 }

@@ -81,7 +81,7 @@ export async function startAsRunner(bundle: string, options: RunnerOptions): Pro
     env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = inputs[name] ?? fallback;
   }
 
-  const child = spawn(process.execPath, [bundle], { cwd: options.workspace ?? REPO_ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(actionNode(), [bundle], { cwd: options.workspace ?? REPO_ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
   let stdout = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   const outputs = async () => parseFileCommand(await readFile(outputFile, 'utf8'));
@@ -91,6 +91,14 @@ export async function startAsRunner(bundle: string, options: RunnerOptions): Pro
     });
   });
   return { child, outputs, done };
+}
+
+/**
+ * The Node binary bundles run on: RAY_GITOPS_ACTION_NODE when set (.ci/run points it at node24, the
+ * runtime action.yml's `runs.using` asks GitHub for), else the Node running the tests.
+ */
+export function actionNode(): string {
+  return process.env.RAY_GITOPS_ACTION_NODE || process.execPath;
 }
 
 /** Runs a bundle to completion as the runner would (see startAsRunner). */

@@ -80,3 +80,37 @@ describe('parsing manifests like the API server decodes them', () => {
     expect(resource!.signature.name).toBe('pi-*');
   });
 });
+
+describe('hostile nesting', () => {
+  const blockNest = (depth: number) =>
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deep\ndata:\n${Array.from({ length: depth }, (_, i) => `${'  '.repeat(i + 1)}k:\n`).join('')}${'  '.repeat(depth + 1)}v\n`;
+  const flowNest = (depth: number) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\ndata: ${'['.repeat(depth)}${']'.repeat(depth)}\n`;
+  const seqNest = (depth: number) => `apiVersion: v1\nkind: ConfigMap\ndata:\n${Array.from({ length: depth }, (_, i) => `${'  '.repeat(i)}-\n`).join('')}`;
+
+  test.each([
+    ['block mappings', blockNest(20_000), 'deep.yaml'],
+    ['flow sequences', flowNest(20_000), 'deep.yaml'],
+    ['block sequences', seqNest(20_000), 'deep.yaml'],
+    ['JSON', `{"apiVersion": "v1", "kind": "ConfigMap", "data": ${'['.repeat(20_000)}${']'.repeat(20_000)}}`, 'deep.json'],
+  ])('20,000 levels of %s are one located error, not a stack overflow', (_name, text, file) => {
+    for (const fast of [true, false]) {
+      const parsed = parseManifests(file, text, { fast });
+      expect(parsed).toHaveLength(1);
+      const [only] = parsed;
+      expect(only!.type).toBe('error');
+      if (only!.type !== 'error') return;
+      expect(only.diagnostics.map((d) => d.code)).toEqual(['yaml/too-deep']);
+      expect(only.diagnostics[0]!.message).toContain('nested more than 256 levels deep');
+      expect(only.diagnostics[0]!.location.file).toBe(file);
+      // located where the too-deep collection starts, not at the top of the file
+      const { line, column } = only.diagnostics[0]!.location;
+      expect(`${line}:${column}`).not.toBe('1:1');
+    }
+  });
+
+  test('deep but plausible nesting (100 levels) is still read as a resource', () => {
+    for (const text of [blockNest(100), flowNest(100)]) {
+      expect(parseManifests('ok.yaml', text).map((p) => p.type)).toEqual(['resource']);
+    }
+  });
+});

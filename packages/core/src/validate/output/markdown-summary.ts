@@ -1,4 +1,5 @@
 import { formatDiagnostic, type Diagnostic } from '../../report/diagnostic.js';
+import { decideVerdict, verdictLine } from '../../report/verdict.js';
 import type { ValidationResult, ValidationSummary } from '../types.js';
 import type { OutputSink, ResultReporter } from './result-reporter.js';
 
@@ -12,17 +13,25 @@ export const SUMMARY_FINDINGS_LIMIT = 50;
 export function markdownSummaryReporter(sink: OutputSink, title = 'Manifest validation'): ResultReporter {
   const findings: Diagnostic[] = [];
   let omitted = 0;
+  let warnings = 0;
   return {
     write(result: ValidationResult) {
       for (const diagnostic of result.diagnostics) {
+        if (diagnostic.severity === 'warning') warnings++;
         if (findings.length < SUMMARY_FINDINGS_LIMIT) findings.push(diagnostic);
         else omitted++;
       }
     },
     flush(summary: ValidationSummary) {
-      const verdict = summary.ok ? 'passed' : `${summary.invalid + summary.errors} resource(s) failed`;
+      const failed = summary.invalid + summary.errors;
+      const verdict = decideVerdict({
+        blockers: summary.ok ? [] : [`${failed} resource(s) failed`],
+        warnings: warnings > 0 ? [`${warnings} warning(s)`] : [],
+        ready: 'passed',
+        blocked: 'failed',
+      });
       const lines = [
-        `## ${title}: ${verdict}`,
+        `## ${title}: ${verdictLine(verdict)}`,
         '',
         '| files | resources | valid | invalid | errors | skipped |',
         '|---:|---:|---:|---:|---:|---:|',

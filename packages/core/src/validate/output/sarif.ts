@@ -21,6 +21,7 @@ const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'manifest/rejected-kind': 'The resource kind is not allowed.',
   'yaml/syntax': 'The file is not valid YAML or JSON.',
   'yaml/duplicate-key': 'A mapping repeats a key (strict mode).',
+  'yaml/too-deep': 'The file is nested deeper than any Kubernetes object.',
   'input/unreadable': 'A path could not be read.',
 };
 

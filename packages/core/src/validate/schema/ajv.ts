@@ -11,7 +11,7 @@ export class SchemaLoadError extends RayGitopsError {}
  * vendor keywords tolerated, Kubernetes formats registered, no meta-schema checks (the schemas are
  * draft-04/OpenAPI flavoured and would not pass draft-07's).
  */
-export function createAjv(options: Pick<Options, 'loadSchema'> = {}): Ajv {
+export function createAjv(options: Pick<Options, 'loadSchema' | 'code'> = {}): Ajv {
   const ajv = new Ajv({
     allErrors: true,
     strict: false,
@@ -21,8 +21,8 @@ export function createAjv(options: Pick<Options, 'loadSchema'> = {}): Ajv {
     // our own messages are built from keyword + params; unoptimised code compiles CRDs 2-3x faster
     // and validates just as fast
     messages: false,
-    code: { optimize: false },
     ...options,
+    code: { optimize: false, ...options.code },
   });
   addKubernetesFormats(ajv);
   return ajv;

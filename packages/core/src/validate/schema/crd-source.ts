@@ -6,8 +6,10 @@ import { fastParseStream } from '../fast-yaml.js';
 import { YAML_OPTIONS } from '../parse.js';
 import { ajvResourceSchema, createAjv, SchemaLoadError } from './ajv.js';
 import { objectMetaSchema } from './builtin-source.js';
+import { compileCelRules } from './cel-rules.js';
 import { crdToJsonSchema, crdVersions, type CrdVersion } from './crd.js';
 import type { ResourceSchema, SchemaRequest, SchemaSource } from './source.js';
+import { compileCached, STANDALONE_CODE_OPTIONS } from './validator-cache.js';
 
 interface IndexedCrd {
   readonly version: CrdVersion;
@@ -28,7 +30,7 @@ interface CrdDocument {
  */
 export function crdSchemaSource(paths: readonly string[]): SchemaSource {
   let index: Promise<Map<string, CrdDocument[]>> | undefined;
-  const ajv = createAjv();
+  const ajv = createAjv({ code: STANDALONE_CODE_OPTIONS });
   return {
     name: `CRDs (${paths.join(', ')})`,
     async find(request: SchemaRequest) {
@@ -47,7 +49,7 @@ async function compileCrd(found: IndexedCrd, request: SchemaRequest, ajv: Return
   const { version, file } = found;
   let validate;
   try {
-    validate = ajv.compile(crdToJsonSchema(version.openApiSchema, { strict: request.strict }));
+    validate = compileCached(ajv, crdToJsonSchema(version.openApiSchema, { strict: request.strict }));
   } catch (error) {
     throw new SchemaLoadError(
       `${file}: the schema of ${version.kind} ${version.group}/${version.version} does not compile: ${(error as Error).message}`,
@@ -59,9 +61,11 @@ async function compileCrd(found: IndexedCrd, request: SchemaRequest, ajv: Return
   const deprecation = version.deprecated
     ? (version.deprecationWarning ?? `${version.group}/${version.version} ${version.kind} is deprecated`)
     : undefined;
+  const celRules = compileCelRules(version.openApiSchema);
   return {
     source: schema.source,
     ...(deprecation ? { deprecation } : {}),
+    ...(celRules ? { celRules } : {}),
     validate(object) {
       const violations = [...schema.validate(object)];
       const metadata = (object as { metadata?: unknown } | null)?.metadata;

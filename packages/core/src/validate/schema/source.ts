@@ -1,3 +1,4 @@
+import type { CelRules } from './cel-rules.js';
 import type { FieldPath, ResourceSignature } from '../types.js';
 
 /**
@@ -20,6 +21,8 @@ export interface ResourceSchema {
   readonly source: string;
   /** set when the API version is served but deprecated (the CRD's deprecationWarning) */
   readonly deprecation?: string;
+  /** the schema's x-kubernetes-validations (CRDs only), evaluated after a structurally sound validate */
+  readonly celRules?: CelRules;
   validate(object: unknown): readonly SchemaViolation[];
 }
 

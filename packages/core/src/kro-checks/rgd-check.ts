@@ -1,5 +1,7 @@
-import type { CelType } from './cel-analysis.js';
-import { analyzeRgd, type RgdAnalysis, type RgdExpression, type RgdPath } from './rgd-analysis.js';
+// kro-checks: kro's rules as validation stages. They sit above validate/ (what a check is) and kro/
+// (what kro does), so kro/ never imports validate/ and validate/ may use kro's schema conversion.
+import type { CelType } from '../kro/cel-analysis.js';
+import { analyzeRgd, type RgdAnalysis, type RgdExpression, type RgdPath } from '../kro/rgd-analysis.js';
 import type { Diagnostic } from '../report/diagnostic.js';
 import type { CheckContext, ResourceCheck } from '../validate/checks.js';
 import type { SchemaViolation } from '../validate/schema/source.js';
@@ -66,7 +68,7 @@ async function templateDiagnostics(resource: ManifestResource, analysis: RgdAnal
       diagnostics.push({
         severity: 'warning',
         location: resource.locator.locate([...base, 'kind']),
-        message: `schema not found for ${template.kind} (${template.apiVersion}) in template '${String(id)}'; its fields are not checked — pass its CRD with --crds [kro/template-schema]`,
+        message: `schema not found for ${template.kind} (${template.apiVersion}) in template '${String(id)}'; its fields are not checked — run 'ray-gitops schemas fetch' or pass its CRD with --crds [kro/template-schema]`,
         code: 'kro/template-schema',
       });
       continue;

@@ -1,0 +1,97 @@
+// Compiled CRD validators kept on disk as ajv standalone code, keyed by the sha256 of the JSON Schema
+// (with ajv's version and this format's), so a second run skips compiling a megabyte CRD. The cache is
+// an optimisation only: a missing, unreadable or unwritable cache means compiling, never a failure.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { _, type Ajv, type ValidateFunction } from 'ajv';
+import equal from 'ajv/dist/runtime/equal.js';
+import ucs2length from 'ajv/dist/runtime/ucs2length.js';
+import uri from 'ajv/dist/runtime/uri.js';
+import validationError from 'ajv/dist/runtime/validation_error.js';
+import * as standalone from 'ajv/dist/standalone/index.js';
+import { FORMAT_CHECKS } from './formats.js';
+
+/** Bump when the generated code's contract (the runtime it requires, the format module) changes. */
+const CACHE_FORMAT = 'ray-gitops-validator-1';
+const FORMATS_MODULE = 'ray-gitops:formats';
+const AJV_VERSION = '8';
+
+/** Where compiled validators are kept: RAY_GITOPS_CACHE_DIR, else $XDG_CACHE_HOME/ray-gitops, else ~/.cache/ray-gitops; `off` disables. */
+export function validatorCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.RAY_GITOPS_CACHE_DIR === 'off') return undefined;
+  const base = env.RAY_GITOPS_CACHE_DIR ?? join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'ray-gitops');
+  return join(base, 'validators');
+}
+
+/** The ajv options a cacheable validator is compiled with: its source kept, formats taken from one module. */
+export const STANDALONE_CODE_OPTIONS = { source: true, formats: _`require(${FORMATS_MODULE})` } as const;
+
+/**
+ * The validator for `schema`: from the cache when a validator for the same schema was compiled before,
+ * else compiled with `ajv` (created with STANDALONE_CODE_OPTIONS) and written to the cache.
+ */
+export function compileCached(ajv: Ajv, schema: Record<string, unknown>, dir = validatorCacheDir()): ValidateFunction {
+  if (!dir) return ajv.compile(schema);
+  const key = createHash('sha256').update(CACHE_FORMAT).update(AJV_VERSION).update(JSON.stringify(schema)).digest('hex');
+  const file = join(dir, `${key}.cjs`);
+  const cached = load(file);
+  if (cached) return cached;
+  const validate = ajv.compile(schema);
+  try {
+    const code = standaloneCode()(ajv, validate);
+    mkdirSync(dir, { recursive: true });
+    const temporary = `${file}.${process.pid}.tmp`;
+    writeFileSync(temporary, code);
+    renameSync(temporary, file); // atomic: a concurrent run reads the whole file or none
+  } catch {
+    // read-only home, full disk: the next run compiles again
+  }
+  return validate;
+}
+
+type Generate = (ajv: Ajv, validate: ValidateFunction) => string;
+
+/** ajv's CommonJS modules look different through Node's ESM loader and through a bundler: take either. */
+function standaloneCode(): Generate {
+  const module = standalone as unknown as { default?: Generate | { default?: Generate } };
+  const found = typeof module.default === 'function' ? module.default : module.default?.default ?? (standalone as unknown as Generate);
+  return found;
+}
+
+/** `require("ajv/dist/runtime/equal").default`, as the generated code reads it. */
+function runtimeModule(value: unknown): { default: unknown } {
+  return { default: typeof value === 'function' ? value : (value as { default: unknown }).default };
+}
+
+const RUNTIME: Readonly<Record<string, unknown>> = {
+  'ajv/dist/runtime/equal': runtimeModule(equal),
+  'ajv/dist/runtime/ucs2length': runtimeModule(ucs2length),
+  'ajv/dist/runtime/uri': runtimeModule(uri),
+  'ajv/dist/runtime/validation_error': runtimeModule(validationError),
+  [FORMATS_MODULE]: FORMAT_CHECKS,
+};
+
+/** Runs cached standalone code with the runtime it names; undefined when there is none or it does not load. */
+function load(file: string): ValidateFunction | undefined {
+  let code: string;
+  try {
+    code = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const module: { exports: unknown } = { exports: {} };
+    const requireRuntime = (id: string) => {
+      if (!(id in RUNTIME)) throw new Error(`unexpected require(${id}) in a cached validator`);
+      return RUNTIME[id];
+    };
+    // the code is what ajv generated on this machine for a schema with this hash (see compileCached)
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    new Function('require', 'module', 'exports', code)(requireRuntime, module, module.exports);
+    return typeof module.exports === 'function' ? (module.exports as ValidateFunction) : undefined;
+  } catch {
+    return undefined;
+  }
+}
