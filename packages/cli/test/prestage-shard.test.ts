@@ -1,11 +1,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { assignShards, type ShardReceipt, type StageManifest } from '@ray-gitops/core';
+import { assignShards, parseStagedRecords, type ShardReceipt, type StageManifest } from '@ray-gitops/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startRgw, type Rgw } from '../../core/test/stage/ceph.js';
 import { FakeHub, fileBytes, type FakeRepo } from '../../core/test/stage/hf-server.js';
@@ -21,6 +21,7 @@ const models = {
 } as const;
 const bundled = generatedModel('acme/shard-bundled', [6, 6], { commit: 'd1'.repeat(20) });
 const partial = generatedModel('acme/shard-partial', [6, 6, 6], { commit: 'b1'.repeat(20) });
+const catalogued = generatedModel('acme/shard-catalogued', [6, 6], { commit: 'e1'.repeat(20) });
 const killed = generatedModel('acme/shard-killed', [40, 40, 40, 40], { commit: 'c1'.repeat(20) });
 let rgw: Rgw;
 let hub: FakeHub;
@@ -31,7 +32,7 @@ beforeAll(async () => {
   rgw = await startRgw('cli-prestage-shard');
   direct = new S3Client({ region: 'us-east-1', endpoint: rgw.endpoint, forcePathStyle: true, credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey } });
   await direct.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  hub = new FakeHub([...Object.values(models), partial, killed, bundled]);
+  hub = new FakeHub([...Object.values(models), partial, killed, bundled, catalogued]);
   await hub.start();
 }, 600_000);
 
@@ -193,6 +194,35 @@ describe('prestage --shard K/N, then --finalize, against the Ceph RGW', () => {
       expect(finalizer.writes(before)).toHaveLength(0);
     }, 300_000);
   }
+
+  test('--model on a catalog entry staged in the cluster: records where the Job stages it and copies nothing; with --shard and --finalize it stages and finishes', async () => {
+    const catalog = await mkdtemp(join(tmpdir(), 'prestage-shard-catalog-'));
+    try {
+      const entry = ['name: catalogued', 'source:', `  huggingface: { repo: ${catalogued.repo} }`, 'serving:', '  maxModelLen: 4096', '  gpu: { type: L4, count: 1 }', 'staging: { where: cluster, shards: 2 }', ''];
+      await writeFile(join(catalog, 'catalogued.yaml'), entry.join('\n'));
+      const byModel = (...more: string[]) => ['prestage', '--model', 'catalogued', '--catalog', catalog, '--dest', `s3://${BUCKET}/catalog`, '--storage-class', '', ...more];
+      const uri = `s3://${BUCKET}/catalog/${catalogued.repo}/${catalogued.commit}/`;
+
+      const planned = await proxy();
+      const recorded = await cli(planned, ...byModel()).done;
+      expect(recorded.code, recorded.stderr).toBe(0);
+      expect(recorded.stdout).toBe(`catalogued ${uri}\n`);
+      expect(recorded.stderr).toContain('catalogued: staged in-cluster by 2 pod(s)');
+      expect(planned.writes(0)).toHaveLength(0);
+
+      const shards = await Promise.all(['0/2', '1/2'].map(async (shard) => cli(await proxy(), ...byModel('--shard', shard, '--json')).done));
+      for (const run of shards) expect(run.code, run.stderr).toBe(0);
+      // a shard's report is no staged record: render would refuse it rather than serve half a model
+      expect(() => parseStagedRecords(shards[0]!.stdout)).toThrow(/unknown field "shard"/);
+      const finalized = await cli(await proxy(), ...byModel('--finalize', '--json')).done;
+      expect(finalized.code, finalized.stderr).toBe(0);
+      // finalize's report is what render --staged reads, for this catalog entry
+      expect(parseStagedRecords(finalized.stdout)).toEqual([expect.objectContaining({ model: 'catalogued', uri, commit: catalogued.commit, format: 'huggingface' })]);
+      await expectByteIdentical(catalogued, `catalog/${catalogued.repo}/${catalogued.commit}/`);
+    } finally {
+      await rm(catalog, { recursive: true, force: true });
+    }
+  }, 300_000);
 
   test('finalize refuses while an object is missing, naming it and its shard; a re-run shard then lets it finish', async () => {
     const dest = 'partial';
