@@ -1,6 +1,8 @@
 import * as core from '@actions/core';
 import {
   createWorkflowReporter,
+  finalizeAsStageResult,
+  parseShard,
   type ResolvedSource,
   resolveSource,
   stageCatalogModels,
@@ -33,19 +35,15 @@ export async function run(): Promise<void> {
     const timeoutText = core.getInput('timeout') || '120';
     if (!/^\d+$/.test(timeoutText) || Number(timeoutText) < 1 || Number(timeoutText) > 86_400) throw new UsageError(`the timeout input must be a whole number of seconds from 1 to 86400, not '${timeoutText}'`);
     const timeoutMs = Number(timeoutText) * 1000;
+    const shardText = core.getInput('shard');
+    const finalize = core.getBooleanInput('finalize');
+    if (shardText && finalize) throw new UsageError('set the shard input to stage a shard or finalize to write the manifest after every shard, not both');
+    const shard = shardText ? parseShard(shardText) : undefined;
     const resolveOptions = { selection, timeoutMs, ...(token ? { token } : {}), onRetry: reporter.info, onNote: reporter.warning };
+    const stageOptions = { ...(shard ? { shard } : {}), dest, selection, concurrency, storageClass: core.getInput('storage-class'), recheck, timeoutMs };
     const stage = (source: ResolvedSource) =>
-      core.group(`Stage ${source.description} to S3`, () =>
-        stageModel({
-          source,
-          dest,
-          selection,
-          concurrency,
-          storageClass: core.getInput('storage-class'),
-          recheck,
-          timeoutMs,
-          reporter,
-        }),
+      core.group(`${finalize ? 'Finalize' : 'Stage'} ${source.description}${shard ? ` (shard ${shardText})` : ''} to S3`, () =>
+        finalize ? finalizeAsStageResult({ source, dest, selection, timeoutMs, reporter }) : stageModel({ ...stageOptions, source, reporter }),
       );
 
     const request = requestedSource();
@@ -59,7 +57,8 @@ export async function run(): Promise<void> {
       models: request.names,
       catalogDir: core.getInput('catalog') || 'gitops/models',
       outDir: core.getInput('out') || 'gitops',
-      stage: { dest, selection, concurrency, storageClass: core.getInput('storage-class'), recheck },
+      stage: stageOptions,
+      finalize,
       resolve: resolveOptions,
       reporter,
     });

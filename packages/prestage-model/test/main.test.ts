@@ -111,6 +111,40 @@ describe('prestage-model action', () => {
     }
   }, 180_000);
 
+  test('a catalog model staged in the cluster: the runner copies nothing and records where the Job will stage it; shard and finalize inputs stage and finish it', async () => {
+    const model = generatedModel('acme/cluster-llm', [6, 6], { commit: 'e9'.repeat(20) });
+    const hub = new FakeHub([model]);
+    await hub.start();
+    const catalog = await mkdtemp(join(tmpdir(), 'prestage-model-cluster-'));
+    try {
+      await writeFile(
+        join(catalog, 'cluster-llm.yaml'),
+        ['name: cluster-llm', 'source:', '  huggingface: { repo: acme/cluster-llm }', 'serving:', '  maxModelLen: 4096', '  gpu: { type: L4, count: 1 }', 'staging: { where: cluster, shards: 2 }', ''].join('\n'),
+      );
+      const env = { HF_ENDPOINT: hub.endpoint };
+      const uri = `s3://action/cluster/acme/cluster-llm/${model.commit}/`;
+      const planned = await runAction({ model: 'cluster-llm', catalog, dest: 's3://action/cluster' }, env);
+      expect(planned.failed).toBe(false);
+      expect(planned.stdout).toContain('cluster-llm: staged in-cluster by 2 pod(s)');
+      expect(planned.outputs['bytes-uploaded']).toBe('0');
+      expect(JSON.parse(planned.outputs.staged!)).toEqual({ 'cluster-llm': expect.objectContaining({ uri, commit: model.commit, format: 'huggingface' }) });
+      await expect(s3.send(new HeadObjectCommand({ Bucket: 'action', Key: `cluster/acme/cluster-llm/${model.commit}/config.json` }))).rejects.toThrow();
+
+      // what the Job's pods run, as action inputs: two shards, then finalize
+      const refused = await runAction({ hf: 'acme/cluster-llm', finalize: 'true', dest: 's3://action/cluster' }, env);
+      expect(refused.failed).toBe(true);
+      expect(refused.stdout).toMatch(/cannot finalize .*no manifest written/);
+      for (const shard of ['0/2', '1/2']) expect((await runAction({ hf: 'acme/cluster-llm', shard, dest: 's3://action/cluster' }, env)).failed).toBe(false);
+      const done = await runAction({ hf: 'acme/cluster-llm', finalize: 'true', dest: 's3://action/cluster' }, env);
+      expect(done.failed).toBe(false);
+      expect(done.outputs['manifest-uri']).toBe(`s3://action/cluster/.manifests/acme/cluster-llm/${model.commit}.json`);
+      await s3.send(new HeadObjectCommand({ Bucket: 'action', Key: `cluster/.manifests/acme/cluster-llm/${model.commit}.json` }));
+    } finally {
+      await hub.stop();
+      await rm(catalog, { recursive: true, force: true });
+    }
+  }, 180_000);
+
   test('a re-run notices an object deleted under a staged prefix and uploads only it; recheck then finds nothing to do', async () => {
     const dir = await tempDir('prestage-model-recheck-');
     try {

@@ -1,6 +1,9 @@
 import {
   DEFAULT_CATALOG_DIR,
   DEFAULT_OUT_DIR,
+  finalizeStaged,
+  type FinalizeResult,
+  parseShard,
   resolveSource,
   type SourceRequest,
   stageCatalogModels,
@@ -17,7 +20,7 @@ export const prestageCommand: CommandDefinition = {
   path: ['prestage'],
   summary: 'Stage model weights into S3 from Hugging Face, a .tar URL, a local directory or catalog entries: streamed, verified, resumable.',
   synopsis:
-    '(--hf REPO[@REV] | --url URL [--sha256 HEX] | --dir PATH | --model NAME…|all|pending [--catalog DIR] [--out DIR]) --dest s3://BUCKET/PREFIX [--include GLOB]… [--exclude GLOB]… [--concurrency N] [--storage-class CLASS] [--timeout SECONDS] [--recheck] [--json]',
+    '(--hf REPO[@REV] | --url URL [--sha256 HEX] | --dir PATH | --model NAME…|all|pending [--catalog DIR] [--out DIR]) --dest s3://BUCKET/PREFIX [--include GLOB]… [--exclude GLOB]… [--concurrency N] [--storage-class CLASS] [--timeout SECONDS] [--recheck] [--shard K/N | --finalize] [--json]',
   positionals: 'NAME',
   options: {
     'hf': { type: 'string', value: 'REPO[@REV]', description: 'Hugging Face model repository, optionally at a branch, tag or commit (HF_ENDPOINT, HF_TOKEN)' },
@@ -39,6 +42,8 @@ export const prestageCommand: CommandDefinition = {
     'concurrency': { type: 'string', value: 'N', default: '8', description: 'parts in flight across all files' },
     'storage-class': { type: 'string', value: 'CLASS', default: 'INTELLIGENT_TIERING', description: "S3 storage class of the staged objects; '' for the bucket's default" },
     'timeout': { type: 'string', value: 'SECONDS', default: '120', description: 'no byte moving on an S3, Hub or archive request for this long fails it; retried, a stalled endpoint ends the run within twice this' },
+    'shard': { type: 'string', value: 'K/N', description: 'stage only shard K (0-based, as JOB_COMPLETION_INDEX) of N: a size-balanced share of the selected files, same files → same shard; writes a receipt under PREFIX/.shards/, never the manifest' },
+    'finalize': { type: 'boolean', description: 'after the shards: HEAD every selected object (size, sha256 metadata, ETag) and write the manifest last; exits 1 naming what is missing, writing nothing' },
     'json': { type: 'boolean', description: 'print the staged record (uri, commit, manifestUri, source, format) and the transfer figures as JSON on stdout; render --staged reads it as it is' },
   },
   async run({ values, positionals, streams, reporter }) {
@@ -58,10 +63,16 @@ export const prestageCommand: CommandDefinition = {
     if (!/^\d+$/.test(timeoutText) || Number(timeoutText) < 1 || Number(timeoutText) > 86_400) throw new UsageError(`--timeout must be a whole number of seconds from 1 to 86400, not '${timeoutText}'`);
     const timeoutMs = Number(timeoutText) * 1000;
     const selection = { include: strings(values.include), exclude: strings(values.exclude) };
+    const shardText = typeof values.shard === 'string' && values.shard !== '' ? values.shard : undefined;
+    const finalize = values.finalize === true;
+    if (shardText && finalize) throw new UsageError('give --shard K/N to stage a shard or --finalize to write the manifest after every shard, not both');
+    if (finalize && values.recheck === true) throw new UsageError('--recheck reads objects back while staging; give it to the shards, not to --finalize');
+    const shard = shardText ? parseShard(shardText) : undefined;
 
     const token = process.env.HF_TOKEN;
     if (token) reporter.secret(token);
     const stage = {
+      ...(shard ? { shard } : {}),
       dest,
       selection,
       concurrency: Number(concurrencyText),
@@ -83,6 +94,7 @@ export const prestageCommand: CommandDefinition = {
         catalogDir: values.catalog as string,
         outDir: values.out as string,
         stage,
+        finalize,
         resolve: resolveOptions,
         reporter,
       });
@@ -101,6 +113,12 @@ export const prestageCommand: CommandDefinition = {
           ? { kind: 'dir', path: values.dir as string }
           : { kind: 'url', url: values.url as string, ...(sha256 ? { sha256 } : {}) };
     const source = await resolveSource(request, resolveOptions);
+    if (finalize) {
+      const finalized = await finalizeStaged({ source, dest, selection, timeoutMs, reporter });
+      if (values.json === true) streams.stdout.write(`${JSON.stringify(finalizedReport(finalized), null, 2)}\n`);
+      else streams.stdout.write(`${finalized.s3Uri}\n`);
+      return 0;
+    }
     const result = await stageModel({ ...stage, source, reporter });
     if (values.json === true) streams.stdout.write(`${JSON.stringify(stagedReport(result), null, 2)}\n`);
     else streams.stdout.write(`${result.s3Uri}\n`);
@@ -115,11 +133,25 @@ export function stagedReport(result: StageResult, model?: string): Record<string
     org: result.org,
     name: result.name,
     alreadyStaged: result.alreadyStaged,
+    ...(result.shard ? { shard: `${result.shard.index}/${result.shard.count}`, receiptUri: result.receiptUri } : {}),
     totalBytes: result.totalBytes,
     bytesUploaded: result.bytesUploaded,
     bytesSkipped: result.bytesSkipped,
     seconds: Number(result.seconds.toFixed(3)),
     files: result.files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256, action: f.action })),
+  };
+}
+
+/** The same record as a whole-model prestage (render's `--staged` reads it), with finalize's figures. */
+export function finalizedReport(result: FinalizeResult): Record<string, unknown> {
+  return {
+    ...toStagedRecord(result),
+    org: result.org,
+    name: result.name,
+    alreadyFinalized: result.alreadyFinalized,
+    totalBytes: result.totalBytes,
+    seconds: Number(result.seconds.toFixed(3)),
+    files: result.files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 })),
   };
 }
 

@@ -1,3 +1,4 @@
+import { finalizeAsStageResult, inClusterPlacement } from './in-cluster.js';
 import { loadCatalogEntry, selectCatalogModels } from './select-models.js';
 import type { Reporter } from '../report/reporter.js';
 import { resolveSource, type ResolveSourceOptions } from '../stage/resolve-source.js';
@@ -12,6 +13,8 @@ export interface StageCatalogOptions {
   readonly outDir: string;
   /** how each model is staged: everything but the source */
   readonly stage: Omit<StageOptions, 'source' | 'reporter'>;
+  /** finalize each model's sharded staging (finalizeStaged) instead of staging it; not with stage.shard */
+  readonly finalize?: boolean;
   readonly resolve?: ResolveSourceOptions;
   readonly reporter: Reporter;
 }
@@ -40,8 +43,8 @@ export async function stageCatalogModels(options: StageCatalogOptions): Promise<
   const failed: { name: string; message: string }[] = [];
   for (const name of selected) {
     try {
+      const entry = await loadCatalogEntry(catalogDir, name);
       const source = await reporter.group(`Resolve ${name}`, async () => {
-        const entry = await loadCatalogEntry(catalogDir, name);
         if (entry.source.kind === 's3') return undefined;
         return resolveSource({ kind: 'catalog', name, source: entry.source }, options.resolve);
       });
@@ -50,7 +53,19 @@ export async function stageCatalogModels(options: StageCatalogOptions): Promise<
         reporter.info(`${name}: its weights already live in S3 (an s3: source); nothing to stage`);
         continue;
       }
-      const result = await reporter.group(`Stage ${source.description} to S3`, () => stageModel({ ...options.stage, source, reporter }));
+      const { shard } = options.stage;
+      if (entry.staging?.where === 'cluster' && !shard && !options.finalize) {
+        // the rendered Indexed Job stages it; this run only records where it will land, at the resolved commit
+        reporter.info(`${name}: staged in-cluster by ${entry.staging.shards} pod(s) (catalog staging.where: cluster); nothing is copied here`);
+        staged.push({ name, result: inClusterPlacement(source, options.stage.dest, options.stage.selection) });
+        continue;
+      }
+      const what = `${options.finalize ? 'Finalize' : 'Stage'} ${source.description}${shard ? ` (shard ${shard.index}/${shard.count})` : ''} to S3`;
+      const { dest, s3, selection, timeoutMs } = options.stage;
+      const finalizing = { source, dest, reporter, ...(s3 ? { s3 } : {}), ...(selection ? { selection } : {}), ...(timeoutMs ? { timeoutMs } : {}) };
+      const result = await reporter.group(what, () =>
+        options.finalize ? finalizeAsStageResult(finalizing) : stageModel({ ...options.stage, source, reporter }),
+      );
       staged.push({ name, result });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

@@ -22,4 +22,5 @@ export interface CatalogDocument {
     trustRemoteCode?: boolean;
     allowEngineArgs?: string[];
   };
+  staging?: { where?: 'runner' | 'cluster'; shards?: number };
 }

@@ -6,6 +6,15 @@ export interface ModelEntry {
   readonly description?: string;
   readonly source: ModelSource;
   readonly serving: ServingSpec;
+  /** set when the catalog says where to stage; absent means the pipeline's runner stages the weights */
+  readonly staging?: StagingSpec;
+}
+
+/** `cluster`: an Indexed Job of `shards` pods stages the weights in the cluster (docs/staging-in-cluster.md). */
+export interface StagingSpec {
+  readonly where: 'runner' | 'cluster';
+  /** 1..64; more than 1 only with `cluster` */
+  readonly shards: number;
 }
 
 export type ModelSource = HuggingFaceSource | UrlSource | S3Source;

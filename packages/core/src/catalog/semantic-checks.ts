@@ -49,7 +49,31 @@ export function semanticFindings(data: Record<string, unknown>, context: Semanti
     ...checkReplicas(child(serving, 'replicas')),
     ...checkScaleToZero(child(serving, 'replicas'), child(serving, 'upgrade')),
     ...checkEngineArgs(child(serving, 'engineArgs'), child(serving, 'allowEngineArgs')),
+    ...checkStaging(child(data, 'staging'), source),
   ];
+}
+
+/** In-cluster staging shards a Hub repository's files; a .tar URL is one stream and an s3: source needs no staging. */
+function checkStaging(staging: unknown, source: unknown): Finding[] {
+  const where = child(staging, 'where');
+  const shards = child(staging, 'shards');
+  if (where === 'cluster' && source !== null && typeof source === 'object' && child(source, 'huggingface') === undefined) {
+    return [{
+      code: 'catalog/cluster-staging-source',
+      message: "staging.where 'cluster' stages a huggingface source only; stage a url source on the runner (remove staging), an s3 source needs no staging",
+      path: ['staging', 'where'],
+      at: 'value',
+    }];
+  }
+  if (where !== 'cluster' && typeof shards === 'number' && shards > 1) {
+    return [{
+      code: 'catalog/shards-need-cluster',
+      message: `staging.shards ${shards} splits the work over pods of an in-cluster Job; add 'where: cluster', or remove shards to stage on the runner`,
+      path: ['staging', 'shards'],
+      at: 'value',
+    }];
+  }
+  return [];
 }
 
 /** Findings from the checks first, then schema findings for places no check has spoken about. */

@@ -33,6 +33,7 @@ export function toModelEntry(document: CatalogDocument): ModelEntry {
       ...(serving.trustRemoteCode === true ? { trustRemoteCode: true } : {}),
       ...(outside.length > 0 ? { outsideEngineArgs: outside } : {}),
     },
+    ...(document.staging === undefined ? {} : { staging: { where: document.staging.where ?? 'runner', shards: document.staging.shards ?? 1 } }),
   };
 }
 

@@ -98,7 +98,10 @@ function stagingSection({ staging }: PullRequestPlan): string[] {
   const lines = ['### Models to stage', ''];
   if (staging.length === 0) return [...lines, 'None: every model already has staged weights for its source.', ''];
   lines.push('| model | why | files | size |', '|---|---|---|---|');
-  for (const item of head(staging, ROWS.staging)) lines.push(row(`\`${code(item.name)}\``, STAGING_WORDS[item.reason], ...sizeCells(item)));
+  for (const item of head(staging, ROWS.staging)) {
+    const where = item.inClusterShards === undefined ? '' : `; staged in-cluster by ${item.inClusterShards} pod${item.inClusterShards === 1 ? '' : 's'}`;
+    lines.push(row(`\`${code(item.name)}\``, `${STAGING_WORDS[item.reason]}${where}`, ...sizeCells(item)));
+  }
   const known = staging.flatMap((item) => (item.size.status === 'unknown' ? [] : [item.size.bytes]));
   lines.push(...more(staging.length, ROWS.staging, 4));
   if (known.length > 0) lines.push('', `${bytes(known.reduce((sum, n) => sum + n, 0))} to copy into S3${known.length < staging.length ? ' (not counting the models of unknown size)' : ''}.`);

@@ -42,9 +42,10 @@ export async function planStaging(
   });
   return Promise.all(
     pending.map(async ({ entry, identity, reason }): Promise<StagingItem> => {
-      if (options.offline) return { name: entry.name, source: identity, reason, size: { status: 'unknown', reason: 'offline' } };
+      const inCluster = entry.staging?.where === 'cluster' ? { inClusterShards: entry.staging.shards } : {};
+      if (options.offline) return { name: entry.name, source: identity, reason, size: { status: 'unknown', reason: 'offline' }, ...inCluster };
       const size = await lookups.run(`size:${identity}`, () => sizeOf(entry.source, options, lookups));
-      return { name: entry.name, source: identity, reason, size: size === TIMED_OUT ? { status: 'unknown', reason: lookups.timeoutReason } : size };
+      return { name: entry.name, source: identity, reason, size: size === TIMED_OUT ? { status: 'unknown', reason: lookups.timeoutReason } : size, ...inCluster };
     }),
   );
 }

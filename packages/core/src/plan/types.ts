@@ -76,6 +76,8 @@ export interface StagingItem {
   readonly source: string;
   readonly reason: StagingReason;
   readonly size: StagingSize;
+  /** catalog staging.where: cluster: the pods of the in-cluster Job that stage it, instead of the runner */
+  readonly inClusterShards?: number;
 }
 
 /** The rendered files the merge changes, or why they could not be worked out. */

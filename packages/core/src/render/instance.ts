@@ -1,7 +1,8 @@
 import { ANNOTATIONS, LABELS, LLM_SERVICE, PART_OF } from './api.js';
 import { MODEL_SOURCE_PATTERN } from './rgd-schema.js';
-import type { RenderSettings } from './settings.js';
+import { SETTINGS_FILE_NAME, type RenderSettings } from './settings.js';
 import type { ModelPlacement } from './staged.js';
+import { stagingInstanceSpec } from './staging-job.js';
 import { deriveNames } from '../catalog/derived-names.js';
 import { findGpuType, gpuNodeSelector, gpuWorkerPerGpu } from '../catalog/gpu-types.js';
 import type { EngineArgValue, ModelEntry } from '../catalog/model-entry.js';
@@ -47,6 +48,7 @@ export function llmServiceInstance(entry: ModelEntry, placement: ModelPlacement,
   }
   const names = deriveNames(entry.name);
   const { count } = entry.serving.gpu;
+  const staging = stagingInstanceSpec(entry, placement, settings.staging, SETTINGS_FILE_NAME);
   return {
     apiVersion: LLM_SERVICE.apiVersion,
     kind: LLM_SERVICE.kind,
@@ -74,6 +76,7 @@ export function llmServiceInstance(entry: ModelEntry, placement: ModelPlacement,
       engineArgs: engineArgsJson(entry.serving.engineArgs, placement, { trustRemoteCode: entry.serving.trustRemoteCode }),
       region: settings.region,
       worker: { cpu: String(gpuWorkerPerGpu(gpu).cpu * count), memory: `${gpuWorkerPerGpu(gpu).memoryGiB * count}Gi` },
+      ...(staging.shards === 0 ? {} : { staging }),
     },
   };
 }

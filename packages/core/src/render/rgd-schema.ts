@@ -1,4 +1,5 @@
 import { LLM_SERVICE } from './api.js';
+import { stagingSchemaFields } from './staging-job.js';
 import { GPU_TYPES } from '../catalog/gpu-types.js';
 import { MAX_TENSOR_PARALLEL } from '../catalog/semantic-checks.js';
 import { WEIGHT_FORMATS } from '../staged/weight-format.js';
@@ -60,6 +61,7 @@ export function llmServiceSimpleSchema(): { apiVersion: string; kind: string; gr
         'Extra vLLM engine arguments as a JSON object with snake_case keys, e.g. {"enable_prefix_caching":true}. tensor_parallel_size, max_model_len and load_format come from the fields above.',
       )}`,
       region: `string | default="us-west-2" description=${q('AWS region of the model bucket.')}`,
+      staging: stagingSchemaFields(),
       worker: {
         cpu: `string | default="3" description=${q('CPU each GPU worker requests.')}`,
         memory: `string | default="12Gi" description=${q('Memory each GPU worker requests and is limited to.')}`,

@@ -5,6 +5,7 @@ import { rayServiceTemplate, SERVE_PORT } from './ray-service.js';
 import { llmServiceSimpleSchema } from './rgd-schema.js';
 import { CEL, expr } from './serve-config.js';
 import { DEFAULT_SETTINGS, type GatewaySettings, type IdentitySettings, type MonitoringSettings } from './settings.js';
+import { withInClusterStaging } from './staging-job.js';
 import type { RuntimeVersions } from './versions.js';
 import type { RgdResource } from '../kro/expand.js';
 
@@ -255,7 +256,7 @@ export function llmServiceRgd(image: ImageRef, versions: RuntimeVersions, settin
     },
     spec: {
       schema: { apiVersion: schema.apiVersion, kind: schema.kind, group: schema.group, spec: schema.spec, status: llmServiceStatus() },
-      resources: llmServiceResources(image, versions, settings).map((resource) => ({
+      resources: withInClusterStaging(llmServiceResources(image, versions, settings)).map((resource) => ({
         id: resource.id,
         ...(resource.includeWhen ? { includeWhen: resource.includeWhen } : {}),
         ...(resource.readyWhen ? { readyWhen: resource.readyWhen } : {}),

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
+import { parseStagingSettings, type StagingSettings } from './staging-job.js';
 import { GPU_NODE_LABEL_SCHEMES, type GpuNodeLabelScheme } from '../catalog/gpu-types.js';
 import { InputFileError } from '../errors/errors.js';
 
@@ -28,6 +29,8 @@ export interface RenderSettings {
     /** the ACK EKS controller, which turns each model's PodIdentityAssociation into an EKS association */
     readonly ackEks: AddonSettings;
   };
+  /** in-cluster staging (catalog staging.where: cluster): the writer identity and the stager image */
+  readonly staging?: StagingSettings;
   /** which IAM role the models' service accounts get, through EKS Pod Identity; absent: none is rendered */
   readonly identity?: IdentitySettings;
   /** the Gateway API gateway each model gets an HTTPRoute on; absent: no route is rendered */
@@ -123,7 +126,7 @@ export async function loadRenderSettings(file: string): Promise<RenderSettings> 
 /** Checks parsed settings and fills defaults; `file` names the source in messages. */
 export function parseRenderSettings(data: unknown, file = SETTINGS_FILE_NAME): RenderSettings {
   const root = mapping(data ?? {}, file, 'the file');
-  known(root, ['repoURL', 'targetRevision', 'path', 'namespace', 'region', 'gpuNodeLabels', 'argocd', 'addons', 'identity', 'gateway', 'monitoring'], file, '');
+  known(root, ['repoURL', 'targetRevision', 'path', 'namespace', 'region', 'gpuNodeLabels', 'argocd', 'addons', 'identity', 'gateway', 'monitoring', 'staging'], file, '');
   const repoURL = text(root, 'repoURL', file, undefined, /^(https:\/\/|ssh:\/\/|git@)\S+$/, 'an https://, ssh:// or git@ repository URL');
   const argocd = mapping(root.argocd ?? {}, file, 'argocd');
   known(argocd, ['namespace', 'project'], file, 'argocd.');
@@ -153,6 +156,7 @@ export function parseRenderSettings(data: unknown, file = SETTINGS_FILE_NAME): R
     ...(root.identity === undefined ? {} : { identity: identity(root.identity, file) }),
     ...(root.gateway === undefined ? {} : { gateway: gateway(root.gateway, file) }),
     monitoring: monitoring(root.monitoring ?? {}, file),
+    ...(root.staging === undefined ? {} : { staging: parseStagingSettings(root.staging, file) }),
   };
 }
 

@@ -16,3 +16,5 @@ export * from './resolve-source.js';
 export { StoreFullError } from './s3-errors.js';
 export { UnsafeEntryNameError } from './entry-path.js';
 export { DEFAULT_TIMEOUT_MS } from './s3.js';
+export { assignShards, parseShard, shardReceiptKey, MAX_SHARDS, type ShardSpec, type ShardReceipt } from './shard.js';
+export { finalizeStaged, type FinalizeOptions, type FinalizeResult } from './finalize.js';

@@ -12,6 +12,7 @@ import { explainS3Error } from './s3-errors.js';
 import { createStageS3Client, DEFAULT_TIMEOUT_MS, describeS3Endpoint, parseS3Uri } from './s3.js';
 import { selectFiles, type SelectOptions } from './select.js';
 import { Semaphore } from './semaphore.js';
+import { assignShards, receiptFiles, shardReceiptKey, writeShardReceipt, type ShardSpec } from './shard.js';
 import type { ResolvedSource, StageManifest } from './types.js';
 import { stageFileWithRetry, type StagedFile } from './upload-file.js';
 import { RayGitopsError } from '../errors/index.js';
@@ -46,6 +47,12 @@ export interface StageOptions {
   readonly recheck?: boolean;
   /** no byte moving on an S3 request for this long fails it (retried, ending within twice this); default 120 s */
   readonly timeoutMs?: number;
+  /**
+   * Stage only this shard's files (a size-balanced, deterministic share of the selection), write a
+   * receipt under PREFIX/.shards/ instead of the manifest, and never read or write the manifest:
+   * `finalizeStaged` writes it once every shard is done.
+   */
+  readonly shard?: ShardSpec;
 }
 
 export interface StageResult {
@@ -65,6 +72,9 @@ export interface StageResult {
   readonly seconds: number;
   readonly files: readonly StagedFile[];
   readonly notes: readonly string[];
+  /** with a shard: which one, and its receipt's s3:// URI */
+  readonly shard?: ShardSpec;
+  readonly receiptUri?: string;
 }
 
 /**
@@ -97,16 +107,31 @@ async function stageModelUnchecked(options: StageOptions): Promise<StageResult> 
   const { modelPrefix, manifestKey } = stagedKeys(location, source);
   const s3Uri = `s3://${location.bucket}/${modelPrefix}`;
   const manifestUri = `s3://${location.bucket}/${manifestKey}`;
-  const { files, notes } = selectFiles(source.files, options.selection ?? {});
+  const { files: selected, notes } = selectFiles(source.files, options.selection ?? {});
   for (const note of notes) reporter.info(note);
-  if (files.length === 0) throw new StageError(`no files of ${source.description} match the selection; check --include/--exclude`);
-  if (!files.some((f) => f.path.endsWith('config.json') || f.path.endsWith('params.json'))) reporter.warning(`${source.description}: no config.json or params.json among the staged files; vLLM will not load this model`);
+  if (selected.length === 0) throw new StageError(`no files of ${source.description} match the selection; check --include/--exclude`);
+  if (!selected.some((f) => f.path.endsWith('config.json') || f.path.endsWith('params.json'))) reporter.warning(`${source.description}: no config.json or params.json among the staged files; vLLM will not load this model`);
+  const shard = options.shard;
+  const files = shard ? assignShards(selected, shard.count)[shard.index]! : selected;
   const totalBytes = files.reduce((sum, f) => sum + f.size, 0);
-  const base = { s3Uri, manifestUri, org: source.org, name: source.name, commit: source.commit, source: source.description, totalBytes, notes };
+  const receiptKey = shard ? shardReceiptKey(location, source, shard) : undefined;
+  const base = {
+    s3Uri,
+    manifestUri,
+    org: source.org,
+    name: source.name,
+    commit: source.commit,
+    source: source.description,
+    totalBytes,
+    notes,
+    ...(shard && receiptKey ? { shard, receiptUri: `s3://${location.bucket}/${receiptKey}` } : {}),
+  };
+  if (shard) reporter.info(`shard ${shard.index}/${shard.count}: ${files.length} of ${selected.length} file(s), ${formatBytes(totalBytes)} of ${formatBytes(selected.reduce((sum, f) => sum + f.size, 0))}`);
 
   // 1. a complete model: read its manifest and HEAD every object it vouches for
   const distrusted = new Set<string>();
-  const existing = options.recheck ? undefined : await readManifest(session, manifestKey);
+  // a shard never trusts the manifest: it HEADs its own objects below, and finalize writes the manifest
+  const existing = options.recheck || shard ? undefined : await readManifest(session, manifestKey);
   const problems = existing && manifestCovers(existing, files) ? await checkStagedObjects(session, modelPrefix, existing) : undefined;
   for (const p of problems ?? []) if (p.problem !== 'missing') distrusted.add(p.key);
   if (problems && problems.length > 0) {
@@ -126,7 +151,7 @@ async function stageModelUnchecked(options: StageOptions): Promise<StageResult> 
   }
 
   const concurrency = Math.max(1, options.concurrency ?? 8);
-  const partSize = partSizeFor(Math.max(...files.map((f) => f.size)), options.partSize ?? 8 * MiB);
+  const partSize = partSizeFor(Math.max(0, ...files.map((f) => f.size)), options.partSize ?? 8 * MiB);
   const bufferCount = Math.max(1, Math.floor((options.maxBufferedBytes ?? 40 * MiB) / partSize));
   const progress = new Progress(totalBytes, files.length, reporter, options.progressIntervalMs ?? 5000);
   const ctx: StageContext = {
@@ -175,6 +200,9 @@ async function stageModelUnchecked(options: StageOptions): Promise<StageResult> 
     throw error;
   }
   progress.stop();
+  if (shard && receiptKey) {
+    return finishShard(session, receiptKey, shard, { ...base, alreadyStaged: false, bytesSkipped: progress.skipped, files: staged }, started);
+  }
 
   // 2. the manifest, last: readers see a complete model or none
   const manifest: StageManifest = {
@@ -203,6 +231,28 @@ async function stageModelUnchecked(options: StageOptions): Promise<StageResult> 
   };
   reporter.info(
     `staged ${files.length} file(s), ${formatBytes(totalBytes)} in ${result.seconds.toFixed(1)} s: ${formatBytes(bytesUploaded)} uploaded, ${formatBytes(result.bytesSkipped)} already there; manifest ${manifestUri}`,
+  );
+  return result;
+}
+
+/** A shard's end: its receipt (never the manifest), and the one line saying what it did. */
+async function finishShard(session: S3Session, receiptKey: string, shard: ShardSpec, partial: Omit<StageResult, 'bytesUploaded' | 'seconds'>, started: number): Promise<StageResult> {
+  const bytesUploaded = partial.files.reduce((sum, f) => sum + f.bytesUploaded, 0);
+  const result: StageResult = { ...partial, bytesUploaded, seconds: (Date.now() - started) / 1000 };
+  await writeShardReceipt(session, receiptKey, {
+    schemaVersion: 1,
+    shard,
+    source: result.source,
+    commit: result.commit,
+    totalBytes: result.totalBytes,
+    bytesUploaded,
+    bytesSkipped: result.bytesSkipped,
+    seconds: Number(result.seconds.toFixed(3)),
+    finishedAt: new Date().toISOString(),
+    files: receiptFiles(result.files),
+  });
+  session.reporter.info(
+    `shard ${shard.index}/${shard.count} staged ${result.files.length} file(s), ${formatBytes(result.totalBytes)} in ${result.seconds.toFixed(1)} s: ${formatBytes(bytesUploaded)} uploaded, ${formatBytes(result.bytesSkipped)} already there; receipt ${result.receiptUri}; the manifest waits for prestage --finalize`,
   );
   return result;
 }

@@ -47,9 +47,9 @@ export function toStagedRecord(outcome: StagingOutcome, options: { readonly mode
   };
 }
 
-/** The fields of a record, plus the transfer report `prestage --json` adds (read, then dropped). */
+/** The fields of a record, plus the transfer report `prestage --json` and `--finalize --json` add (read, then dropped); a shard's report (its `shard` field) is no record: render refuses it. */
 const RECORD_FIELDS = ['model', 'uri', 'commit', 'manifestUri', 'source', 'format'];
-const REPORT_FIELDS = ['org', 'name', 'alreadyStaged', 'totalBytes', 'bytesUploaded', 'bytesSkipped', 'seconds', 'files'];
+const REPORT_FIELDS = ['org', 'name', 'alreadyStaged', 'alreadyFinalized', 'totalBytes', 'bytesUploaded', 'bytesSkipped', 'seconds', 'files'];
 
 /** Reads staged records from a file: see parseStagedRecords. */
 export async function loadStagedRecords(file: string): Promise<StagedRecord[]> {

@@ -234,7 +234,7 @@ describe('hostile values', () => {
 
   test('reports a __proto__ key as an unknown field and never touches the prototype', async () => {
     const { file, lines } = await checkFile('proto.yaml', `${validEntry('proto')}__proto__: { polluted: true }\n`);
-    expect(lines).toEqual([`${file}:9:1: unknown field '__proto__' in the entry; remove it, or use one of name, description, source, serving`]);
+    expect(lines).toEqual([`${file}:9:1: unknown field '__proto__' in the entry; remove it, or use one of name, description, source, serving, staging`]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 

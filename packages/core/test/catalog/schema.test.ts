@@ -27,7 +27,7 @@ describe('schema diagnostics', () => {
 
   test('lists the known fields when no known field is close', async () => {
     const { file, lines } = await checkFile('extra.yaml', `${validEntry('extra')}owner: team-llm\n`);
-    expect(lines).toEqual([`${file}:9:1: unknown field 'owner' in the entry; remove it, or use one of name, description, source, serving`]);
+    expect(lines).toEqual([`${file}:9:1: unknown field 'owner' in the entry; remove it, or use one of name, description, source, serving, staging`]);
   });
 
   test('reports a missing top-level field at the start of the entry with an example', async () => {

@@ -186,3 +186,29 @@ describe('replicas and engine arguments', () => {
     ]);
   });
 });
+
+describe('staging', () => {
+  const withStaging = (source: string, staging: string): string =>
+    ['name: big', 'source:', `  ${source}`, 'serving: { maxModelLen: 8192, gpu: { type: L4, count: 1 } }', `staging: ${staging}`, ''].join('\n');
+
+  test('accepts a Hub model staged in the cluster by 4 pods', async () => {
+    const { lines } = await checkFile('big.yaml', withStaging('huggingface: { repo: deepseek-ai/DeepSeek-R1 }', '{ where: cluster, shards: 4 }'));
+    expect(lines).toEqual([]);
+  });
+
+  test('refuses in-cluster staging of a .tar URL, naming what to do', async () => {
+    const { file, lines } = await checkFile('big.yaml', withStaging('url: { url: "https://models.example.com/m.tar" }', '{ where: cluster, shards: 2 }'));
+    expect(lines).toEqual([`${file}:5:19: staging.where 'cluster' stages a huggingface source only; stage a url source on the runner (remove staging), an s3 source needs no staging`]);
+  });
+
+  test('refuses shards without where: cluster', async () => {
+    const { file, lines } = await checkFile('big.yaml', withStaging('huggingface: { repo: deepseek-ai/DeepSeek-R1 }', '{ shards: 4 }'));
+    expect(lines).toEqual([`${file}:5:20: staging.shards 4 splits the work over pods of an in-cluster Job; add 'where: cluster', or remove shards to stage on the runner`]);
+  });
+
+  test('refuses more than 64 shards', async () => {
+    const { lines } = await checkFile('big.yaml', withStaging('huggingface: { repo: deepseek-ai/DeepSeek-R1 }', '{ where: cluster, shards: 65 }'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/staging.shards|64/);
+  });
+});

@@ -328,6 +328,22 @@ describe('planMarkdown', () => {
   });
 });
 
+describe('a model staged in the cluster', () => {
+  test('is listed to stage, "staged in-cluster by N pods", not as the runner\'s copy', async () => {
+    const root = await copyRepository();
+    try {
+      const entry = `${qwenEntry('qwen-in-cluster', 8192)}staging: { where: cluster, shards: 4 }\n`;
+      await writeFile(join(root, 'gitops', 'models', 'qwen-in-cluster.yaml'), entry);
+      const plan = await buildPlan(planOptions(root, { offline: true }));
+      expect(plan.staging.find((item) => item.name === 'qwen-in-cluster')).toMatchObject({ reason: 'new', inClusterShards: 4 });
+      expect(planMarkdown(plan)).toMatch(/\| `qwen-in-cluster` \| new model; staged in-cluster by 4 pods \|/);
+      expect(planMarkdown(plan)).not.toMatch(/`qwen2-5-7b-instruct` \|[^|]*in-cluster/);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the verdict', () => {
   /** The committed repository with docker/versions.json's base image set to `baseImage`. */
   async function withBaseImage(baseImage: string): Promise<PullRequestPlan> {
