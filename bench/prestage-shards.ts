@@ -7,9 +7,9 @@ import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { startRgw } from '../packages/core/test/stage/ceph.js';
-import { FakeHub } from '../packages/core/test/stage/hf-server.js';
-import { generatedModel } from '../packages/core/test/stage/model.js';
+import { startRgw } from '@ray-gitops/testkit/ceph';
+import { FakeHub } from '@ray-gitops/testkit/hf-server';
+import { generatedModel } from '@ray-gitops/testkit/model';
 
 const MiB = 1024 * 1024;
 const REPO_ROOT = resolve(import.meta.dirname, '..');

@@ -1,16 +1,16 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { assignShards, parseStagedRecords, type ShardReceipt, type StageManifest } from '@ray-gitops/core';
+import { startRgw, type Rgw } from '@ray-gitops/testkit/ceph';
+import { FakeHub, fileBytes, type FakeRepo } from '@ray-gitops/testkit/hf-server';
+import { expectedPaths, generatedModel } from '@ray-gitops/testkit/model';
+import { S3FaultProxy } from '@ray-gitops/testkit/s3-proxy';
+import { tempDir } from '@ray-gitops/testkit/temp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startRgw, type Rgw } from '../../core/test/stage/ceph.js';
-import { FakeHub, fileBytes, type FakeRepo } from '../../core/test/stage/hf-server.js';
-import { expectedPaths, generatedModel } from '../../core/test/stage/model.js';
-import { S3FaultProxy } from '../../core/test/stage/s3-proxy.js';
 
 const MiB = 1024 * 1024;
 const BUCKET = 'shards';
@@ -196,7 +196,7 @@ describe('prestage --shard K/N, then --finalize, against the Ceph RGW', () => {
   }
 
   test('--model on a catalog entry staged in the cluster: records where the Job stages it and copies nothing; with --shard and --finalize it stages and finishes', async () => {
-    const catalog = await mkdtemp(join(tmpdir(), 'prestage-shard-catalog-'));
+    const catalog = await tempDir('prestage-shard-catalog-');
     try {
       const entry = ['name: catalogued', 'source:', `  huggingface: { repo: ${catalogued.repo} }`, 'serving:', '  maxModelLen: 4096', '  gpu: { type: L4, count: 1 }', 'staging: { where: cluster, shards: 2 }', ''];
       await writeFile(join(catalog, 'catalogued.yaml'), entry.join('\n'));
@@ -313,7 +313,7 @@ describe('prestage --shard K/N, then --finalize, against the Ceph RGW', () => {
   }, 300_000);
 
   test("the stager image's entry point (docker/stager/bundle.mjs's one-file CLI) stages both shards and finalizes", async () => {
-    const outdir = await mkdtemp(join(tmpdir(), 'stager-bundle-'));
+    const outdir = await tempDir('stager-bundle-');
     try {
       await promisify(execFile)(process.execPath, [resolve(import.meta.dirname, '../../../docker/stager/bundle.mjs'), outdir]);
       const bundle = join(outdir, 'ray-gitops.mjs');

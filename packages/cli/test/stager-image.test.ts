@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
-import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { tempDir } from '@ray-gitops/testkit/temp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runCli } from './run-cli.js';
 
@@ -11,7 +11,7 @@ let work: string;
 let versions: string;
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'stager-image-'));
+  work = await tempDir('stager-image-');
   await promisify(execFile)(process.execPath, [join(REPO_ROOT, 'docker/stager/bundle.mjs'), join(work, 'bundle')]);
   versions = join(work, 'versions.json');
   await writeFile(versions, JSON.stringify({ baseImage: `node:22-bookworm-slim@sha256:${'ab'.repeat(32)}` }));

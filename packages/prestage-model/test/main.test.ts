@@ -115,7 +115,7 @@ describe('prestage-model action', () => {
     const model = generatedModel('acme/cluster-llm', [6, 6], { commit: 'e9'.repeat(20) });
     const hub = new FakeHub([model]);
     await hub.start();
-    const catalog = await mkdtemp(join(tmpdir(), 'prestage-model-cluster-'));
+    const catalog = await tempDir('prestage-model-cluster-');
     try {
       await writeFile(
         join(catalog, 'cluster-llm.yaml'),

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { entry, IMAGE, instanceCrdDir, SETTINGS, tempDir, validate, VERSIONS } from '@ray-gitops/testkit/render-helpers';
 import { describe, expect, test } from 'vitest';
 import { stringify } from 'yaml';
-import { entry, IMAGE, instanceCrdDir, SETTINGS, tempDir, validate, VERSIONS } from './helpers.js';
 import type { ModelEntry } from '../../src/catalog/model-entry.js';
 import { applyDefaults, expandResourceGraph, instanceCrd, type RgdResource } from '../../src/kro/index.js';
 import { llmServiceInstance, llmServiceRgd, llmServiceSimpleSchema, parseImageRef, placeModel } from '../../src/render/index.js';
