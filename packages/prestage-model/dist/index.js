@@ -2384,9 +2384,9 @@ var require_timers = __commonJS({
        * before the specified function or code is executed.
        * @param {*} arg
        */
-      constructor(callback, delay, arg) {
+      constructor(callback, delay2, arg) {
         this._onTimeout = callback;
-        this._idleTimeout = delay;
+        this._idleTimeout = delay2;
         this._timerArg = arg;
         this.refresh();
       }
@@ -2431,8 +2431,8 @@ var require_timers = __commonJS({
        * when the timer expires.
        * @returns {NodeJS.Timeout|FastTimer}
        */
-      setTimeout(callback, delay, arg) {
-        return delay <= RESOLUTION_MS ? setTimeout(callback, delay, arg) : new FastTimer(callback, delay, arg);
+      setTimeout(callback, delay2, arg) {
+        return delay2 <= RESOLUTION_MS ? setTimeout(callback, delay2, arg) : new FastTimer(callback, delay2, arg);
       },
       /**
        * The clearTimeout method cancels an instantiated Timer previously created
@@ -2458,8 +2458,8 @@ var require_timers = __commonJS({
        * when the timer expires.
        * @returns {FastTimer}
        */
-      setFastTimeout(callback, delay, arg) {
-        return new FastTimer(callback, delay, arg);
+      setFastTimeout(callback, delay2, arg) {
+        return new FastTimer(callback, delay2, arg);
       },
       /**
        * The clearTimeout method cancels an instantiated FastTimer previously
@@ -2485,8 +2485,8 @@ var require_timers = __commonJS({
        * @deprecated
        * @param {number} [delay=0] The delay in milliseconds to add to the now value.
        */
-      tick(delay = 0) {
-        fastNow += delay - RESOLUTION_MS + 1;
+      tick(delay2 = 0) {
+        fastNow += delay2 - RESOLUTION_MS + 1;
         onTick();
         onTick();
       },
@@ -5789,7 +5789,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants3 = require_constants2();
+    var constants4 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util.addListener;
@@ -5864,7 +5864,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports2 }) {
         assert(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports2;
-        this.ptr = this.llhttp.llhttp_alloc(constants3.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants4.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -5885,21 +5885,21 @@ var require_client_h1 = __commonJS({
         this.connection = "";
         this.maxResponseSize = client[kMaxResponseSize];
       }
-      setTimeout(delay, type) {
-        if (delay !== this.timeoutValue || type & USE_FAST_TIMER ^ this.timeoutType & USE_FAST_TIMER) {
+      setTimeout(delay2, type) {
+        if (delay2 !== this.timeoutValue || type & USE_FAST_TIMER ^ this.timeoutType & USE_FAST_TIMER) {
           if (this.timeout) {
             timers.clearTimeout(this.timeout);
             this.timeout = null;
           }
-          if (delay) {
+          if (delay2) {
             if (type & USE_FAST_TIMER) {
-              this.timeout = timers.setFastTimeout(onParserTimeout, delay, new WeakRef(this));
+              this.timeout = timers.setFastTimeout(onParserTimeout, delay2, new WeakRef(this));
             } else {
-              this.timeout = setTimeout(onParserTimeout, delay, new WeakRef(this));
+              this.timeout = setTimeout(onParserTimeout, delay2, new WeakRef(this));
               this.timeout.unref();
             }
           }
-          this.timeoutValue = delay;
+          this.timeoutValue = delay2;
         } else if (this.timeout) {
           if (this.timeout.refresh) {
             this.timeout.refresh();
@@ -5959,11 +5959,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants3.ERROR.OK) {
+          if (ret !== constants4.ERROR.OK) {
             const body = data.subarray(offset);
-            if (ret === constants3.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants4.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body);
-            } else if (ret === constants3.ERROR.PAUSED) {
+            } else if (ret === constants4.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body);
             } else {
@@ -5986,10 +5986,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants3.ERROR.OK) {
+        if (ret === constants4.ERROR.OK) {
           return null;
         }
-        if (ret === constants3.ERROR.PAUSED || ret === constants3.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants4.ERROR.PAUSED || ret === constants4.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -6006,7 +6006,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants3.ERROR[ret], data);
+        return new HTTPParserError(message, constants4.ERROR[ret], data);
       }
       destroy() {
         assert(this.ptr != null);
@@ -6186,7 +6186,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants3.ERROR.PAUSED : 0;
+        return pause ? constants4.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -6208,7 +6208,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request.onData(buf) === false) {
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -6244,13 +6244,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -10852,7 +10852,7 @@ var require_mock_utils = __commonJS({
       if (mockDispatch2.data.callback) {
         mockDispatch2.data = { ...mockDispatch2.data, ...mockDispatch2.data.callback(opts) };
       }
-      const { data: { statusCode, data, headers, trailers, error: error2 }, delay, persist } = mockDispatch2;
+      const { data: { statusCode, data, headers, trailers, error: error2 }, delay: delay2, persist } = mockDispatch2;
       const { timesInvoked, times } = mockDispatch2;
       mockDispatch2.consumed = !persist && timesInvoked >= times;
       mockDispatch2.pending = timesInvoked < times;
@@ -10861,10 +10861,10 @@ var require_mock_utils = __commonJS({
         handler.onError(error2);
         return true;
       }
-      if (typeof delay === "number" && delay > 0) {
+      if (typeof delay2 === "number" && delay2 > 0) {
         setTimeout(() => {
           handleReply(this[kDispatches]);
-        }, delay);
+        }, delay2);
       } else {
         handleReply(this[kDispatches]);
       }
@@ -18293,7 +18293,7 @@ var require_util8 = __commonJS({
       }
       return true;
     }
-    function delay(ms) {
+    function delay2(ms) {
       return new Promise((resolve4) => {
         setTimeout(resolve4, ms).unref();
       });
@@ -18301,7 +18301,7 @@ var require_util8 = __commonJS({
     module.exports = {
       isValidLastEventId,
       isASCIINumber,
-      delay
+      delay: delay2
     };
   }
 });
@@ -18723,7 +18723,7 @@ var require_eventsource = __commonJS({
     var { parseMIMEType } = require_data_url();
     var { createFastMessageEvent } = require_events();
     var { isNetworkError } = require_response();
-    var { delay } = require_util8();
+    var { delay: delay2 } = require_util8();
     var { kEnumerableProperty } = require_util();
     var { environmentSettingsObject } = require_util2();
     var { getGlobalDispatcher } = require_global2();
@@ -18896,7 +18896,7 @@ var require_eventsource = __commonJS({
         if (this.#readyState === CLOSED) return;
         this.#readyState = CONNECTING;
         this.dispatchEvent(new Event("error"));
-        await delay(this.#state.reconnectionTime);
+        await delay2(this.#state.reconnectionTime);
         if (this.#readyState !== CONNECTING) return;
         if (this.#state.lastEventId.length) {
           this.#request.headersList.set("last-event-id", this.#state.lastEventId, true);
@@ -19530,11 +19530,11 @@ var require_codegen = __commonJS({
         const rhs = this.rhs === void 0 ? "" : ` = ${this.rhs}`;
         return `${varKind} ${this.name}${rhs};` + _n;
       }
-      optimizeNames(names, constants3) {
+      optimizeNames(names, constants4) {
         if (!names[this.name.str])
           return;
         if (this.rhs)
-          this.rhs = optimizeExpr(this.rhs, names, constants3);
+          this.rhs = optimizeExpr(this.rhs, names, constants4);
         return this;
       }
       get names() {
@@ -19551,10 +19551,10 @@ var require_codegen = __commonJS({
       render({ _n }) {
         return `${this.lhs} = ${this.rhs};` + _n;
       }
-      optimizeNames(names, constants3) {
+      optimizeNames(names, constants4) {
         if (this.lhs instanceof code_1.Name && !names[this.lhs.str] && !this.sideEffects)
           return;
-        this.rhs = optimizeExpr(this.rhs, names, constants3);
+        this.rhs = optimizeExpr(this.rhs, names, constants4);
         return this;
       }
       get names() {
@@ -19615,8 +19615,8 @@ var require_codegen = __commonJS({
       optimizeNodes() {
         return `${this.code}` ? this : void 0;
       }
-      optimizeNames(names, constants3) {
-        this.code = optimizeExpr(this.code, names, constants3);
+      optimizeNames(names, constants4) {
+        this.code = optimizeExpr(this.code, names, constants4);
         return this;
       }
       get names() {
@@ -19645,12 +19645,12 @@ var require_codegen = __commonJS({
         }
         return nodes.length > 0 ? this : void 0;
       }
-      optimizeNames(names, constants3) {
+      optimizeNames(names, constants4) {
         const { nodes } = this;
         let i = nodes.length;
         while (i--) {
           const n = nodes[i];
-          if (n.optimizeNames(names, constants3))
+          if (n.optimizeNames(names, constants4))
             continue;
           subtractNames(names, n.names);
           nodes.splice(i, 1);
@@ -19703,12 +19703,12 @@ var require_codegen = __commonJS({
           return void 0;
         return this;
       }
-      optimizeNames(names, constants3) {
+      optimizeNames(names, constants4) {
         var _a;
-        this.else = (_a = this.else) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants3);
-        if (!(super.optimizeNames(names, constants3) || this.else))
+        this.else = (_a = this.else) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants4);
+        if (!(super.optimizeNames(names, constants4) || this.else))
           return;
-        this.condition = optimizeExpr(this.condition, names, constants3);
+        this.condition = optimizeExpr(this.condition, names, constants4);
         return this;
       }
       get names() {
@@ -19731,10 +19731,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.iteration})` + super.render(opts);
       }
-      optimizeNames(names, constants3) {
-        if (!super.optimizeNames(names, constants3))
+      optimizeNames(names, constants4) {
+        if (!super.optimizeNames(names, constants4))
           return;
-        this.iteration = optimizeExpr(this.iteration, names, constants3);
+        this.iteration = optimizeExpr(this.iteration, names, constants4);
         return this;
       }
       get names() {
@@ -19770,10 +19770,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.varKind} ${this.name} ${this.loop} ${this.iterable})` + super.render(opts);
       }
-      optimizeNames(names, constants3) {
-        if (!super.optimizeNames(names, constants3))
+      optimizeNames(names, constants4) {
+        if (!super.optimizeNames(names, constants4))
           return;
-        this.iterable = optimizeExpr(this.iterable, names, constants3);
+        this.iterable = optimizeExpr(this.iterable, names, constants4);
         return this;
       }
       get names() {
@@ -19815,11 +19815,11 @@ var require_codegen = __commonJS({
         (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNodes();
         return this;
       }
-      optimizeNames(names, constants3) {
+      optimizeNames(names, constants4) {
         var _a, _b;
-        super.optimizeNames(names, constants3);
-        (_a = this.catch) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants3);
-        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants3);
+        super.optimizeNames(names, constants4);
+        (_a = this.catch) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants4);
+        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants4);
         return this;
       }
       get names() {
@@ -20120,7 +20120,7 @@ var require_codegen = __commonJS({
     function addExprNames(names, from) {
       return from instanceof code_1._CodeOrName ? addNames(names, from.names) : names;
     }
-    function optimizeExpr(expr, names, constants3) {
+    function optimizeExpr(expr, names, constants4) {
       if (expr instanceof code_1.Name)
         return replaceName(expr);
       if (!canOptimize(expr))
@@ -20135,14 +20135,14 @@ var require_codegen = __commonJS({
         return items;
       }, []));
       function replaceName(n) {
-        const c = constants3[n.str];
+        const c = constants4[n.str];
         if (c === void 0 || names[n.str] !== 1)
           return n;
         delete names[n.str];
         return c;
       }
       function canOptimize(e) {
-        return e instanceof code_1._Code && e._items.some((c) => c instanceof code_1.Name && names[c.str] === 1 && constants3[c.str] !== void 0);
+        return e instanceof code_1._Code && e._items.some((c) => c instanceof code_1.Name && names[c.str] === 1 && constants4[c.str] !== void 0);
       }
     }
     function subtractNames(names, from) {
@@ -35301,8 +35301,8 @@ var require_client2 = __commonJS({
       if (attempt > attemptCountCeiling) {
         return maxDelayMs;
       }
-      const delay = minDelayMs * 2 ** (attempt - 1);
-      const capped = Math.min(delay, maxDelayMs);
+      const delay2 = minDelayMs * 2 ** (attempt - 1);
+      const capped = Math.min(delay2, maxDelayMs);
       const waitFor = randomInRange(minDelayMs, capped);
       if (Date.now() + waitFor > waitUntil) {
         const timeRemaining = waitUntil - Date.now();
@@ -36063,7 +36063,7 @@ var require_config = __commonJS({
   "../../node_modules/@smithy/core/dist-cjs/submodules/config/index.js"(exports) {
     var { homedir } = __require("node:os");
     var { sep: sep4, join: join7 } = __require("node:path");
-    var { createHash: createHash6 } = __require("node:crypto");
+    var { createHash: createHash8 } = __require("node:crypto");
     var { readFile: readFile$1 } = __require("node:fs/promises");
     var { IniSectionType } = require_dist_cjs();
     var { normalizeProvider } = require_client2();
@@ -36223,7 +36223,7 @@ var require_config = __commonJS({
     var DEFAULT_PROFILE = "default";
     var getProfileName = (init) => init.profile || process.env[ENV_PROFILE] || DEFAULT_PROFILE;
     var getSSOTokenFilepath = (id) => {
-      const hasher = createHash6("sha1");
+      const hasher = createHash8("sha1");
       const cacheName = hasher.update(id).digest("hex");
       return join7(getHomeDir(), ".aws", "sso", "cache", `${cacheName}.json`);
     };
@@ -36375,11 +36375,11 @@ var require_config = __commonJS({
     };
     function getSelectorName(functionString) {
       try {
-        const constants3 = new Set(Array.from(functionString.match(/([A-Z_]){3,}/g) ?? []));
-        constants3.delete("CONFIG");
-        constants3.delete("CONFIG_PREFIX_SEPARATOR");
-        constants3.delete("ENV");
-        return [...constants3].join(", ");
+        const constants4 = new Set(Array.from(functionString.match(/([A-Z_]){3,}/g) ?? []));
+        constants4.delete("CONFIG");
+        constants4.delete("CONFIG_PREFIX_SEPARATOR");
+        constants4.delete("ENV");
+        return [...constants4].join(", ");
       } catch (ignored) {
         return functionString;
       }
@@ -37582,7 +37582,7 @@ var require_endpoints = __commonJS({
 // ../../node_modules/@smithy/core/dist-cjs/submodules/serde/index.js
 var require_serde = __commonJS({
   "../../node_modules/@smithy/core/dist-cjs/submodules/serde/index.js"(exports) {
-    var { createHmac, createHash: createHash6, getRandomValues } = __require("node:crypto");
+    var { createHmac, createHash: createHash8, getRandomValues } = __require("node:crypto");
     var { hasOwn, HttpResponse } = require_transport();
     exports.hasOwn = hasOwn;
     var { ReadStream, lstatSync, fstatSync } = __require("node:fs");
@@ -37830,19 +37830,19 @@ var require_serde = __commonJS({
     };
     var strictParseDouble = (value) => {
       if (typeof value == "string") {
-        return expectNumber(parseNumber(value));
+        return expectNumber(parseNumber2(value));
       }
       return expectNumber(value);
     };
     var strictParseFloat = strictParseDouble;
     var strictParseFloat32 = (value) => {
       if (typeof value == "string") {
-        return expectFloat32(parseNumber(value));
+        return expectFloat32(parseNumber2(value));
       }
       return expectFloat32(value);
     };
     var NUMBER_REGEX = /(-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)|(-?Infinity)|(NaN)/g;
-    var parseNumber = (value) => {
+    var parseNumber2 = (value) => {
       const matches = value.match(NUMBER_REGEX);
       if (matches === null || matches[0].length !== value.length) {
         throw new TypeError(`Expected real number, got implicit NaN`);
@@ -37877,26 +37877,26 @@ var require_serde = __commonJS({
     };
     var strictParseLong = (value) => {
       if (typeof value === "string") {
-        return expectLong(parseNumber(value));
+        return expectLong(parseNumber2(value));
       }
       return expectLong(value);
     };
     var strictParseInt = strictParseLong;
     var strictParseInt32 = (value) => {
       if (typeof value === "string") {
-        return expectInt32(parseNumber(value));
+        return expectInt32(parseNumber2(value));
       }
       return expectInt32(value);
     };
     var strictParseShort = (value) => {
       if (typeof value === "string") {
-        return expectShort(parseNumber(value));
+        return expectShort(parseNumber2(value));
       }
       return expectShort(value);
     };
     var strictParseByte = (value) => {
       if (typeof value === "string") {
-        return expectByte(parseNumber(value));
+        return expectByte(parseNumber2(value));
       }
       return expectByte(value);
     };
@@ -38489,7 +38489,7 @@ var require_serde = __commonJS({
         return Promise.resolve(this.hash.digest());
       }
       reset() {
-        this.hash = this.secret ? createHmac(this.algorithmIdentifier, castSourceData(this.secret)) : createHash6(this.algorithmIdentifier);
+        this.hash = this.secret ? createHmac(this.algorithmIdentifier, castSourceData(this.secret)) : createHash8(this.algorithmIdentifier);
       }
     };
     function castSourceData(toCast, encoding) {
@@ -39247,7 +39247,7 @@ var require_checksum = __commonJS({
     var { createReadStream: createReadStream2 } = __require("node:fs");
     var { Writable } = __require("node:stream");
     var { toUint8Array, concatBytes } = require_serde();
-    var { createHash: createHash6, createHmac } = __require("node:crypto");
+    var { createHash: createHash8, createHmac } = __require("node:crypto");
     var zlib = __require("node:zlib");
     async function blobReader(blob, onChunk, chunkSize = 1024 * 1024) {
       const size = blob.size;
@@ -39410,7 +39410,7 @@ var require_checksum = __commonJS({
     }
     var hasNativeCrypto$1 = (() => {
       try {
-        createHash6("md5");
+        createHash8("md5");
         return true;
       } catch {
         return false;
@@ -39420,7 +39420,7 @@ var require_checksum = __commonJS({
     function buildNativeClass$2() {
       return class Md5Node {
         digestLength = 16;
-        hash = createHash6("md5");
+        hash = createHash8("md5");
         update(data) {
           this.hash.update(toUint8Array(data));
         }
@@ -39429,7 +39429,7 @@ var require_checksum = __commonJS({
           return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
         }
         reset() {
-          this.hash = createHash6("md5");
+          this.hash = createHash8("md5");
         }
       };
     }
@@ -39717,7 +39717,7 @@ var require_checksum = __commonJS({
     ]);
     var hasNativeCrypto = (() => {
       try {
-        createHash6("sha256");
+        createHash8("sha256");
         return true;
       } catch {
         return false;
@@ -39757,7 +39757,7 @@ var require_checksum = __commonJS({
           this.finished = false;
         }
         createHash() {
-          return this.secret ? createHmac("sha256", toBuffer(this.secret)) : createHash6("sha256");
+          return this.secret ? createHmac("sha256", toBuffer(this.secret)) : createHash8("sha256");
         }
       };
     }
@@ -44336,10 +44336,10 @@ var require_retry2 = __commonJS({
                 throw lastError;
               }
               attempts = retryToken.getRetryCount();
-              const delay = retryToken.getRetryDelay();
-              totalRetryDelay += (retryToken?.$retryLog?.acquisitionDelay ?? 0) + delay;
-              if (delay > 0) {
-                await race(new Promise((resolve4) => setTimeout(resolve4, delay)), abortSignal);
+              const delay2 = retryToken.getRetryDelay();
+              totalRetryDelay += (retryToken?.$retryLog?.acquisitionDelay ?? 0) + delay2;
+              if (delay2 > 0) {
+                await race(new Promise((resolve4) => setTimeout(resolve4, delay2)), abortSignal);
               }
             }
           }
@@ -44392,7 +44392,7 @@ var require_retry2 = __commonJS({
       });
     }
     var DefaultRateLimiter = class _DefaultRateLimiter {
-      static setTimeoutFn = (fn, delay) => setTimeout(fn, delay);
+      static setTimeoutFn = (fn, delay2) => setTimeout(fn, delay2);
       beta;
       minCapacity;
       minFillRate;
@@ -44451,8 +44451,8 @@ var require_retry2 = __commonJS({
         }
         this.refillTokenBucket();
         while (amount > this.availableTokens) {
-          const delay = (amount - this.availableTokens) / this.fillRate * 1e3;
-          await new Promise((resolve4) => _DefaultRateLimiter.setTimeoutFn(resolve4, delay));
+          const delay2 = (amount - this.availableTokens) / this.fillRate * 1e3;
+          await new Promise((resolve4) => _DefaultRateLimiter.setTimeoutFn(resolve4, delay2));
           this.refillTokenBucket();
         }
         this.availableTokens = this.availableTokens - amount;
@@ -44526,8 +44526,8 @@ var require_retry2 = __commonJS({
         const t_i = b * Math.min(this.x * r ** i, MAXIMUM_RETRY_DELAY);
         return Math.floor(t_i);
       }
-      setDelayBase(delay) {
-        this.x = delay;
+      setDelayBase(delay2) {
+        this.x = delay2;
       }
     };
     var DefaultRetryToken = class {
@@ -44538,8 +44538,8 @@ var require_retry2 = __commonJS({
       $retryLog = {
         acquisitionDelay: 0
       };
-      constructor(delay, count, cost, longPoll) {
-        this.delay = delay;
+      constructor(delay2, count, cost, longPoll) {
+        this.delay = delay2;
         this.count = count;
         this.cost = cost;
         this.longPoll = longPoll;
@@ -44787,9 +44787,9 @@ var require_retry2 = __commonJS({
               retryTokenAmount = this.retryQuota.retrieveRetryTokens(err);
               const delayFromDecider = this.delayDecider(isThrottlingError(err) ? THROTTLING_RETRY_DELAY_BASE : DEFAULT_RETRY_DELAY_BASE, attempts);
               const delayFromResponse = getDelayFromRetryAfterHeader(err.$response);
-              const delay = Math.max(delayFromResponse || 0, delayFromDecider);
-              totalDelay += delay;
-              await new Promise((resolve4) => setTimeout(resolve4, delay));
+              const delay2 = Math.max(delayFromResponse || 0, delayFromDecider);
+              totalDelay += delay2;
+              await new Promise((resolve4) => setTimeout(resolve4, delay2));
               continue;
             }
             if (!err.$metadata) {
@@ -54684,7 +54684,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return this.connectOptions === void 0 ? http2.connect(url) : http2.connect(url, this.connectOptions);
       }
     };
-    var { constants: constants3 } = http2;
+    var { constants: constants4 } = http2;
     var NodeHttp2Handler = class _NodeHttp2Handler {
       config;
       configProvider;
@@ -54776,8 +54776,8 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
           }
           const clientHttp2Stream = session.request({
             ...request.headers,
-            [constants3.HTTP2_HEADER_PATH]: path9,
-            [constants3.HTTP2_HEADER_METHOD]: method
+            [constants4.HTTP2_HEADER_PATH]: path9,
+            [constants4.HTTP2_HEADER_METHOD]: method
           });
           if (effectiveRequestTimeout) {
             clientHttp2Stream.setTimeout(effectiveRequestTimeout, () => {
@@ -58522,7 +58522,7 @@ var require_dist_cjs12 = __commonJS({
     var { setCredentialFeature } = require_client3();
     var { CredentialsProviderError, parseKnownFiles, getProfileName } = require_config();
     var { HttpRequest } = require_protocols();
-    var { createHash: createHash6, createPrivateKey, createPublicKey, sign } = __require("node:crypto");
+    var { createHash: createHash8, createPrivateKey, createPublicKey, sign } = __require("node:crypto");
     var { promises: promises3 } = __require("node:fs");
     var { homedir } = __require("node:os");
     var { dirname: dirname3, join: join7 } = __require("node:path");
@@ -58693,7 +58693,7 @@ var require_dist_cjs12 = __commonJS({
       getTokenFilePath() {
         const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join7(homedir(), ".aws", "login", "cache");
         const loginSessionBytes = Buffer.from(this.loginSession, "utf8");
-        const loginSessionSha256 = createHash6("sha256").update(loginSessionBytes).digest("hex");
+        const loginSessionSha256 = createHash8("sha256").update(loginSessionBytes).digest("hex");
         return join7(directory, `${loginSessionSha256}.json`);
       }
       derToRawSignature(derSignature) {
@@ -59294,7 +59294,7 @@ var require_dist_cjs16 = __commonJS({
 var require_sha = __commonJS({
   "../../node_modules/@aws-sdk/checksums/dist-cjs/submodules/sha/index.js"(exports) {
     var { toUint8Array, concatBytes } = require_serde();
-    var { createHmac, createHash: createHash6 } = __require("node:crypto");
+    var { createHmac, createHash: createHash8 } = __require("node:crypto");
     var { Sha256, Sha256Js, Sha256Node } = require_checksum();
     exports.Sha256 = Sha256;
     exports.Sha256Js = Sha256Js;
@@ -59465,7 +59465,7 @@ var require_sha = __commonJS({
     };
     var hasNativeCrypto = (() => {
       try {
-        createHash6("sha1");
+        createHash8("sha1");
         return true;
       } catch {
         return false;
@@ -59505,7 +59505,7 @@ var require_sha = __commonJS({
           this.finished = false;
         }
         createHash() {
-          return this.secret ? createHmac("sha1", toBuffer$1(this.secret)) : createHash6("sha1");
+          return this.secret ? createHmac("sha1", toBuffer$1(this.secret)) : createHash8("sha1");
         }
       };
     }
@@ -60018,7 +60018,7 @@ var require_sha = __commonJS({
     function detectNative() {
       if (nativeSupported === void 0) {
         try {
-          createHash6("sha512");
+          createHash8("sha512");
           nativeSupported = true;
         } catch {
           nativeSupported = false;
@@ -60069,7 +60069,7 @@ var require_sha = __commonJS({
         this.nativeFinished = false;
       }
       createNative() {
-        return this.nativeSecret !== void 0 ? createHmac("sha512", toBuffer(this.nativeSecret)) : createHash6("sha512");
+        return this.nativeSecret !== void 0 ? createHmac("sha512", toBuffer(this.nativeSecret)) : createHash8("sha512");
       }
     };
     function toBuffer(data) {
@@ -72242,7 +72242,7 @@ function getIDToken(aud) {
 }
 
 // ../core/src/catalog/check-catalog.ts
-import { readdir as readdir2, stat as stat3 } from "node:fs/promises";
+import { readdir as readdir2, stat as stat2 } from "node:fs/promises";
 import * as path8 from "node:path";
 
 // ../core/src/catalog/display-path.ts
@@ -72255,7 +72255,8 @@ function displayPath(file, cwd = process.cwd()) {
 }
 
 // ../core/src/catalog/load-model-entry.ts
-import { open as open2, stat as stat2 } from "node:fs/promises";
+import { constants as constants3 } from "node:fs";
+import { lstat as lstat2, open as open2 } from "node:fs/promises";
 import * as path7 from "node:path";
 
 // ../core/src/catalog/did-you-mean.ts
@@ -72651,6 +72652,13 @@ var model_schema_default = {
           enum: ["stream", "mount"],
           default: "stream"
         },
+        upgrade: {
+          title: "Upgrade strategy",
+          description: "How KubeRay rolls out a change of the RayService (a new image, new weights): new-cluster starts a whole second cluster and switches traffic when it is ready (peak: twice the GPUs); incremental moves traffic step by step to a new cluster that grows as the old one shrinks (KubeRay NewClusterWithIncrementalUpgrade, needs a Gateway API gateway class in render-settings.yaml); none changes nothing on a running cluster until it is deleted.",
+          type: "string",
+          enum: ["new-cluster", "incremental", "none"],
+          default: "new-cluster"
+        },
         engineArgs: {
           title: "Extra vLLM engine arguments",
           description: "vLLM command-line flags without the leading '--', such as enable-prefix-caching: true. ray-gitops sets model, served-model-name, tensor-parallel-size, max-model-len and load-format itself.",
@@ -72665,9 +72673,35 @@ var model_schema_default = {
             maxLength: 1024
           },
           examples: [{ "enable-prefix-caching": true, "gpu-memory-utilization": 0.9 }]
+        },
+        trustRemoteCode: {
+          title: "Run the model repository's own Python code",
+          description: "vLLM's trust-remote-code: the workers import and run Python files from the model's repository on the GPU nodes. Only for a repository you trust as you trust this code base; the pull-request plan flags it.",
+          type: "boolean",
+          default: false
+        },
+        allowEngineArgs: {
+          title: "Engine arguments that reach outside, allowed for this model",
+          description: "engineArgs keys that fetch code or data from somewhere other than the staged weights (tokenizer, revision, \u2026), send data out (otlp-traces-endpoint, \u2026) or load Python code by name (worker-cls, \u2026). They are refused unless listed here; the pull-request plan lists each one.",
+          type: "array",
+          items: { type: "string", maxLength: 64, pattern: "^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$" },
+          uniqueItems: true,
+          maxItems: 32,
+          examples: [["otlp-traces-endpoint"]]
         }
       },
       examples: [{ maxModelLen: 8192, gpu: { type: "L4", count: 1 } }]
+    },
+    staging: {
+      title: "Where the weights are staged",
+      description: "runner (default): the pipeline's Actions runner copies the weights into S3. cluster: a Kubernetes Indexed Job of `shards` pods stages a huggingface source inside the cluster, then a finalize Job writes the completion manifest; the RayService is created only after it (docs/staging-in-cluster.md).",
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        where: { title: "Stager", description: "runner or cluster.", type: "string", enum: ["runner", "cluster"], default: "runner" },
+        shards: { title: "Shard pods", description: "Pods that stage the model at once (cluster only), each a size-balanced share of whole files.", type: "integer", minimum: 1, maximum: 64, default: 1 }
+      },
+      examples: [{ where: "cluster", shards: 4 }]
     }
   },
   examples: [
@@ -72926,6 +72960,183 @@ function s3UriProblem(uri) {
   return void 0;
 }
 
+// ../core/src/catalog/vllm-engine-args.ts
+var ENGINE_ARGS_VLLM_VERSION = "0.11.0";
+var VLLM_ENGINE_ARGS = [
+  "additional-config",
+  "aggregate-engine-logging",
+  "all2all-backend",
+  "allowed-local-media-path",
+  "allowed-media-domains",
+  "async-scheduling",
+  "block-size",
+  "calculate-kv-scales",
+  "code-revision",
+  "collect-detailed-traces",
+  "compilation-config",
+  "config-format",
+  "convert",
+  "cpu-offload-gb",
+  "cuda-graph-sizes",
+  "cudagraph-capture-sizes",
+  "data-parallel-address",
+  "data-parallel-backend",
+  "data-parallel-hybrid-lb",
+  "data-parallel-rank",
+  "data-parallel-rpc-port",
+  "data-parallel-size",
+  "data-parallel-size-local",
+  "data-parallel-start-rank",
+  "dbo-decode-token-threshold",
+  "dbo-prefill-token-threshold",
+  "decode-context-parallel-size",
+  "default-mm-loras",
+  "disable-cascade-attn",
+  "disable-chunked-mm-input",
+  "disable-custom-all-reduce",
+  "disable-hybrid-kv-cache-manager",
+  "disable-log-stats",
+  "disable-mm-preprocessor-cache",
+  "disable-nccl-for-dp-synchronization",
+  "disable-sliding-window",
+  "distributed-executor-backend",
+  "download-dir",
+  "dtype",
+  "enable-chunked-prefill",
+  "enable-dbo",
+  "enable-eplb",
+  "enable-expert-parallel",
+  "enable-lora",
+  "enable-mm-embeds",
+  "enable-multimodal-encoder-data-parallel",
+  "enable-prefix-caching",
+  "enable-prompt-embeds",
+  "enable-sleep-mode",
+  "enforce-eager",
+  "eplb-config",
+  "eplb-log-balancedness",
+  "eplb-step-interval",
+  "eplb-window-size",
+  "expert-placement-strategy",
+  "fully-sharded-loras",
+  "generation-config",
+  "gpu-memory-utilization",
+  "guided-decoding-backend",
+  "guided-decoding-disable-additional-properties",
+  "guided-decoding-disable-any-whitespace",
+  "guided-decoding-disable-fallback",
+  "hf-config-path",
+  "hf-overrides",
+  "hf-token",
+  "ignore-patterns",
+  "interleave-mm-strings",
+  "io-processor-plugin",
+  "kv-cache-dtype",
+  "kv-cache-memory-bytes",
+  "kv-events-config",
+  "kv-sharing-fast-prefill",
+  "kv-transfer-config",
+  "limit-mm-per-prompt",
+  "load-format",
+  "logits-processor-pattern",
+  "logits-processors",
+  "logprobs-mode",
+  "long-prefill-token-threshold",
+  "lora-dtype",
+  "lora-extra-vocab-size",
+  "mamba-block-size",
+  "mamba-cache-dtype",
+  "mamba-ssm-cache-dtype",
+  "max-cpu-loras",
+  "max-cudagraph-capture-size",
+  "max-logprobs",
+  "max-long-partial-prefills",
+  "max-lora-rank",
+  "max-loras",
+  "max-model-len",
+  "max-num-batched-tokens",
+  "max-num-partial-prefills",
+  "max-num-seqs",
+  "max-parallel-loading-workers",
+  "media-io-kwargs",
+  "mm-encoder-attn-backend",
+  "mm-encoder-tp-mode",
+  "mm-processor-cache-gb",
+  "mm-processor-cache-type",
+  "mm-processor-kwargs",
+  "mm-shm-cache-max-object-size-mb",
+  "model",
+  "model-impl",
+  "model-loader-extra-config",
+  "num-gpu-blocks-override",
+  "num-lookahead-slots",
+  "num-redundant-experts",
+  "otlp-traces-endpoint",
+  "override-attention-dtype",
+  "override-generation-config",
+  "override-pooler-config",
+  "pipeline-parallel-size",
+  "pooler-config",
+  "prefix-caching-hash-algo",
+  "pt-load-map-location",
+  "quantization",
+  "ray-workers-use-nsight",
+  "reasoning-parser",
+  "revision",
+  "rope-scaling",
+  "rope-theta",
+  "runner",
+  "safetensors-load-strategy",
+  "scheduler-cls",
+  "scheduling-policy",
+  "seed",
+  "served-model-name",
+  "show-hidden-metrics-for-version",
+  "skip-mm-profiling",
+  "skip-tokenizer-init",
+  "speculative-config",
+  "structured-outputs-config",
+  "swap-space",
+  "task",
+  "tensor-parallel-size",
+  "tokenizer",
+  "tokenizer-mode",
+  "tokenizer-revision",
+  "trust-remote-code",
+  "use-tqdm-on-load",
+  "video-pruning-rate",
+  "worker-cls",
+  "worker-extension-cls"
+];
+var OUTSIDE_ENGINE_ARGS = {
+  "trust-remote-code": "runs code from the model repository",
+  "tokenizer": "fetches from elsewhere",
+  "revision": "fetches from elsewhere",
+  "code-revision": "fetches from elsewhere",
+  "tokenizer-revision": "fetches from elsewhere",
+  "hf-config-path": "fetches from elsewhere",
+  "hf-overrides": "fetches from elsewhere",
+  "download-dir": "fetches from elsewhere",
+  "generation-config": "fetches from elsewhere",
+  "speculative-config": "fetches from elsewhere",
+  "default-mm-loras": "fetches from elsewhere",
+  "model-loader-extra-config": "fetches from elsewhere",
+  "otlp-traces-endpoint": "sends data out",
+  "collect-detailed-traces": "sends data out",
+  "kv-transfer-config": "sends data out",
+  "kv-events-config": "sends data out",
+  "allowed-local-media-path": "reads local files",
+  "distributed-executor-backend": "loads Python code by name",
+  "worker-cls": "loads Python code by name",
+  "worker-extension-cls": "loads Python code by name",
+  "scheduler-cls": "loads Python code by name",
+  "logits-processors": "loads Python code by name",
+  "logits-processor-pattern": "loads Python code by name",
+  "io-processor-plugin": "loads Python code by name",
+  "compilation-config": "loads Python code by name"
+};
+var SECRET_ENGINE_ARGS = ["hf-token"];
+
 // ../core/src/catalog/semantic-checks.ts
 var MAX_TENSOR_PARALLEL = 8;
 var RENDERER_ENGINE_ARGS = {
@@ -72946,8 +73157,31 @@ function semanticFindings(data, context) {
     ...checkS3(child2(source, "s3")),
     ...checkGpu(child2(serving, "gpu"), context.gpuTypes ?? GPU_TYPES),
     ...checkReplicas(child2(serving, "replicas")),
-    ...checkEngineArgs(child2(serving, "engineArgs"))
+    ...checkScaleToZero(child2(serving, "replicas"), child2(serving, "upgrade")),
+    ...checkEngineArgs(child2(serving, "engineArgs"), child2(serving, "allowEngineArgs")),
+    ...checkStaging(child2(data, "staging"), source)
   ];
+}
+function checkStaging(staging, source) {
+  const where = child2(staging, "where");
+  const shards = child2(staging, "shards");
+  if (where === "cluster" && source !== null && typeof source === "object" && child2(source, "huggingface") === void 0) {
+    return [{
+      code: "catalog/cluster-staging-source",
+      message: "staging.where 'cluster' stages a huggingface source only; stage a url source on the runner (remove staging), an s3 source needs no staging",
+      path: ["staging", "where"],
+      at: "value"
+    }];
+  }
+  if (where !== "cluster" && typeof shards === "number" && shards > 1) {
+    return [{
+      code: "catalog/shards-need-cluster",
+      message: `staging.shards ${shards} splits the work over pods of an in-cluster Job; add 'where: cluster', or remove shards to stage on the runner`,
+      path: ["staging", "shards"],
+      at: "value"
+    }];
+  }
+  return [];
 }
 function mergeFindings(preferred, fallback) {
   const seen = /* @__PURE__ */ new Set();
@@ -73093,9 +73327,21 @@ function checkReplicas(replicas) {
     at: "value"
   }];
 }
-function checkEngineArgs(engineArgs) {
-  if (!isRecord(engineArgs)) return [];
-  const findings = [];
+var PINNED_RAY_FOR_SCALE_TO_ZERO = "2.52.0";
+function checkScaleToZero(replicas, upgrade) {
+  if (child2(replicas, "min") !== 0) return [];
+  const incremental = upgrade === "incremental" ? "; an incremental upgrade would also pin it at its initial replicas (ray-project/ray#62682), so use upgrade: new-cluster with scale to zero once Ray allows it" : "";
+  return [{
+    code: "catalog/scale-to-zero",
+    message: `serving.replicas.min is 0, but Ray Serve LLM does not scale to zero on the pinned Ray ${PINNED_RAY_FOR_SCALE_TO_ZERO} (ray-project/ray#59076, fixed from Ray 2.56); set min to 1 or more${incremental}`,
+    path: ["serving", "replicas", "min"],
+    at: "value"
+  }];
+}
+function checkEngineArgs(engineArgs, allowEngineArgs) {
+  const allowed = Array.isArray(allowEngineArgs) ? allowEngineArgs.filter((key) => typeof key === "string") : [];
+  const findings = checkAllowList(allowed);
+  if (!isRecord(engineArgs)) return findings;
   for (const key of Object.keys(engineArgs)) {
     const path9 = ["serving", "engineArgs", key];
     if (!KEBAB_CASE.test(key)) {
@@ -73110,8 +73356,54 @@ function checkEngineArgs(engineArgs) {
         path: path9,
         at: "key"
       });
+    } else {
+      const problem = engineArgProblem(key, allowed);
+      if (problem) findings.push({ ...problem, path: path9, at: "key" });
     }
   }
+  return findings;
+}
+var KNOWN_ENGINE_ARGS = new Set(VLLM_ENGINE_ARGS);
+function engineArgProblem(key, allowed) {
+  if (!KNOWN_ENGINE_ARGS.has(key)) {
+    const suggestion = closestMatch(key, VLLM_ENGINE_ARGS);
+    return {
+      code: "catalog/engine-arg-unknown",
+      message: `serving.engineArgs key ${quote(key)} is not an engine argument of vLLM ${ENGINE_ARGS_VLLM_VERSION} (the image's version)${suggestion ? `; did you mean ${quote(suggestion)}?` : "; see vLLM's engine arguments for that version"}`
+    };
+  }
+  if (SECRET_ENGINE_ARGS.includes(key)) {
+    return {
+      code: "catalog/engine-arg-secret",
+      message: `serving.engineArgs key ${quote(key)} would commit a token to git; remove it: the deploy passes the HF_TOKEN secret to the workers`
+    };
+  }
+  if (key === "trust-remote-code") {
+    return {
+      code: "catalog/engine-arg-outside",
+      message: "serving.engineArgs key 'trust-remote-code' runs the model repository's Python code on the GPU workers; remove it and, only for a repository you trust, set serving.trustRemoteCode: true, which the pull-request plan flags"
+    };
+  }
+  const reach = OUTSIDE_ENGINE_ARGS[key];
+  if (reach !== void 0 && !allowed.includes(key)) {
+    return {
+      code: "catalog/engine-arg-outside",
+      message: `serving.engineArgs key ${quote(key)} ${reach} beyond the staged weights and the image; remove it, or allow it for this model by adding ${quote(key)} to serving.allowEngineArgs (the pull-request plan lists it)`
+    };
+  }
+  return void 0;
+}
+function checkAllowList(allowed) {
+  const findings = [];
+  allowed.forEach((key, index) => {
+    const path9 = ["serving", "allowEngineArgs", index];
+    if (key === "trust-remote-code") {
+      findings.push({ code: "catalog/engine-arg-allow", message: "trust-remote-code is not allowed through serving.allowEngineArgs; set serving.trustRemoteCode: true instead", path: path9, at: "value" });
+    } else if (!Object.hasOwn(OUTSIDE_ENGINE_ARGS, key)) {
+      const known = KNOWN_ENGINE_ARGS.has(key) ? `${quote(key)} does not reach outside the image, so it needs no allowing` : `${quote(key)} is not an engine argument that needs allowing`;
+      findings.push({ code: "catalog/engine-arg-allow", message: `serving.allowEngineArgs: ${known}; remove it`, path: path9, at: "value" });
+    }
+  });
   return findings;
 }
 function toKebabCase(key) {
@@ -73211,12 +73503,14 @@ function firstInvalidUtf8Byte(bytes) {
 var DEFAULT_REVISION = "main";
 var DEFAULT_STORAGE = "stream";
 var DEFAULT_MIN_REPLICAS = 1;
+var DEFAULT_UPGRADE = "new-cluster";
 function toModelEntry(document) {
   const { serving } = document;
   const min = serving.replicas?.min ?? DEFAULT_MIN_REPLICAS;
   const max = serving.replicas?.max ?? Math.max(min, 1);
   const engineArgs = {};
   for (const key of Object.keys(serving.engineArgs ?? {}).sort()) engineArgs[key] = serving.engineArgs[key];
+  const outside = Object.keys(engineArgs).filter((key) => Object.hasOwn(OUTSIDE_ENGINE_ARGS, key));
   return {
     name: document.name,
     ...document.description === void 0 ? {} : { description: document.description },
@@ -73226,8 +73520,12 @@ function toModelEntry(document) {
       gpu: { type: serving.gpu.type, count: serving.gpu.count },
       replicas: { min, max },
       storage: serving.storage ?? DEFAULT_STORAGE,
-      engineArgs
-    }
+      upgrade: serving.upgrade ?? DEFAULT_UPGRADE,
+      engineArgs,
+      ...serving.trustRemoteCode === true ? { trustRemoteCode: true } : {},
+      ...outside.length > 0 ? { outsideEngineArgs: outside } : {}
+    },
+    ...document.staging === void 0 ? {} : { staging: { where: document.staging.where ?? "runner", shards: document.staging.shards ?? 1 } }
   };
 }
 function toSource(source) {
@@ -73489,10 +73787,13 @@ function checkModelEntrySource(bytes, file) {
 async function readBounded(file) {
   let handle;
   try {
-    const stats = await stat2(file);
+    const stats = await lstat2(file);
+    if (stats.isSymbolicLink()) {
+      return { code: "catalog/symlink", problem: "is a symbolic link; a catalog entry must be a regular file in the catalog directory, so copy the entry there instead of linking it" };
+    }
     if (!stats.isFile()) return { code: "catalog/unreadable-file", problem: "is not a regular file; a catalog entry is a .yaml file" };
     if (stats.size > MAX_ENTRY_FILE_BYTES) return { code: "catalog/file-too-large", problem: tooLargeMessage(stats.size) };
-    handle = await open2(file, "r");
+    handle = await open2(file, constants3.O_RDONLY | constants3.O_NOFOLLOW);
     const buffer = Buffer.alloc(MAX_ENTRY_FILE_BYTES + 1);
     let length = 0;
     for (; ; ) {
@@ -73511,6 +73812,7 @@ async function readBounded(file) {
 function describeIoError(error2) {
   const code = error2.code;
   if (code === "ENOENT") return "it does not exist";
+  if (code === "ELOOP") return "it is a symbolic link";
   if (code === "EACCES" || code === "EPERM") return "permission denied";
   return code ?? (error2 instanceof Error ? error2.message : String(error2));
 }
@@ -73558,7 +73860,7 @@ async function listCatalogFiles(dir) {
   const shown = displayPath(dir);
   let names;
   try {
-    const stats = await stat3(dir);
+    const stats = await stat2(dir);
     if (!stats.isDirectory()) {
       throw new InputFileError(`catalog directory ${quote(shown)} is not a directory; point at the folder that holds one <name>.yaml file per model`);
     }
@@ -73575,6 +73877,238 @@ function compareCodeUnits(a, b) {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+// ../core/src/net/retry.ts
+import { setTimeout as delay } from "node:timers/promises";
+
+// ../core/src/net/stall.ts
+var StallError = class extends RayGitopsError {
+  constructor(what, idleMs, options) {
+    super(`${what}: no byte moved for ${formatSeconds(idleMs)}`, options);
+    this.what = what;
+    this.idleMs = idleMs;
+  }
+  what;
+  idleMs;
+};
+function isStall(error2) {
+  if (error2 instanceof StallError) return true;
+  const e = error2;
+  return e?.name === "TimeoutError" || e?.code === "ETIMEDOUT" || e?.code === "UND_ERR_HEADERS_TIMEOUT" || e?.code === "UND_ERR_BODY_TIMEOUT";
+}
+function formatSeconds(ms) {
+  if (ms < 1e3) return `${Math.round(ms)} ms`;
+  const seconds = ms / 1e3;
+  return `${Number.isInteger(seconds) || seconds >= 10 ? Math.round(seconds) : seconds.toFixed(1)} s`;
+}
+var IdleTimer = class {
+  constructor(what, idleMs) {
+    this.what = what;
+    this.idleMs = idleMs;
+    this.touch();
+  }
+  what;
+  idleMs;
+  controller = new AbortController();
+  timer;
+  get signal() {
+    return this.controller.signal;
+  }
+  touch() {
+    if (this.controller.signal.aborted) return;
+    if (this.timer) {
+      this.timer.refresh();
+    } else {
+      this.timer = setTimeout(() => this.controller.abort(new StallError(this.what, this.idleMs)), this.idleMs);
+      this.timer.unref();
+    }
+  }
+  stop() {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = void 0;
+  }
+};
+
+// ../core/src/net/retry.ts
+var DEFAULT_RETRY = { attempts: 8, baseMs: 200, maxMs: 2e4 };
+function backoffMs(attempt, policy, random = Math.random, jitter = "equal") {
+  const cap = Math.min(policy.maxMs, policy.baseMs * 2 ** attempt);
+  return jitter === "full" ? Math.floor(random() * cap) : Math.floor(cap / 2 + random() * cap / 2);
+}
+async function retrying(work, options) {
+  const { policy } = options;
+  let stallDeadline;
+  let lastStall;
+  for (let attempt = 0; ; attempt++) {
+    options.signal?.throwIfAborted();
+    let windowSignal;
+    let windowTimer;
+    if (stallDeadline !== void 0) {
+      const controller = new AbortController();
+      windowTimer = setTimeout(() => controller.abort(lastStall), Math.max(0, stallDeadline - Date.now()));
+      windowSignal = controller.signal;
+    }
+    const signal = windowSignal && options.signal ? AbortSignal.any([windowSignal, options.signal]) : windowSignal ?? options.signal;
+    const attemptStarted = Date.now();
+    try {
+      return await work(attempt, signal);
+    } catch (caught) {
+      const error2 = windowSignal?.aborted ? lastStall : caught;
+      if (options.signal?.aborted) throw options.signal.reason;
+      if (isStall(error2) && options.stallWindowMs !== void 0) {
+        lastStall = error2;
+        stallDeadline ??= stallWindowEnd(attemptStarted, options.stallWindowMs);
+      }
+      if (!options.isRetryable(error2) || attempt + 1 >= policy.attempts) throw error2;
+      const serverWait = options.serverWaitMs?.(error2);
+      let waitMs = serverWait !== void 0 ? Math.min(serverWait, 12e4) : backoffMs(attempt, policy, options.random, options.jitter);
+      if (stallDeadline !== void 0) {
+        const left = stallDeadline - Date.now();
+        if (left <= waitMs + 50) throw error2;
+        waitMs = Math.min(waitMs, left);
+      }
+      options.onRetry?.({ error: error2, attempt: attempt + 1, attempts: policy.attempts, waitMs });
+      await delay(waitMs, void 0, options.signal ? { signal: options.signal } : {});
+    } finally {
+      if (windowTimer) clearTimeout(windowTimer);
+    }
+  }
+}
+function stallWindowEnd(attemptStarted, windowMs, now = Date.now()) {
+  return now - attemptStarted <= windowMs + 1e3 ? attemptStarted + 2 * windowMs : now + windowMs;
+}
+
+// ../core/src/net/retry-after.ts
+function retryAfterMs(headers, now = Date.now()) {
+  const retryAfter = headers.get("retry-after")?.trim();
+  if (retryAfter) {
+    if (/^\d+(\.\d+)?$/.test(retryAfter)) return Math.ceil(Number(retryAfter) * 1e3);
+    const date = Date.parse(retryAfter);
+    if (!Number.isNaN(date)) return Math.max(0, date - now);
+  }
+  const rateLimit = headers.get("ratelimit");
+  const reset = rateLimit ? /(?:^|[;,\s])t=(\d+)/.exec(rateLimit) : null;
+  if (reset) return Number(reset[1]) * 1e3;
+  return void 0;
+}
+
+// ../core/src/net/url-policy.ts
+function isLoopbackHost(hostname) {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return host === "localhost" || host.endsWith(".localhost") || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
+}
+function isAllowedUrl(url) {
+  return url.protocol === "https:" || url.protocol === "http:" && isLoopbackHost(url.hostname);
+}
+function requireAllowedUrl(text, what) {
+  let url;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`${what} '${printableUrl(text)}' is not a URL`);
+  }
+  if (!isAllowedUrl(url)) {
+    throw new UsageError(`${what} must be an https:// URL (http:// only for a loopback host such as 127.0.0.1), not '${printableUrl(text)}'`);
+  }
+  return url;
+}
+function printableUrl(url) {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return "<invalid url>";
+  }
+}
+
+// ../core/src/net/http-get.ts
+var InsecureRedirectError = class extends RayGitopsError {
+};
+var ContentEncodingError = class extends RayGitopsError {
+};
+async function guardedFetch(url, options) {
+  let target = new URL(url);
+  const maxRedirects = options.maxRedirects ?? 5;
+  for (let hop = 0; ; hop++) {
+    const what = `${options.method ?? "GET"} ${printableUrl(target.toString())}`;
+    const timer = new IdleTimer(what, options.idleTimeoutMs);
+    const signal = options.signal ? AbortSignal.any([timer.signal, options.signal]) : timer.signal;
+    let response;
+    try {
+      response = await fetch(target, {
+        method: options.method ?? "GET",
+        headers: { ...options.headers?.(target) ?? {}, "accept-encoding": "identity" },
+        redirect: "manual",
+        signal
+      });
+    } catch (error2) {
+      timer.stop();
+      throw timer.signal.aborted ? timer.signal.reason : error2;
+    }
+    timer.touch();
+    if (response.status >= 300 && response.status < 400 && response.status !== 304) {
+      const location2 = response.headers.get("location");
+      timer.stop();
+      await response.body?.cancel().catch(() => void 0);
+      if (!location2) throw new InsecureRedirectError(`${what} redirected (HTTP ${response.status}) without a Location`);
+      const next = new URL(location2, target);
+      if (target.protocol === "https:" && next.protocol !== "https:") {
+        throw new InsecureRedirectError(`${what} redirected to ${printableUrl(next.toString())}, leaving https; refusing to follow (an https source must stay https)`);
+      }
+      if (!isAllowedUrl(next)) throw new InsecureRedirectError(`${what} redirected to ${printableUrl(next.toString())}; only https:// (or http:// on a loopback host) is followed`);
+      if (hop >= maxRedirects) throw new InsecureRedirectError(`${printableUrl(url)} redirected more than ${maxRedirects} times`);
+      target = next;
+      continue;
+    }
+    const encoding = (response.headers.get("content-encoding") ?? "").trim().toLowerCase();
+    if (encoding !== "" && encoding !== "identity") {
+      timer.stop();
+      await response.body?.cancel().catch(() => void 0);
+      throw new ContentEncodingError(`${what} answered with Content-Encoding '${encoding.slice(0, 40)}'; only uncompressed bodies are accepted (the size and checksums must describe the bytes on the wire)`);
+    }
+    return wrap(response, target.toString(), timer);
+  }
+}
+function wrap(response, url, timer) {
+  async function* chunks() {
+    if (!response.body) {
+      timer.stop();
+      return;
+    }
+    const reader = response.body.getReader();
+    try {
+      for (; ; ) {
+        let step;
+        try {
+          step = await reader.read();
+        } catch (error2) {
+          throw timer.signal.aborted ? timer.signal.reason : error2;
+        }
+        if (step.done) return;
+        timer.touch();
+        yield step.value;
+      }
+    } finally {
+      timer.stop();
+      reader.releaseLock();
+      await response.body.cancel().catch(() => void 0);
+    }
+  }
+  return {
+    response,
+    url,
+    chunks,
+    async text() {
+      const parts = [];
+      for await (const chunk of chunks()) parts.push(chunk);
+      return Buffer.concat(parts).toString("utf8");
+    },
+    async discard() {
+      timer.stop();
+      await response.body?.cancel().catch(() => void 0);
+    }
+  };
+}
+
 // ../core/src/report/reporter.ts
 var silentReporter = {
   info: () => void 0,
@@ -73584,10 +74118,50 @@ var silentReporter = {
   secret: () => void 0
 };
 
+// ../core/src/report/workflow-commands.ts
+function neutraliseWorkflowCommands(text) {
+  return new WorkflowCommandGuard().neutralise(text);
+}
+var LINE_BREAK = /(\r\n|\r|\n)/;
+var LEADING_BLANKS = /^[^\S\r\n]*/;
+var WorkflowCommandGuard = class {
+  /** nothing but blanks written since the last line break */
+  atLineStart = true;
+  neutralise(text) {
+    let out = "";
+    for (const part of text.split(LINE_BREAK)) {
+      if (part === "") continue;
+      if (part === "\n" || part === "\r\n" || part === "\r") {
+        out += part;
+        this.atLineStart = true;
+        continue;
+      }
+      out += this.line(part);
+    }
+    return out;
+  }
+  line(part) {
+    let text = part;
+    let prefix = "";
+    if (this.atLineStart) {
+      const blanks = LEADING_BLANKS.exec(text)[0];
+      const rest = text.slice(blanks.length);
+      if (rest === "") return text;
+      this.atLineStart = false;
+      if (rest.startsWith("::") || rest === ":") {
+        prefix = `${blanks}%3A`;
+        text = rest.slice(1);
+      }
+    }
+    return prefix + text.split("##[").join("##%5B");
+  }
+};
+
 // ../core/src/report/workflow-reporter.ts
 function createWorkflowReporter(toolkit) {
   return {
-    info: (message) => toolkit.info(message),
+    // messages quote catalog fields, file names and servers' answers: none may start a workflow command
+    info: (message) => toolkit.info(neutraliseWorkflowCommands(message)),
     warning: (message, location2) => toolkit.warning(message, annotationAt(location2)),
     error: (message, location2) => toolkit.error(message, annotationAt(location2)),
     group: (title, work) => toolkit.group(title, work),
@@ -73631,18 +74205,8 @@ var TREE = {
   workloads: "workloads"
 };
 
-// ../core/src/render/staged.ts
+// ../core/src/staged/weight-format.ts
 var WEIGHT_FORMATS = ["huggingface", "mistral"];
-function sourceIdentity(source) {
-  switch (source.kind) {
-    case "huggingface":
-      return `huggingface:${source.repo}@${source.revision}`;
-    case "url":
-      return source.sha256 === void 0 ? `url:${source.url}` : `url:${source.url}#sha256=${source.sha256}`;
-    case "s3":
-      return `s3:${source.uri}`;
-  }
-}
 function detectWeightFormat(files) {
   if (files.length === 0) return void 0;
   const names = new Set(files.map((file) => file.split("/").pop()));
@@ -73654,13 +74218,58 @@ function formatFromEngineArgs(engineArgs) {
   const asks = ["tokenizer-mode", "config-format", "load-format"].some((key) => engineArgs[key] === "mistral");
   return asks ? "mistral" : void 0;
 }
+
+// ../core/src/staged/source-identity.ts
+function sourceIdentity(source) {
+  switch (source.kind) {
+    case "huggingface":
+      return `huggingface:${source.repo}@${source.revision}`;
+    case "url": {
+      const url = urlWithoutSecrets(source.url);
+      return source.sha256 === void 0 ? `url:${url}` : `url:${url}#sha256=${source.sha256.toLowerCase()}`;
+    }
+    case "s3":
+      return `s3:${source.uri}`;
+  }
+}
+function urlWithoutSecrets(url) {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+  } catch {
+    return url.replace(/[?#].*$/s, "");
+  }
+}
+
+// ../core/src/render/previous.ts
+var import_yaml4 = __toESM(require_dist(), 1);
+import { readdir as readdir3, readFile } from "node:fs/promises";
+import { join as join4 } from "node:path";
+
+// ../core/src/staged/record.ts
+function toStagedRecord(outcome, options = {}) {
+  const format = detectWeightFormat(outcome.files.map((file) => file.path));
+  return {
+    ...options.model !== void 0 ? { model: options.model } : {},
+    uri: outcome.s3Uri,
+    commit: outcome.commit,
+    manifestUri: outcome.manifestUri,
+    source: outcome.source,
+    ...format ? { format } : {}
+  };
+}
+function stagedFrom(record, source) {
+  return record.source === sourceIdentity(source) || source.kind === "s3" && record.uri === source.uri;
+}
+
+// ../core/src/render/staged.ts
 function awaitsStaging(entry, previous) {
   return placeModel(entry, void 0, previous).placement.origin === "pending";
 }
 function placeModel(entry, staged, previous) {
   const identity = sourceIdentity(entry.source);
   const hinted = formatFromEngineArgs(entry.serving.engineArgs);
-  if (staged && staged.source !== void 0 && staged.source !== identity) {
+  if (staged && !stagedFrom(staged, entry.source)) {
     const fallback = placeModel(entry, void 0, previous);
     return {
       placement: fallback.placement,
@@ -73681,11 +74290,6 @@ function placeModel(entry, staged, previous) {
     warning: `${entry.name} is not staged yet: its instance is rendered without a RayService until prestage records where its weights are (stage it with 'ray-gitops prestage' and render with --staged)`
   };
 }
-
-// ../core/src/render/previous.ts
-var import_yaml4 = __toESM(require_dist(), 1);
-import { readdir as readdir3, readFile } from "node:fs/promises";
-import { join as join4 } from "node:path";
 
 // ../core/src/render/yaml-out.ts
 var import_yaml3 = __toESM(require_dist(), 1);
@@ -73754,27 +74358,92 @@ var RetryableError = class extends StageError {
   retryAfterMs;
 };
 
-// ../core/src/stage/http.ts
-function retryAfterMs(headers, now = Date.now()) {
-  const retryAfter = headers.get("retry-after");
-  if (retryAfter) {
-    if (/^\d+(\.\d+)?$/.test(retryAfter.trim())) return Math.ceil(Number(retryAfter) * 1e3);
-    const date = Date.parse(retryAfter);
-    if (!Number.isNaN(date)) return Math.max(0, date - now);
-  }
-  const rateLimit = headers.get("ratelimit");
-  const reset = rateLimit ? /(?:^|[;,\s])t=(\d+)/.exec(rateLimit) : null;
-  if (reset) return Number(reset[1]) * 1e3;
+// ../core/src/stage/entry-path.ts
+var UnsafeEntryNameError = class extends StageError {
+};
+function quotedName(name) {
+  return JSON.stringify(name.length > 300 ? `${name.slice(0, 300)}\u2026` : name);
+}
+function entryNameProblem(name) {
+  if (name === "") return "an empty name";
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(name)) return "a control character";
+  if (name.includes("\\")) return "a backslash";
+  if (name.startsWith("/")) return "an absolute path";
+  const parts = name.split("/");
+  if (parts.includes("..")) return "a .. component";
+  if (parts.includes(".")) return "a . component";
+  if (parts.includes("")) return "an empty path component";
+  if (Buffer.byteLength(name) > 900) return "more than 900 bytes (S3 keys hold 1024 with the prefix)";
   return void 0;
 }
-function printableUrl(url) {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname}`;
-  } catch {
-    return "<invalid url>";
-  }
+function requireSafeEntryName(name, where) {
+  const problem = entryNameProblem(name);
+  if (problem) throw new UnsafeEntryNameError(`${where} has an entry ${quotedName(name)} with ${problem}; refusing the whole source, nothing was staged`);
+  return name;
 }
+
+// ../core/src/stage/s3-errors.ts
+var StoreFullError = class extends StageError {
+};
+function networkCause(error2, timeoutMs) {
+  const e = error2;
+  if (!e || typeof e !== "object") return void 0;
+  const idleMs = typeof e.idleMs === "number" ? e.idleMs : timeoutMs;
+  if (isStall(e)) return idleMs !== void 0 ? `sent nothing for ${formatSeconds(idleMs)}` : "stopped answering (timed out)";
+  const code = typeof e.code === "string" ? e.code : void 0;
+  if (code === "ECONNREFUSED") return "refused the connection";
+  if (code === "ECONNRESET" || code === "EPIPE" || code === "UND_ERR_SOCKET" || code === "UND_ERR_CLOSED") return "dropped the connection";
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "has a host name that does not resolve";
+  if (code === "EHOSTUNREACH" || code === "ENETUNREACH") return "is unreachable from here";
+  if (code === "UND_ERR_CONNECT_TIMEOUT") return "did not accept the connection in time";
+  if (e.cause !== void 0 && e.cause !== error2) return networkCause(e.cause, timeoutMs);
+  return void 0;
+}
+function attemptCause(error2, timeoutMs) {
+  const network = networkCause(error2, timeoutMs);
+  if (network) return network;
+  const e = error2;
+  const status = e?.$metadata?.httpStatusCode;
+  return `answered ${e?.name ?? "an error"}${status ? ` (HTTP ${status})` : ""}`;
+}
+var oneLine = (text) => text.replace(/[\r\n\t\u0000-\u001f\u007f]+/g, " ").trim();
+function explainS3Error(error2, failure) {
+  if (error2 instanceof StageError) return error2;
+  const e = error2 ?? {};
+  const name = e.name ?? "Error";
+  const message = oneLine(String(e.message ?? error2));
+  const status = e.$metadata?.httpStatusCode;
+  const { where, operation } = failure;
+  const tried = failure.attempts > 1 ? ` (tried ${failure.attempts} times)` : "";
+  const options = { cause: error2 };
+  if (/region is missing/i.test(message)) return new StageError(`${operation}: no AWS region is set; set AWS_REGION (e.g. AWS_REGION=us-east-1)`, options);
+  if (name === "CredentialsProviderError" || /could not load credentials/i.test(message)) {
+    return new StageError(
+      `${operation}: no AWS credentials found (tried the environment, AWS_PROFILE and the shared config files, SSO, container and instance roles); set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run 'aws sso login'`,
+      options
+    );
+  }
+  if (name === "NoSuchBucket") return new StageError(`${operation}: ${where} has no such bucket; create it or fix the bucket in --dest`, options);
+  if (name === "SignatureDoesNotMatch") return new StageError(`${operation}: ${where} refused the request signature (SignatureDoesNotMatch): the secret access key does not belong to the access key id; check AWS_SECRET_ACCESS_KEY or the profile`, options);
+  if (name === "InvalidAccessKeyId") return new StageError(`${operation}: ${where} does not know the access key id (InvalidAccessKeyId); check AWS_ACCESS_KEY_ID or the profile`, options);
+  if (name === "ExpiredToken" || name === "TokenRefreshRequired") return new StageError(`${operation}: the AWS session token expired (${name}); refresh the credentials (e.g. 'aws sso login')`, options);
+  if (name === "AccessDenied" || status === 403) return new StageError(`${operation}: ${where} denied access (${name}); the credentials need s3:GetObject, s3:PutObject, s3:ListBucketMultipartUploads and s3:AbortMultipartUpload on the destination`, options);
+  if ((name === "InvalidStorageClass" || name === "InvalidArgument") && failure.storageClass) {
+    return new StageError(`${operation}: ${where} refused storage class ${failure.storageClass} (${name}); stores without it (Ceph RGW, MinIO) need --storage-class '' (the bucket's default) or STANDARD`, options);
+  }
+  if (status === 507 || name === "InsufficientStorage" || /no space left|ENOSPC/i.test(message)) {
+    return new StoreFullError(`${operation}: ${where} is out of storage space (${name}${status ? `, HTTP ${status}` : ""}); free space on the store and run again (what was staged so far is kept, nothing partial)`, options);
+  }
+  const network = networkCause(error2, failure.timeoutMs);
+  if (network) {
+    const advice = isStall(error2) ? `check the endpoint, or raise --timeout (now ${formatSeconds(failure.timeoutMs)})` : "check AWS_ENDPOINT_URL_S3 (or AWS_ENDPOINT_URL) and that the store is running";
+    return new StageError(`${operation}: ${where} ${network}${tried}; ${advice}`, options);
+  }
+  const retriedOut = tried && (status === void 0 || status >= 500 || status === 429);
+  return new StageError(`${operation}: ${where} answered ${name}${status ? ` (HTTP ${status})` : ""}: ${message.slice(0, 300)}${retriedOut ? `${tried}; try again later` : ""}`, options);
+}
+
+// ../core/src/stage/http.ts
 function httpError(response, what, context = {}) {
   const status = response.status;
   const code = response.headers.get("x-error-code") ?? "";
@@ -73800,56 +74469,92 @@ function httpError(response, what, context = {}) {
   }
   return new StageError(`${where}: unexpected answer from the source`);
 }
-async function* bodyChunks(response) {
-  if (!response.body) return;
-  const reader = response.body.getReader();
-  try {
-    for (; ; ) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    reader.releaseLock();
-    await response.body.cancel().catch(() => void 0);
+function explainHttpFailure(error2, failure) {
+  if (error2 instanceof RetryableError) return new StageError(`${error2.message.replace(/; retrying$/, "")}; gave up after ${failure.attempts} attempt(s), try again later`, { cause: error2 });
+  if (error2 instanceof StageError || !(error2 instanceof Error)) return error2 instanceof Error ? error2 : new StageError(String(error2));
+  if (error2.name === "InsecureRedirectError" || error2.name === "ContentEncodingError" || error2.name === "UsageError") return error2;
+  const tried = failure.attempts > 1 ? ` (tried ${failure.attempts} times)` : "";
+  const network = networkCause(error2, failure.timeoutMs);
+  if (network) {
+    const advice = isStall(error2) ? `${failure.advice}, or raise --timeout (now ${formatSeconds(failure.timeoutMs)})` : failure.advice;
+    return new StageError(`${failure.operation}: ${failure.where} ${network}${tried}; ${advice}`, { cause: error2 });
   }
+  return new StageError(`${failure.operation}: ${failure.where} failed${tried}: ${error2.message.replace(/[\r\n]+/g, " ").slice(0, 300)}; ${failure.advice}`, { cause: error2 });
 }
 
 // ../core/src/stage/retry.ts
-var DEFAULT_RETRY = { attempts: 8, baseMs: 200, maxMs: 2e4 };
-var RETRYABLE_CODES = /* @__PURE__ */ new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "UND_ERR_SOCKET", "UND_ERR_CLOSED", "ECONNABORTED", "ERR_STREAM_PREMATURE_CLOSE", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
+var RETRYABLE_CODES = /* @__PURE__ */ new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EAI_AGAIN", "UND_ERR_SOCKET", "UND_ERR_CLOSED", "ECONNABORTED", "ERR_STREAM_PREMATURE_CLOSE", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT"]);
 var RETRYABLE_S3 = /* @__PURE__ */ new Set(["SlowDown", "InternalError", "ServiceUnavailable", "RequestTimeout", "RequestTimeTooSkewed", "ThrottlingException", "TooManyRequests", "BadDigest", "XAmzContentSHA256Mismatch", "IncompleteBody"]);
 function isRetryable(error2) {
-  if (error2 instanceof RetryableError) return true;
+  if (error2 instanceof RetryableError || error2 instanceof StallError) return true;
   if (!(error2 instanceof Error)) return false;
   const e = error2;
   if (e.code && RETRYABLE_CODES.has(e.code)) return true;
   if (RETRYABLE_S3.has(e.name)) return true;
   const status = e.$metadata?.httpStatusCode;
   if (e.name === "NotImplemented" || status === 501) return false;
+  if (status === 507 || e.name === "InsufficientStorage" || e.name === "EntityTooLarge") return false;
   if (status !== void 0 && (status >= 500 || status === 429)) return true;
   if (e.$retryable) return true;
   if (e.name === "TimeoutError" || e.name === "AbortError" && !("aborted" in e)) return true;
   if (/socket hang up|terminated|other side closed|premature|ECONNRESET|fetch failed/i.test(e.message)) return true;
   return e.cause !== void 0 && e.cause !== error2 && isRetryable(e.cause);
 }
-function backoffMs(attempt, policy, random = Math.random) {
-  const cap = Math.min(policy.maxMs, policy.baseMs * 2 ** attempt);
-  return Math.floor(cap / 2 + random() * cap / 2);
-}
 var sleep = (ms) => new Promise((resolve4) => setTimeout(resolve4, ms));
 async function withRetry(work, options = {}) {
-  const policy = options.policy ?? DEFAULT_RETRY;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await work(attempt);
-    } catch (error2) {
-      if (!isRetryable(error2) || attempt + 1 >= policy.attempts) throw error2;
-      const serverWait = error2 instanceof RetryableError ? error2.retryAfterMs : void 0;
-      const wait = serverWait !== void 0 ? Math.min(serverWait, 12e4) : backoffMs(attempt, policy);
-      options.onRetry?.(error2, attempt, wait);
-      await sleep(wait);
+  return retrying(work, {
+    policy: options.policy ?? DEFAULT_RETRY,
+    isRetryable,
+    serverWaitMs: (error2) => error2 instanceof RetryableError ? error2.retryAfterMs : void 0,
+    ...options.stallWindowMs !== void 0 ? { stallWindowMs: options.stallWindowMs } : {},
+    ...options.onRetry ? { onRetry: (event) => options.onRetry(event.error, event.attempt - 1, event.waitMs, event) } : {}
+  });
+}
+
+// ../core/src/stage/s3.ts
+function parseS3Uri(uri) {
+  const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(uri);
+  if (!match) throw new UsageError(`'${uri}' is not an S3 location; write it as s3://BUCKET/PREFIX`);
+  return { bucket: match[1], prefix: (match[2] ?? "").replace(/^\/+|\/+$/g, "") };
+}
+function joinKey(...parts) {
+  return parts.filter((part) => part !== "").join("/");
+}
+var DEFAULT_TIMEOUT_MS = 12e4;
+async function createStageS3Client(options = {}) {
+  const [{ S3Client }, { Agent: Agent3 }, { Agent: HttpsAgent }] = await Promise.all([Promise.resolve().then(() => __toESM(require_dist_cjs17(), 1)), import("node:http"), import("node:https")]);
+  const endpoint = options.endpoint ?? (process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || void 0);
+  const region = options.region ?? (process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || void 0);
+  const maxSockets = options.maxSockets ?? 64;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  return new S3Client({
+    ...region ? { region } : {},
+    ...endpoint ? { endpoint, forcePathStyle: true } : {},
+    maxAttempts: 1,
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+    requestHandler: {
+      httpAgent: new Agent3({ keepAlive: true, maxSockets }),
+      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
+      connectionTimeout: Math.min(1e4, timeoutMs),
+      // requestTimeout only logs a warning unless throwOnRequestTimeout is set (@smithy/node-http-handler 4.x);
+      // it bounds the wait for the answer's headers, socketTimeout any later silence of the body
+      requestTimeout: timeoutMs,
+      socketTimeout: timeoutMs,
+      throwOnRequestTimeout: true
     }
+  });
+}
+async function describeS3Endpoint(s3) {
+  try {
+    const endpoint = await s3.config.endpoint?.();
+    if (endpoint) return `S3 at ${endpoint.protocol}//${endpoint.hostname}${endpoint.port ? `:${endpoint.port}` : ""}`;
+  } catch {
+  }
+  try {
+    return `S3 in ${await s3.config.region()}`;
+  } catch {
+    return "S3";
   }
 }
 
@@ -73864,19 +74569,43 @@ function parseHfRef(ref) {
 }
 async function resolveHuggingFace(repo, revision, options = {}) {
   const endpoint = (options.endpoint ?? process.env.HF_ENDPOINT ?? DEFAULT_HF_ENDPOINT).replace(/\/+$/, "");
+  requireAllowedUrl(endpoint, "the Hugging Face endpoint (HF_ENDPOINT)");
   const token = (options.token ?? process.env.HF_TOKEN) || void 0;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const hub = `the Hugging Face Hub at ${printableUrl(endpoint).replace(/\/$/, "")}`;
   const context = { repo, endpoint, hasToken: token !== void 0 };
-  const auth = (url2) => token && new URL(url2).origin === new URL(endpoint).origin ? { authorization: `Bearer ${token}` } : {};
-  const retry = (what, work) => withRetry(work, { ...options.retry ? { policy: options.retry } : {}, onRetry: (error2, attempt, wait) => options.onRetry?.(`${what}: ${error2.message} (attempt ${attempt + 1}, waiting ${wait} ms)`) });
-  const getJson = async (url2, what) => retry(what, async () => {
-    const response = await fetch(url2, { headers: { accept: "application/json", ...auth(url2) } });
-    if (!response.ok) {
-      await response.body?.cancel();
-      throw httpError(response, `${what} ${printableUrl(url2)}`, context);
+  const auth = (url2) => token && url2.origin === new URL(endpoint).origin ? { authorization: `Bearer ${token}` } : {};
+  const getJson = async (url2, what) => {
+    let attempts = 0;
+    try {
+      return await withRetry(
+        async (attempt, signal) => {
+          attempts = attempt + 1;
+          const answer = await guardedFetch(url2, { headers: (target) => ({ accept: "application/json", ...auth(target) }), idleTimeoutMs: timeoutMs, ...withSignals(signal, options.signal) });
+          if (!answer.response.ok) {
+            await answer.discard();
+            throw httpError(answer.response, `${what} ${printableUrl(url2)}`, context);
+          }
+          const next = nextLink(answer.response.headers.get("link"), url2);
+          const text = await answer.text();
+          let body;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            throw new StageError(`${what}: ${printableUrl(url2)} did not answer JSON; is ${endpoint} a Hugging Face endpoint?`);
+          }
+          return { body, ...next ? { next } : {} };
+        },
+        {
+          ...options.retry ? { policy: options.retry } : {},
+          stallWindowMs: timeoutMs,
+          onRetry: (error2, _attempt, wait, event) => options.onRetry?.(`${hub} ${attemptCause(error2)} (${what}), retry ${event.attempt}/${event.attempts - 1} in ${formatSeconds(wait)}`)
+        }
+      );
+    } catch (error2) {
+      throw explainHttpFailure(error2, { where: hub, operation: what, attempts, timeoutMs, advice: "check HF_ENDPOINT and the network (is the Hub reachable from here?)" });
     }
-    const next = nextLink(response.headers.get("link"), url2);
-    return { body: await response.json(), ...next ? { next } : {} };
-  });
+  };
   const encodedRepo = repo.split("/").map(encodeURIComponent).join("/");
   const info2 = await getJson(`${endpoint}/api/models/${encodedRepo}/revision/${encodeURIComponent(revision)}`, `resolving ${repo}@${revision}`);
   const commit = info2.body.sha;
@@ -73889,7 +74618,7 @@ async function resolveHuggingFace(repo, revision, options = {}) {
     for (const entry of page.body) {
       if (entry.type !== "file") continue;
       files.push({
-        path: entry.path,
+        path: requireSafeEntryName(String(entry.path), `${repo}@${commit.slice(0, 12)} on ${hub}`),
         size: entry.lfs?.size ?? entry.size,
         ...entry.lfs ? { sha256: entry.lfs.oid } : entry.oid ? { gitSha1: entry.oid } : {}
       });
@@ -73898,7 +74627,7 @@ async function resolveHuggingFace(repo, revision, options = {}) {
   }
   const [org, name] = repo.split("/");
   return {
-    description: `huggingface:${repo}@${revision}`,
+    description: sourceIdentity({ kind: "huggingface", repo, revision }),
     kind: "huggingface",
     org,
     name,
@@ -73906,34 +74635,31 @@ async function resolveHuggingFace(repo, revision, options = {}) {
     files,
     async open(file, offset, signal) {
       const start = `${endpoint}/${encodedRepo}/resolve/${commit}/${file.path.split("/").map(encodeURIComponent).join("/")}`;
-      let target = start;
-      for (let hop = 0; hop < 6; hop++) {
-        const headers = { ...auth(target), ...offset > 0 ? { range: `bytes=${offset}-` } : {}, "accept-encoding": "identity" };
-        const response = await fetch(target, { headers, redirect: "manual", ...signal ? { signal } : {} });
-        if (response.status >= 300 && response.status < 400) {
-          const location2 = response.headers.get("location");
-          await response.body?.cancel();
-          if (!location2) throw new StageError(`${printableUrl(target)} redirected without a Location`);
-          target = new URL(location2, target).toString();
-          continue;
-        }
-        if (response.status === 416 && offset >= file.size) {
-          await response.body?.cancel();
-          return (async function* () {
-          })();
-        }
-        if (!response.ok) {
-          await response.body?.cancel();
-          throw httpError(response, `downloading ${repo}/${file.path} from ${printableUrl(target)}`, context);
-        }
-        if (offset > 0 && response.status !== 206) return skip(bodyChunks(response), offset);
-        if (offset > 0) {
-          const range = /bytes (\d+)-/.exec(response.headers.get("content-range") ?? "");
-          if (!range || Number(range[1]) !== offset) throw new StageError(`${printableUrl(target)} answered a Range request for byte ${offset} with '${response.headers.get("content-range") ?? ""}'`);
-        }
-        return bodyChunks(response);
+      const answer = await guardedFetch(start, {
+        headers: (target) => ({ ...auth(target), ...offset > 0 ? { range: `bytes=${offset}-` } : {} }),
+        idleTimeoutMs: timeoutMs,
+        ...signal ? { signal } : {}
+      });
+      const { response } = answer;
+      const shown = printableUrl(answer.url);
+      if (response.status === 416 && offset >= file.size) {
+        await answer.discard();
+        return (async function* () {
+        })();
       }
-      throw new SourceNotFoundError(`${printableUrl(start)} redirected more than 5 times`);
+      if (!response.ok) {
+        await answer.discard();
+        throw httpError(response, `downloading ${repo}/${file.path} from ${shown}`, context);
+      }
+      if (offset > 0 && response.status !== 206) return skip(answer.chunks(), offset);
+      if (offset > 0) {
+        const range = /bytes (\d+)-/.exec(response.headers.get("content-range") ?? "");
+        if (!range || Number(range[1]) !== offset) {
+          await answer.discard();
+          throw new StageError(`${shown} answered a Range request for byte ${offset} with '${(response.headers.get("content-range") ?? "").slice(0, 60)}'`);
+        }
+      }
+      return answer.chunks();
     }
   };
 }
@@ -73956,11 +74682,15 @@ async function* skip(chunks, bytes) {
     left = 0;
   }
 }
+function withSignals(...signals) {
+  const given = signals.filter((signal) => signal !== void 0);
+  return given.length === 0 ? {} : { signal: given.length === 1 ? given[0] : AbortSignal.any(given) };
+}
 
 // ../core/src/stage/local-dir.ts
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { readdir as readdir4, stat as stat4 } from "node:fs/promises";
+import { readdir as readdir4, stat as stat3 } from "node:fs/promises";
 import { basename as basename4, join as join5, resolve as resolve3 } from "node:path";
 
 // ../core/src/stage/select.ts
@@ -74048,14 +74778,21 @@ async function resolveLocalDir(dir, options = {}) {
   const root = resolve3(dir);
   let paths;
   try {
-    if (!(await stat4(root)).isDirectory()) throw new InputFileError(`--dir ${dir} is not a directory`);
-    paths = (await readdir4(root, { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile()).map((entry) => join5(entry.parentPath, entry.name).slice(root.length + 1).split("\\").join("/")).sort();
+    if (!(await stat3(root)).isDirectory()) throw new InputFileError(`--dir ${dir} is not a directory`);
+    const entries = await readdir4(root, { recursive: true, withFileTypes: true });
+    const relativePath = (entry) => join5(entry.parentPath, entry.name).slice(root.length + 1).split("\\").join("/");
+    paths = entries.filter((entry) => entry.isFile()).map(relativePath).sort();
+    const skipped = entries.filter((entry) => !entry.isFile() && !entry.isDirectory()).map((entry) => quotedName(relativePath(entry))).sort();
+    if (skipped.length > 0) {
+      options.onNote?.(`${dir}: not staging ${skipped.length} symbolic link(s) or special file(s), only regular files are: ${skipped.slice(0, 10).join(", ")}${skipped.length > 10 ? ", \u2026" : ""}`);
+    }
   } catch (error2) {
     if (error2 instanceof InputFileError) throw error2;
     throw new InputFileError(`cannot read the model directory '${dir}' (${error2.code ?? String(error2)})`, { cause: error2 });
   }
   const listed = [];
-  for (const path9 of paths) listed.push({ path: path9, size: (await stat4(join5(root, path9))).size });
+  for (const path9 of paths) requireSafeEntryName(path9, `the directory ${dir}`);
+  for (const path9 of paths) listed.push({ path: path9, size: (await stat3(join5(root, path9))).size });
   const files = [];
   for (const file of selectFiles(listed, options.selection).files) files.push({ ...file, sha256: await hashFile(join5(root, file.path)) });
   return {
@@ -74076,35 +74813,6 @@ async function hashFile(path9) {
   return hash.digest("hex");
 }
 
-// ../core/src/stage/s3.ts
-function parseS3Uri(uri) {
-  const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(uri);
-  if (!match) throw new UsageError(`'${uri}' is not an S3 location; write it as s3://BUCKET/PREFIX`);
-  return { bucket: match[1], prefix: (match[2] ?? "").replace(/^\/+|\/+$/g, "") };
-}
-function joinKey(...parts) {
-  return parts.filter((part) => part !== "").join("/");
-}
-async function createStageS3Client(options = {}) {
-  const [{ S3Client }, { Agent: Agent3 }, { Agent: HttpsAgent }] = await Promise.all([Promise.resolve().then(() => __toESM(require_dist_cjs17(), 1)), import("node:http"), import("node:https")]);
-  const endpoint = options.endpoint ?? (process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || void 0);
-  const region = options.region ?? (process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || void 0);
-  const maxSockets = options.maxSockets ?? 64;
-  return new S3Client({
-    ...region ? { region } : {},
-    ...endpoint ? { endpoint, forcePathStyle: true } : {},
-    maxAttempts: 1,
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-    requestHandler: {
-      httpAgent: new Agent3({ keepAlive: true, maxSockets }),
-      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
-      connectionTimeout: 1e4,
-      requestTimeout: 12e4
-    }
-  });
-}
-
 // ../core/src/stage/format.ts
 function formatBytes(bytes) {
   if (bytes < 1024) return `${bytes} B`;
@@ -74121,6 +74829,7 @@ function formatBytes(bytes) {
 // ../core/src/stage/s3-requests.ts
 function isNotFound(error2) {
   const e = error2;
+  if (e?.name === "NoSuchBucket") return false;
   return e?.name === "NoSuchKey" || e?.name === "NotFound" || e?.name === "NoSuchUpload" || e?.$metadata?.httpStatusCode === 404;
 }
 function isUnsupported(error2) {
@@ -74144,6 +74853,98 @@ function unsignedPayload(command) {
   return command;
 }
 
+// ../core/src/stage/s3-call.ts
+async function s3Call(session, operation, send) {
+  let attempts = 0;
+  try {
+    return await withRetry(
+      (attempt, signal) => {
+        attempts = attempt + 1;
+        return send(signal);
+      },
+      {
+        policy: session.retry,
+        stallWindowMs: session.timeoutMs,
+        onRetry: (error2, _attempt, waitMs, event) => session.reporter.info(`${session.where} ${attemptCause(error2, session.timeoutMs)} (${operation}), retry ${event.attempt}/${event.attempts - 1} in ${formatSeconds(waitMs)}`)
+      }
+    );
+  } catch (error2) {
+    if (isNotFound(error2) || isUnsupported(error2)) throw error2;
+    throw explainS3Error(error2, {
+      where: session.where,
+      operation,
+      attempts,
+      timeoutMs: session.timeoutMs,
+      ...session.storageClass ? { storageClass: session.storageClass } : {}
+    });
+  }
+}
+var describeCall = (session, operation, key) => `${operation} s3://${session.bucket}/${key}`;
+var signalOption = (abortSignal) => abortSignal ? { abortSignal } : {};
+
+// ../core/src/stage/semaphore.ts
+var Semaphore = class {
+  constructor(capacity) {
+    this.capacity = capacity;
+    this.available = capacity;
+  }
+  capacity;
+  available;
+  waiters = [];
+  /** Waits for `units` (clamped to the capacity, so one oversized request cannot wait forever). */
+  async acquire(units) {
+    const want = Math.min(units, this.capacity);
+    if (this.waiters.length === 0 && this.available >= want) {
+      this.available -= want;
+      return want;
+    }
+    await new Promise((resolve4) => this.waiters.push({ units: want, resolve: resolve4 }));
+    return want;
+  }
+  release(units) {
+    this.available += units;
+    while (this.waiters.length > 0 && this.available >= this.waiters[0].units) {
+      const next = this.waiters.shift();
+      this.available -= next.units;
+      next.resolve();
+    }
+  }
+};
+
+// ../core/src/stage/staged-object.ts
+import { createHash as createHash2 } from "node:crypto";
+async function headStaged(session, key) {
+  try {
+    return await s3Call(
+      session,
+      describeCall(session, "HeadObject", key),
+      (abortSignal) => session.s3.send(new session.sdk.HeadObjectCommand({ Bucket: session.bucket, Key: key, ChecksumMode: "ENABLED" }), signalOption(abortSignal))
+    );
+  } catch (error2) {
+    if (isNotFound(error2)) return void 0;
+    throw error2;
+  }
+}
+async function readBackSha256(session, key) {
+  const operation = describeCall(session, "GetObject", key);
+  try {
+    return await s3Call(session, operation, async (abortSignal) => {
+      const answer = await session.s3.send(new session.sdk.GetObjectCommand({ Bucket: session.bucket, Key: key }), signalOption(abortSignal));
+      const hash = createHash2("sha256");
+      for await (const chunk of answer.Body) hash.update(chunk);
+      return hash.digest("hex");
+    });
+  } catch (error2) {
+    if (isNotFound(error2)) return void 0;
+    throw error2;
+  }
+}
+var bareEtag = (etag) => (etag ?? "").replace(/"/g, "");
+function storedChecksums(etag, crc32c2) {
+  const bare = bareEtag(etag);
+  return { ...bare ? { etag: bare } : {}, ...crc32c2 && !crc32c2.includes("-") ? { crc32c: crc32c2 } : {} };
+}
+
 // ../core/src/stage/manifest.ts
 var STAGE_TOOL_VERSION = "0.1.0";
 function stagedKeys(location2, source) {
@@ -74152,10 +74953,13 @@ function stagedKeys(location2, source) {
     manifestKey: joinKey(location2.prefix, ".manifests", source.org, source.name, `${source.commit}.json`)
   };
 }
-async function readManifest(s3, sdk, bucket, key, retry) {
+async function readManifest(session, key) {
   try {
-    const response = await withRetry(() => s3.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key })), { policy: retry });
-    return JSON.parse(await response.Body.transformToString());
+    const text = await s3Call(session, describeCall(session, "GetObject", key), async (abortSignal) => {
+      const response = await session.s3.send(new session.sdk.GetObjectCommand({ Bucket: session.bucket, Key: key }), signalOption(abortSignal));
+      return response.Body.transformToString();
+    });
+    return JSON.parse(text);
   } catch (error2) {
     if (isNotFound(error2) || error2 instanceof SyntaxError) return void 0;
     throw error2;
@@ -74169,14 +74973,36 @@ function manifestCovers(manifest, files) {
     return m !== void 0 && m.size === f.size && (f.sha256 === void 0 || m.sha256 === f.sha256);
   });
 }
-async function writeManifest(s3, sdk, bucket, key, manifest, retry) {
+async function checkStagedObjects(session, modelPrefix, manifest) {
+  const problems = [];
+  const slots = new Semaphore(16);
+  await Promise.all(
+    manifest.files.map(async (file) => {
+      const key = `${modelPrefix}${file.path}`;
+      await slots.acquire(1);
+      try {
+        const head = await headStaged(session, key);
+        const problem = !head ? "missing" : head.ContentLength !== file.size ? `size ${head.ContentLength} instead of ${file.size}` : head.Metadata?.sha256 !== file.sha256 ? "sha256 metadata differs" : file.etag && bareEtag(head.ETag) !== file.etag ? `ETag ${bareEtag(head.ETag)} instead of ${file.etag}` : file.crc32c && head.ChecksumCRC32C && head.ChecksumCRC32C !== file.crc32c ? `CRC32C ${head.ChecksumCRC32C} instead of ${file.crc32c}` : void 0;
+        if (problem) problems.push({ path: file.path, key, problem });
+      } finally {
+        slots.release(1);
+      }
+    })
+  );
+  return problems.sort((a, b) => a.path < b.path ? -1 : 1);
+}
+async function writeManifest(session, key, manifest) {
   const body = `${JSON.stringify(manifest, null, 2)}
 `;
-  await withRetry(() => s3.send(new sdk.PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: "application/json" })), { policy: retry });
+  await s3Call(
+    session,
+    describeCall(session, "PutObject", key),
+    (abortSignal) => session.s3.send(new session.sdk.PutObjectCommand({ Bucket: session.bucket, Key: key, Body: body, ContentType: "application/json" }), signalOption(abortSignal))
+  );
 }
 
 // ../core/src/stage/multipart.ts
-import { createHash as createHash3 } from "node:crypto";
+import { createHash as createHash4 } from "node:crypto";
 
 // ../core/src/stage/crc32c.ts
 import { endianness } from "node:os";
@@ -74225,9 +75051,14 @@ async function* resilientChunks(source, file, start, options = {}) {
   const policy = options.policy ?? DEFAULT_RETRY;
   let offset = start;
   let attempt = 0;
+  let stallDeadline;
+  let lastStall;
   while (offset < file.size) {
+    const window2 = stallDeadline !== void 0 ? AbortSignal.timeout(Math.max(1, stallDeadline - Date.now())) : void 0;
+    const signal = window2 && options.signal ? AbortSignal.any([window2, options.signal]) : window2 ?? options.signal;
+    const attemptStarted = Date.now();
     try {
-      const chunks = await source.open(file, offset, options.signal);
+      const chunks = await source.open(file, offset, signal);
       for await (const chunk of chunks) {
         if (offset + chunk.length > file.size) throw new IntegrityError(`${file.path}: the source sent more than the ${file.size} bytes it listed`);
         offset += chunk.length;
@@ -74235,24 +75066,44 @@ async function* resilientChunks(source, file, start, options = {}) {
         yield chunk;
       }
       if (offset < file.size) throw new RetryableError(`${file.path}: the source ended at byte ${offset} of ${file.size}`);
-    } catch (error2) {
-      if (!isRetryable(error2) || ++attempt >= policy.attempts) throw error2;
-      const wait = error2 instanceof RetryableError && error2.retryAfterMs !== void 0 ? error2.retryAfterMs : backoffMs(attempt, policy);
-      options.onRetry?.(`${file.path}: ${error2.message}; resuming at byte ${offset} in ${wait} ms`);
+    } catch (caught) {
+      const error2 = window2?.aborted ? lastStall : caught;
+      if (options.signal?.aborted) throw options.signal.reason;
+      if (isStall(error2) && options.stallWindowMs !== void 0) {
+        lastStall = error2;
+        stallDeadline ??= stallWindowEnd(attemptStarted, options.stallWindowMs);
+      }
+      const giveUp = () => explainHttpFailure(error2, {
+        where: `the source (${source.description})`,
+        operation: `reading ${file.path}`,
+        attempts: attempt,
+        timeoutMs: options.stallWindowMs ?? DEFAULT_TIMEOUT_MS,
+        advice: "check the network and the source, then run again: what is staged so far is kept"
+      });
+      attempt++;
+      if (!isRetryable(error2) || attempt >= policy.attempts) throw giveUp();
+      const serverWait = error2 instanceof RetryableError ? error2.retryAfterMs : void 0;
+      let wait = serverWait !== void 0 ? Math.min(serverWait, 12e4) : backoffMs(attempt - 1, policy);
+      if (stallDeadline !== void 0) {
+        const left = stallDeadline - Date.now();
+        if (left <= wait + 50) throw giveUp();
+        wait = Math.min(wait, left);
+      }
+      options.onRetry?.(`${file.path}: ${error2.message}; resuming at byte ${offset}, retry ${attempt}/${policy.attempts - 1} in ${formatSeconds(wait)}`);
       await sleep(wait);
     }
   }
 }
 
 // ../core/src/stage/source-hashes.ts
-import { createHash as createHash2 } from "node:crypto";
+import { createHash as createHash3 } from "node:crypto";
 var SourceHashes = class {
   constructor(file) {
     this.file = file;
-    this.sha1 = file.gitSha1 ? createHash2("sha1").update(`blob ${file.size}\0`) : void 0;
+    this.sha1 = file.gitSha1 ? createHash3("sha1").update(`blob ${file.size}\0`) : void 0;
   }
   file;
-  sha256 = createHash2("sha256");
+  sha256 = createHash3("sha256");
   sha1;
   update(chunk) {
     this.sha256.update(chunk);
@@ -74285,7 +75136,11 @@ async function findOpenUpload(ctx, key, fileSize) {
   const { s3, sdk, bucket, partSize } = ctx;
   let uploads;
   try {
-    const listed = await withRetry(() => s3.send(new sdk.ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key })), { policy: ctx.retry });
+    const listed = await s3Call(
+      ctx,
+      describeCall(ctx, "ListMultipartUploads", key),
+      (abortSignal) => s3.send(new sdk.ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }), signalOption(abortSignal))
+    );
     uploads = (listed.Uploads ?? []).filter((u) => u.Key === key && u.UploadId);
   } catch (error2) {
     if (isUnsupported(error2)) return void 0;
@@ -74299,7 +75154,7 @@ async function findOpenUpload(ctx, key, fileSize) {
   let marker;
   for (; ; ) {
     const request = { Bucket: bucket, Key: key, UploadId: newest.UploadId, ...marker ? { PartNumberMarker: marker } : {} };
-    const page = await withRetry(() => s3.send(new sdk.ListPartsCommand(request)), { policy: ctx.retry });
+    const page = await s3Call(ctx, describeCall(ctx, "ListParts", key), (abortSignal) => s3.send(new sdk.ListPartsCommand(request), signalOption(abortSignal)));
     for (const part of page.Parts ?? []) {
       const number = part.PartNumber ?? 0;
       const expected = Math.min(partSize, fileSize - (number - 1) * partSize);
@@ -74311,8 +75166,8 @@ async function findOpenUpload(ctx, key, fileSize) {
   return { uploadId: newest.UploadId, parts };
 }
 async function abortUpload(ctx, key, uploadId) {
-  const abort = () => ctx.s3.send(new ctx.sdk.AbortMultipartUploadCommand({ Bucket: ctx.bucket, Key: key, UploadId: uploadId }));
-  await withRetry(abort, { policy: ctx.retry }).catch((error2) => {
+  const abort = (abortSignal) => ctx.s3.send(new ctx.sdk.AbortMultipartUploadCommand({ Bucket: ctx.bucket, Key: key, UploadId: uploadId }), signalOption(abortSignal));
+  await s3Call(ctx, describeCall(ctx, "AbortMultipartUpload", key), abort).catch((error2) => {
     if (!isNotFound(error2)) throw error2;
   });
 }
@@ -74321,7 +75176,7 @@ async function abortOpenUploads(ctx) {
     try {
       await abortUpload(ctx, key, uploadId);
     } catch (error2) {
-      ctx.reporter.warning(`could not abort the multipart upload of s3://${ctx.bucket}/${key} (${describeError2(error2)}); a bucket lifecycle rule for incomplete uploads will remove it`);
+      ctx.reporter.warning(`could not abort the multipart upload of s3://${ctx.bucket}/${key} (${describeError2(error2)}); the next run continues or aborts it, and a bucket lifecycle rule for incomplete uploads removes it otherwise`);
     }
   }
   ctx.openUploads.clear();
@@ -74333,17 +75188,19 @@ async function openUpload(ctx, file, key) {
     ctx.reporter.info(`${file.path}: continuing an open multipart upload with ${open3.parts.size} part(s), ${formatBytes(reusable)} already in S3`);
     return { uploadId: open3.uploadId, existing: open3.parts };
   }
-  const created = await withRetry(
-    () => ctx.s3.send(
+  const created = await s3Call(
+    ctx,
+    describeCall(ctx, "CreateMultipartUpload", key),
+    (abortSignal) => ctx.s3.send(
       new ctx.sdk.CreateMultipartUploadCommand({
         Bucket: ctx.bucket,
         Key: key,
         ChecksumAlgorithm: "CRC32C",
         Metadata: objectMetadata(file),
         ...ctx.storageClass ? { StorageClass: ctx.storageClass } : {}
-      })
-    ),
-    { policy: ctx.retry }
+      }),
+      signalOption(abortSignal)
+    )
   );
   return { uploadId: created.UploadId, existing: /* @__PURE__ */ new Map() };
 }
@@ -74361,12 +75218,12 @@ async function putMultipart(ctx, file, key) {
   let partBytes = 0;
   let partLength = 0;
   let part;
-  let md5 = createHash3("md5");
+  let md5 = createHash4("md5");
   let crc = 0;
   const beginPart = async () => {
     partLength = Math.min(partSize, file.size - (partNumber - 1) * partSize);
     partBytes = 0;
-    md5 = createHash3("md5");
+    md5 = createHash4("md5");
     crc = 0;
     if (!existing.has(partNumber)) part = await ctx.buffers.acquire(partLength);
   };
@@ -74374,8 +75231,10 @@ async function putMultipart(ctx, file, key) {
     const body = lent.bytes;
     await ctx.slots.acquire(1);
     try {
-      const answer = await withRetry(
-        () => s3.send(
+      const answer = await s3Call(
+        ctx,
+        `${describeCall(ctx, "UploadPart", key)} part ${number}`,
+        (abortSignal) => s3.send(
           unsignedPayload(
             new sdk.UploadPartCommand({
               Bucket: bucket,
@@ -74387,9 +75246,9 @@ async function putMultipart(ctx, file, key) {
               ContentMD5: Buffer.from(md5Hex, "hex").toString("base64"),
               ChecksumCRC32C: checksum
             })
-          )
-        ),
-        { policy: ctx.retry, onRetry: (error2, attempt, wait) => ctx.reporter.info(`${file.path} part ${number}: ${describeError2(error2)}; retrying in ${wait} ms (attempt ${attempt + 2})`) }
+          ),
+          signalOption(abortSignal)
+        )
       );
       const etag = (answer.ETag ?? "").replace(/"/g, "");
       if (isMd5Hex(etag) && etag !== md5Hex) throw new IntegrityError(`${file.path}: S3 stored part ${number} with MD5 ${etag}, not ${md5Hex}`);
@@ -74425,7 +75284,8 @@ async function putMultipart(ctx, file, key) {
   };
   try {
     await beginPart();
-    for await (const chunk of resilientChunks(ctx.source, file, 0, { policy: ctx.retry, onRetry: (m) => ctx.reporter.info(m) })) {
+    const reading = { policy: ctx.retry, stallWindowMs: ctx.timeoutMs, onRetry: (m) => ctx.reporter.info(m) };
+    for await (const chunk of resilientChunks(ctx.source, file, 0, reading)) {
       if (failure) throw failure;
       if (ctx.failed) throw ctx.failed;
       hashes.update(chunk);
@@ -74448,13 +75308,18 @@ async function putMultipart(ctx, file, key) {
     await Promise.all(pending);
     const sha256 = hashes.verify();
     completed.sort((a, b) => a.PartNumber - b.PartNumber);
-    await withRetry(
-      () => s3.send(new sdk.CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: completed } })),
-      { policy: ctx.retry }
+    const done = await s3Call(
+      ctx,
+      describeCall(ctx, "CompleteMultipartUpload", key),
+      (abortSignal) => s3.send(
+        new sdk.CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: completed } }),
+        signalOption(abortSignal)
+      )
     );
     ctx.openUploads.delete(key);
     ctx.progress.fileDone();
-    return { path: file.path, size: file.size, sha256, action: reused > 0 ? "resumed" : "uploaded", bytesUploaded: uploaded };
+    ctx.distrusted.delete(key);
+    return { path: file.path, size: file.size, sha256, action: reused > 0 ? "resumed" : "uploaded", bytesUploaded: uploaded, ...storedChecksums(done.ETag, void 0) };
   } catch (error2) {
     part?.release();
     await Promise.allSettled(pending);
@@ -74465,35 +75330,6 @@ async function putMultipart(ctx, file, key) {
     throw error2;
   }
 }
-
-// ../core/src/stage/semaphore.ts
-var Semaphore = class {
-  constructor(capacity) {
-    this.capacity = capacity;
-    this.available = capacity;
-  }
-  capacity;
-  available;
-  waiters = [];
-  /** Waits for `units` (clamped to the capacity, so one oversized request cannot wait forever). */
-  async acquire(units) {
-    const want = Math.min(units, this.capacity);
-    if (this.waiters.length === 0 && this.available >= want) {
-      this.available -= want;
-      return want;
-    }
-    await new Promise((resolve4) => this.waiters.push({ units: want, resolve: resolve4 }));
-    return want;
-  }
-  release(units) {
-    this.available += units;
-    while (this.waiters.length > 0 && this.available >= this.waiters[0].units) {
-      const next = this.waiters.shift();
-      this.available -= next.units;
-      next.resolve();
-    }
-  }
-};
 
 // ../core/src/stage/part-buffers.ts
 var PartBuffers = class {
@@ -74570,34 +75406,85 @@ var Progress = class {
     return `${percent}% ${mib(this.done)}/${mib(this.total)} MiB, ${(rate / 1048576).toFixed(1)} MiB/s, ETA ${eta}, ${this.filesDone}/${this.files} files`;
   }
   report() {
-    this.reporter.info(this.line());
+    if (this.reporter.progress) this.reporter.progress(this.line(), this.total > 0 ? this.done / this.total : 1);
+    else this.reporter.info(this.line());
   }
 };
 var mib = (bytes) => (bytes / 1048576).toFixed(0);
 
+// ../core/src/stage/shard.ts
+var MAX_SHARDS = 64;
+function parseShard(text) {
+  const match = /^(\d{1,3})\/(\d{1,3})$/.exec(text.trim());
+  const index = match ? Number(match[1]) : NaN;
+  const count = match ? Number(match[2]) : NaN;
+  if (!match || count < 1 || count > MAX_SHARDS || index >= count) {
+    throw new UsageError(`--shard must be K/N with N from 1 to ${MAX_SHARDS} and K from 0 to N-1 (the Job's completion index), not '${text}'`);
+  }
+  return { index, count };
+}
+function assignShards(files, count) {
+  const shards = Array.from({ length: count }, () => []);
+  const loads = new Array(count).fill(0);
+  const order = [...files].sort((a, b) => b.size - a.size || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  for (const file of order) {
+    let lightest = 0;
+    for (let i = 1; i < count; i++) if (loads[i] < loads[lightest]) lightest = i;
+    shards[lightest].push(file);
+    loads[lightest] += Math.max(file.size, 1);
+  }
+  for (const shard of shards) shard.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  return shards;
+}
+function shardReceiptPrefix(location2, source) {
+  return `${joinKey(location2.prefix, ".shards", source.org, source.name, source.commit)}/`;
+}
+function shardReceiptKey(location2, source, shard) {
+  return `${shardReceiptPrefix(location2, source)}${shard.index}-of-${shard.count}.json`;
+}
+async function writeShardReceipt(session, key, receipt) {
+  const body = `${JSON.stringify(receipt, null, 2)}
+`;
+  await s3Call(
+    session,
+    describeCall(session, "PutObject", key),
+    (abortSignal) => session.s3.send(new session.sdk.PutObjectCommand({ Bucket: session.bucket, Key: key, Body: body, ContentType: "application/json" }), signalOption(abortSignal))
+  );
+}
+function receiptFiles(files) {
+  return files.map((f) => ({
+    path: f.path,
+    size: f.size,
+    sha256: f.sha256,
+    action: f.action,
+    bytesUploaded: f.bytesUploaded,
+    ...f.etag ? { etag: f.etag } : {},
+    ...f.crc32c ? { crc32c: f.crc32c } : {}
+  }));
+}
+
 // ../core/src/stage/upload-file.ts
-import { createHash as createHash4 } from "node:crypto";
+import { createHash as createHash5 } from "node:crypto";
 async function stageFileWithRetry(ctx, file, key) {
   for (let attempt = 1; ; attempt++) {
     try {
       return await stageFile(ctx, file, key);
     } catch (error2) {
       if (!(error2 instanceof IntegrityError) || attempt >= 3 || ctx.failed) throw error2;
+      ctx.distrusted.add(key);
       ctx.reporter.warning(`${error2.message}; staging ${file.path} again (attempt ${attempt + 1} of 3)`);
     }
   }
 }
 async function stageFile(ctx, file, key) {
-  const { s3, sdk, bucket } = ctx;
-  const headObject = () => s3.send(new sdk.HeadObjectCommand({ Bucket: bucket, Key: key }));
-  const head = await withRetry(headObject, { policy: ctx.retry }).catch((error2) => {
-    if (isNotFound(error2)) return void 0;
-    throw error2;
-  });
+  const head = await headStaged(ctx, key);
   const stored = head?.Metadata ?? {};
-  if (head && head.ContentLength === file.size && stored.sha256 && (file.sha256 ? stored.sha256 === file.sha256 : file.gitSha1 ? stored["git-sha1"] === file.gitSha1 : false)) {
-    ctx.progress.skip(file.size, true);
-    return { path: file.path, size: file.size, sha256: stored.sha256, action: "skipped", bytesUploaded: 0 };
+  if (head && !ctx.distrusted.has(key) && head.ContentLength === file.size && stored.sha256 && (file.sha256 ? stored.sha256 === file.sha256 : file.gitSha1 ? stored["git-sha1"] === file.gitSha1 : false)) {
+    if (!ctx.readBack || await readBackSha256(ctx, key) === stored.sha256) {
+      ctx.progress.skip(file.size, true);
+      return { path: file.path, size: file.size, sha256: stored.sha256, action: "skipped", bytesUploaded: 0, ...storedChecksums(head.ETag, head.ChecksumCRC32C) };
+    }
+    ctx.reporter.warning(`${file.path}: the bytes in s3://${ctx.bucket}/${key} do not hash to the sha256 its metadata claims; staging it again`);
   }
   return file.size <= ctx.partSize ? putSmall(ctx, file, key) : putMultipart(ctx, file, key);
 }
@@ -74607,19 +75494,23 @@ async function putSmall(ctx, file, key) {
     const body = part.bytes;
     const hashes = new SourceHashes(file);
     let fill = 0;
-    for await (const chunk of resilientChunks(ctx.source, file, 0, { policy: ctx.retry, onRetry: (m) => ctx.reporter.info(m) })) {
+    const reading = { policy: ctx.retry, stallWindowMs: ctx.timeoutMs, onRetry: (m) => ctx.reporter.info(m) };
+    for await (const chunk of resilientChunks(ctx.source, file, 0, reading)) {
       if (ctx.failed) throw ctx.failed;
       body.set(chunk, fill);
       fill += chunk.length;
       hashes.update(chunk);
     }
     const sha256 = hashes.verify();
-    const md5 = createHash4("md5").update(body).digest("base64");
+    const md5 = createHash5("md5").update(body).digest("base64");
     const checksum = crc32cBase64(crc32c(body));
     await ctx.slots.acquire(1);
+    let stored;
     try {
-      await withRetry(
-        () => ctx.s3.send(
+      const answer = await s3Call(
+        ctx,
+        describeCall(ctx, "PutObject", key),
+        (abortSignal) => ctx.s3.send(
           unsignedPayload(
             new ctx.sdk.PutObjectCommand({
               Bucket: ctx.bucket,
@@ -74631,16 +75522,29 @@ async function putSmall(ctx, file, key) {
               Metadata: objectMetadata(file, sha256),
               ...ctx.storageClass ? { StorageClass: ctx.storageClass } : {}
             })
-          )
-        ),
-        { policy: ctx.retry, onRetry: (error2, attempt, wait) => ctx.reporter.info(`${file.path}: ${describeError2(error2)}; retrying in ${wait} ms (attempt ${attempt + 2})`) }
+          ),
+          signalOption(abortSignal)
+        )
       );
+      const etag = (answer.ETag ?? "").replace(/"/g, "");
+      const md5Hex = Buffer.from(md5, "base64").toString("hex");
+      const mismatch = /^[0-9a-f]{32}$/.test(etag) && etag !== md5Hex ? `S3 stored the object with MD5 ${etag}, not ${md5Hex}` : answer.ChecksumCRC32C && answer.ChecksumCRC32C !== checksum ? `S3 computed CRC32C ${answer.ChecksumCRC32C}, not ${checksum}` : void 0;
+      if (mismatch) {
+        await s3Call(
+          ctx,
+          describeCall(ctx, "DeleteObject", key),
+          (abortSignal) => ctx.s3.send(new ctx.sdk.DeleteObjectCommand({ Bucket: ctx.bucket, Key: key }), signalOption(abortSignal))
+        ).catch(() => void 0);
+        throw new IntegrityError(`${file.path}: ${mismatch}`);
+      }
+      stored = answer;
     } finally {
       ctx.slots.release(1);
     }
     ctx.progress.add(file.size, file.size);
     ctx.progress.fileDone();
-    return { path: file.path, size: file.size, sha256, action: "uploaded", bytesUploaded: file.size };
+    ctx.distrusted.delete(key);
+    return { path: file.path, size: file.size, sha256, action: "uploaded", bytesUploaded: file.size, ...storedChecksums(stored.ETag, stored.ChecksumCRC32C) };
   } finally {
     part.release();
   }
@@ -74649,25 +75553,57 @@ async function putSmall(ctx, file, key) {
 // ../core/src/stage/stage.ts
 var MiB2 = 1024 * 1024;
 async function stageModel(options) {
+  try {
+    return await stageModelUnchecked(options);
+  } catch (error2) {
+    if (error2 instanceof RayGitopsError) throw error2;
+    throw explainS3Error(error2, { where: "S3", operation: `staging to ${options.dest}`, attempts: 1, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, ...options.storageClass ? { storageClass: options.storageClass } : {} });
+  }
+}
+async function stageModelUnchecked(options) {
   const started = Date.now();
   const reporter = options.reporter ?? silentReporter;
   const retry = options.retry ?? DEFAULT_RETRY;
   const location2 = parseS3Uri(options.dest);
   const source = options.source;
-  const s3 = options.s3 ?? await createStageS3Client();
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const s3 = options.s3 ?? await createStageS3Client({ timeoutMs });
   const sdk = await Promise.resolve().then(() => __toESM(require_dist_cjs17(), 1));
+  const storageClass = options.storageClass ?? "INTELLIGENT_TIERING";
+  const session = { s3, sdk, bucket: location2.bucket, where: await describeS3Endpoint(s3), retry, timeoutMs, reporter, storageClass };
   const { modelPrefix, manifestKey } = stagedKeys(location2, source);
   const s3Uri = `s3://${location2.bucket}/${modelPrefix}`;
   const manifestUri = `s3://${location2.bucket}/${manifestKey}`;
-  const { files, notes } = selectFiles(source.files, options.selection ?? {});
+  const { files: selected, notes } = selectFiles(source.files, options.selection ?? {});
   for (const note of notes) reporter.info(note);
-  if (files.length === 0) throw new StageError(`no files of ${source.description} match the selection; check --include/--exclude`);
-  if (!files.some((f) => f.path.endsWith("config.json") || f.path.endsWith("params.json"))) reporter.warning(`${source.description}: no config.json or params.json among the staged files; vLLM will not load this model`);
+  if (selected.length === 0) throw new StageError(`no files of ${source.description} match the selection; check --include/--exclude`);
+  if (!selected.some((f) => f.path.endsWith("config.json") || f.path.endsWith("params.json"))) reporter.warning(`${source.description}: no config.json or params.json among the staged files; vLLM will not load this model`);
+  const shard = options.shard;
+  const files = shard ? assignShards(selected, shard.count)[shard.index] : selected;
   const totalBytes = files.reduce((sum, f) => sum + f.size, 0);
-  const base = { s3Uri, manifestUri, org: source.org, name: source.name, commit: source.commit, source: source.description, totalBytes, notes };
-  const existing = options.recheck ? void 0 : await readManifest(s3, sdk, location2.bucket, manifestKey, retry);
-  if (existing && manifestCovers(existing, files)) {
-    reporter.info(`${s3Uri} is already staged (manifest ${manifestUri}); nothing to do`);
+  const receiptKey = shard ? shardReceiptKey(location2, source, shard) : void 0;
+  const base = {
+    s3Uri,
+    manifestUri,
+    org: source.org,
+    name: source.name,
+    commit: source.commit,
+    source: source.description,
+    totalBytes,
+    notes,
+    ...shard && receiptKey ? { shard, receiptUri: `s3://${location2.bucket}/${receiptKey}` } : {}
+  };
+  if (shard) reporter.info(`shard ${shard.index}/${shard.count}: ${files.length} of ${selected.length} file(s), ${formatBytes(totalBytes)} of ${formatBytes(selected.reduce((sum, f) => sum + f.size, 0))}`);
+  const distrusted = /* @__PURE__ */ new Set();
+  const existing = options.recheck || shard ? void 0 : await readManifest(session, manifestKey);
+  const problems = existing && manifestCovers(existing, files) ? await checkStagedObjects(session, modelPrefix, existing) : void 0;
+  for (const p of problems ?? []) if (p.problem !== "missing") distrusted.add(p.key);
+  if (problems && problems.length > 0) {
+    const shown = problems.slice(0, 5).map((p) => `${p.path} (${p.problem})`).join(", ");
+    reporter.warning(`${s3Uri} has a completion manifest, but ${problems.length} object(s) no longer match it: ${shown}${problems.length > 5 ? ", \u2026" : ""}; staging them again`);
+  }
+  if (existing && problems?.length === 0) {
+    reporter.info(`${s3Uri} is already staged (manifest ${manifestUri}, all ${existing.files.length} object(s) present and unchanged); nothing to do`);
     return {
       ...base,
       alreadyStaged: true,
@@ -74678,15 +75614,13 @@ async function stageModel(options) {
     };
   }
   const concurrency = Math.max(1, options.concurrency ?? 8);
-  const partSize = partSizeFor(Math.max(...files.map((f) => f.size)), options.partSize ?? 8 * MiB2);
+  const partSize = partSizeFor(Math.max(0, ...files.map((f) => f.size)), options.partSize ?? 8 * MiB2);
   const bufferCount = Math.max(1, Math.floor((options.maxBufferedBytes ?? 40 * MiB2) / partSize));
   const progress = new Progress(totalBytes, files.length, reporter, options.progressIntervalMs ?? 5e3);
   const ctx = {
-    s3,
-    sdk,
-    bucket: location2.bucket,
+    ...session,
     source,
-    storageClass: options.storageClass ?? "INTELLIGENT_TIERING",
+    storageClass,
     partSize,
     buffers: new PartBuffers(partSize, bufferCount),
     slots: new Semaphore(concurrency),
@@ -74694,6 +75628,8 @@ async function stageModel(options) {
     reporter,
     retry,
     openUploads: /* @__PURE__ */ new Map(),
+    distrusted,
+    readBack: options.recheck === true,
     failed: void 0
   };
   reporter.info(`staging ${files.length} file(s), ${formatBytes(totalBytes)}, from ${source.description} (commit ${source.commit}) to ${s3Uri}`);
@@ -74717,19 +75653,32 @@ async function stageModel(options) {
     );
   } catch (error2) {
     progress.stop();
-    await abortOpenUploads(ctx);
+    if (isStall(error2) || isStall(error2.cause)) {
+      if (ctx.openUploads.size > 0) reporter.warning(`left ${ctx.openUploads.size} multipart upload(s) open on the unresponsive store; the next run continues them`);
+    } else {
+      await abortOpenUploads(ctx);
+    }
     throw error2;
   }
   progress.stop();
+  if (shard && receiptKey) {
+    return finishShard(session, receiptKey, shard, { ...base, alreadyStaged: false, bytesSkipped: progress.skipped, files: staged }, started);
+  }
   const manifest = {
     schemaVersion: 1,
     tool: { name: "ray-gitops", version: STAGE_TOOL_VERSION },
     source: { kind: source.kind, description: source.description, org: source.org, name: source.name, commit: source.commit },
     s3Uri,
     totalBytes,
-    files: staged.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 }))
+    files: staged.map((f) => ({
+      path: f.path,
+      size: f.size,
+      sha256: f.sha256,
+      ...f.etag ? { etag: f.etag } : {},
+      ...f.crc32c ? { crc32c: f.crc32c } : {}
+    }))
   };
-  await writeManifest(s3, sdk, location2.bucket, manifestKey, manifest, retry);
+  await writeManifest(session, manifestKey, manifest);
   const bytesUploaded = staged.reduce((sum, f) => sum + f.bytesUploaded, 0);
   const result = {
     ...base,
@@ -74744,36 +75693,229 @@ async function stageModel(options) {
   );
   return result;
 }
+async function finishShard(session, receiptKey, shard, partial, started) {
+  const bytesUploaded = partial.files.reduce((sum, f) => sum + f.bytesUploaded, 0);
+  const result = { ...partial, bytesUploaded, seconds: (Date.now() - started) / 1e3 };
+  await writeShardReceipt(session, receiptKey, {
+    schemaVersion: 1,
+    shard,
+    source: result.source,
+    commit: result.commit,
+    totalBytes: result.totalBytes,
+    bytesUploaded,
+    bytesSkipped: result.bytesSkipped,
+    seconds: Number(result.seconds.toFixed(3)),
+    finishedAt: (/* @__PURE__ */ new Date()).toISOString(),
+    files: receiptFiles(result.files)
+  });
+  session.reporter.info(
+    `shard ${shard.index}/${shard.count} staged ${result.files.length} file(s), ${formatBytes(result.totalBytes)} in ${result.seconds.toFixed(1)} s: ${formatBytes(bytesUploaded)} uploaded, ${formatBytes(result.bytesSkipped)} already there; receipt ${result.receiptUri}; the manifest waits for prestage --finalize`
+  );
+  return result;
+}
 
 // ../core/src/stage/tar-url.ts
-import { createHash as createHash5 } from "node:crypto";
-var URL_ORG = "url";
+import { createHash as createHash7 } from "node:crypto";
+
+// ../core/src/stage/tar-reader.ts
+import { createHash as createHash6 } from "node:crypto";
 var BLOCK = 512;
-async function resolveTarUrl(url, options = {}) {
-  const shown = printableUrl(url);
-  const entries = [];
-  let sha256 = "";
-  await withRetry(
-    async () => {
-      entries.length = 0;
-      const response = await fetch(url, { headers: { "accept-encoding": "identity" } });
-      if (!response.ok) {
-        await response.body?.cancel();
-        throw httpError(response, `downloading ${shown}`);
+var MAX_TAR_METADATA = 1024 * 1024;
+var TarFormatError = class extends StageError {
+};
+async function readTar(chunks, archive, onEntry, onSkip = () => void 0) {
+  let pending = Buffer.alloc(0);
+  let position = 0;
+  let state = { kind: "header" };
+  let globals = {};
+  let locals = {};
+  let longName;
+  let longLink;
+  let ended = false;
+  let entries = 0;
+  for await (const chunk of chunks) {
+    archive.update(chunk);
+    if (ended) continue;
+    pending = pending.length ? Buffer.concat([pending, chunk]) : Buffer.from(chunk);
+    let at = 0;
+    while (!ended) {
+      if (state.kind === "header") {
+        if (pending.length - at < BLOCK) break;
+        const header = pending.subarray(at, at + BLOCK);
+        const headerAt = position;
+        at += BLOCK;
+        position += BLOCK;
+        if (header.every((b) => b === 0)) {
+          ended = true;
+          break;
+        }
+        checkHeaderChecksum(header, headerAt);
+        entries++;
+        const type = String.fromCharCode(header[156] || 48);
+        const headerSize = parseNumber(header.subarray(124, 136), headerAt);
+        const attributes = Object.fromEntries(Object.entries({ ...globals, ...locals }).filter(([, value]) => value !== ""));
+        if (type === "x" || type === "g" || type === "L" || type === "K") {
+          if (headerSize > MAX_TAR_METADATA) {
+            throw new TarFormatError(`the archive's ${describeMeta(type)} at byte ${headerAt} is ${headerSize} bytes; refusing metadata records over ${MAX_TAR_METADATA} bytes`);
+          }
+          state = { kind: type === "x" ? "pax-local" : type === "g" ? "pax-global" : type === "L" ? "gnu-name" : "gnu-link", left: headerSize, pad: padOf(headerSize), parts: [] };
+        } else {
+          const name = cString(header.subarray(0, 100));
+          const prefix = header.subarray(257, 263).toString("latin1") === "ustar\0" ? cString(header.subarray(345, 500)) : "";
+          const path9 = attributes.path ?? longName ?? (prefix ? `${prefix}/${name}` : name);
+          const linkpath = attributes.linkpath ?? longLink ?? cString(header.subarray(157, 257));
+          if (attributes["GNU.sparse.major"] !== void 0 || attributes["GNU.sparse.size"] !== void 0 || type === "S") {
+            throw new TarFormatError(`the archive's entry ${quotedName(path9)} is a sparse file; repack the archive without --sparse`);
+          }
+          const size = attributes.size !== void 0 ? paxSize(attributes.size, path9) : headerSize;
+          locals = {};
+          longName = void 0;
+          longLink = void 0;
+          if (type === "0" || type === "\0" || type === "7") {
+            state = { kind: "file", left: size, pad: padOf(size), path: path9, size, dataOffset: position, hash: createHash6("sha256") };
+          } else {
+            if (type === "1" || type === "2") onSkip({ path: path9, kind: type === "1" ? "hard link" : "symbolic link", target: linkpath });
+            else if (type === "3" || type === "4" || type === "6") onSkip({ path: path9, kind: type === "6" ? "fifo" : "device file" });
+            else if (type !== "5" && type !== "V" && type !== "D") onSkip({ path: path9, kind: `entry of type '${type}'` });
+            const data = type === "1" || type === "2" || type === "3" || type === "4" || type === "5" || type === "6" ? 0 : size;
+            state = { kind: "skip", left: data, pad: padOf(data) };
+          }
+        }
       }
-      const hash = createHash5("sha256");
-      await readTar(bodyChunks(response), hash, (entry) => entries.push(entry));
-      sha256 = hash.digest("hex");
-    },
-    { ...options.retry ? { policy: options.retry } : {}, onRetry: (error2, attempt, wait) => options.onRetry?.(`${shown}: ${error2.message} (attempt ${attempt + 1}, waiting ${wait} ms)`) }
-  );
+      if (state.kind !== "header") {
+        state = state;
+        const take = Math.min(state.left, pending.length - at);
+        const piece = pending.subarray(at, at + take);
+        if (state.kind === "file") state.hash.update(piece);
+        else if (state.kind !== "skip") state.parts.push(Buffer.from(piece));
+        at += take;
+        position += take;
+        state.left -= take;
+        if (state.left > 0) break;
+        if (pending.length - at < state.pad) break;
+        at += state.pad;
+        position += state.pad;
+        if (state.kind === "file") {
+          if (!state.path.endsWith("/")) onEntry({ path: state.path, size: state.size, sha256: state.hash.digest("hex"), dataOffset: state.dataOffset });
+        } else if (state.kind === "pax-local" || state.kind === "pax-global") {
+          const records = parsePax(Buffer.concat(state.parts), position);
+          if (state.kind === "pax-local") locals = { ...locals, ...records };
+          else globals = { ...globals, ...records };
+        } else if (state.kind === "gnu-name" || state.kind === "gnu-link") {
+          const text = cString(Buffer.concat(state.parts));
+          if (state.kind === "gnu-name") longName = text;
+          else longLink = text;
+        }
+        state = { kind: "header" };
+      }
+    }
+    pending = pending.subarray(at);
+  }
+  if (!ended && (state.kind !== "header" || pending.length > 0)) throw new RetryableError("the archive ended in the middle of an entry (a dropped connection, or not a .tar)");
+  if (!ended && entries === 0) throw new TarFormatError("the archive is empty (no tar header)");
+}
+var padOf = (size) => (BLOCK - size % BLOCK) % BLOCK;
+function describeMeta(type) {
+  return type === "x" ? "pax extended header" : type === "g" ? "pax global header" : type === "L" ? "GNU long name" : "GNU long link name";
+}
+function parsePax(data, end) {
+  const records = {};
+  let at = 0;
+  while (at < data.length) {
+    if (data[at] === 0) break;
+    const space = data.indexOf(32, at);
+    const length = space > at ? Number(data.subarray(at, space).toString("latin1")) : NaN;
+    if (!Number.isSafeInteger(length) || length <= space - at + 1 || at + length > data.length || data[at + length - 1] !== 10) {
+      throw new TarFormatError(`a pax header ending at byte ${end} has a malformed record; the archive is damaged`);
+    }
+    const record = data.subarray(space + 1, at + length - 1).toString("utf8");
+    const equals = record.indexOf("=");
+    if (equals <= 0) throw new TarFormatError(`a pax header ending at byte ${end} has a record without a keyword; the archive is damaged`);
+    const key = record.slice(0, equals);
+    records[key] = record.slice(equals + 1);
+    at += length;
+  }
+  return records;
+}
+function paxSize(text, path9) {
+  const size = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(size)) throw new TarFormatError(`the archive's entry ${quotedName(path9)} has a pax size '${text.slice(0, 40)}' that is not a byte count`);
+  return size;
+}
+function checkHeaderChecksum(header, at) {
+  const stored = parseNumber(header.subarray(148, 156), at);
+  let sum = 0;
+  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : header[i];
+  if (sum !== stored) throw new TarFormatError(`the archive has a damaged tar header at byte ${at} (checksum ${stored}, computed ${sum}); is it a .tar (not compressed)?`);
+}
+function parseNumber(field, at) {
+  if (field[0] >= 128) {
+    let value = field[0] - 128;
+    for (let i = 1; i < field.length; i++) value = value * 256 + field[i];
+    if (!Number.isSafeInteger(value)) throw new TarFormatError(`the tar header at byte ${at} has a size too large to be real`);
+    return value;
+  }
+  const text = Buffer.from(field).toString("latin1").replace(/\0.*$/s, "").trim();
+  if (text === "") return 0;
+  if (!/^[0-7]+$/.test(text)) throw new TarFormatError(`the tar header at byte ${at} has a number field '${text.slice(0, 12)}' that is not octal; is it a .tar?`);
+  return parseInt(text, 8);
+}
+function cString(field) {
+  const end = field.indexOf(0);
+  return Buffer.from(end < 0 ? field : field.subarray(0, end)).toString("utf8");
+}
+
+// ../core/src/stage/tar-url.ts
+var URL_ORG = "url";
+async function resolveTarUrl(url, options = {}) {
+  requireAllowedUrl(url, "the archive URL");
+  const shown = printableUrl(url);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  let entries = [];
+  const skipped = [];
+  let sha256 = "";
+  let attempts = 0;
+  try {
+    await withRetry(
+      async (attempt, signal) => {
+        attempts = attempt + 1;
+        entries = [];
+        skipped.length = 0;
+        const answer = await guardedFetch(url, { idleTimeoutMs: timeoutMs, ...signal ? { signal } : {} });
+        if (!answer.response.ok) {
+          await answer.discard();
+          throw httpError(answer.response, `downloading ${shown}`);
+        }
+        const hash = createHash7("sha256");
+        await readTar(
+          answer.chunks(),
+          hash,
+          (entry) => entries.push(entry),
+          (entry) => skipped.push(`${quotedName(entry.path)} (${entry.kind}${entry.target !== void 0 ? ` to ${quotedName(entry.target)}` : ""})`)
+        );
+        sha256 = hash.digest("hex");
+      },
+      {
+        ...options.retry ? { policy: options.retry } : {},
+        stallWindowMs: timeoutMs,
+        onRetry: (error2, _attempt, wait, event) => options.onRetry?.(`${shown}: ${error2.message}, retry ${event.attempt}/${event.attempts - 1} in ${formatSeconds(wait)}`)
+      }
+    );
+  } catch (error2) {
+    throw explainHttpFailure(error2, { where: shown, operation: `reading the archive ${shown}`, attempts, timeoutMs, advice: "check the URL and the network" });
+  }
   if (options.sha256 && sha256 !== options.sha256.toLowerCase()) throw new IntegrityError(`${shown}: the archive's sha256 is ${sha256}, not the expected ${options.sha256}`);
+  entries = entries.map((entry) => ({ ...entry, path: entry.path.startsWith("./") ? entry.path.slice(2) : entry.path }));
+  for (const entry of entries) requireSafeEntryName(entry.path, `the archive ${shown}`);
+  if (skipped.length > 0) options.onNote?.(`${shown}: not staging ${skipped.length} link(s) or special file(s), only regular files are: ${skipped.slice(0, 10).join(", ")}${skipped.length > 10 ? ", \u2026" : ""}`);
+  const byPath = new Map(entries.map((e) => [e.path, e]));
+  const unique = [...byPath.values()];
   const base = new URL(url).pathname.split("/").pop() ?? "model";
-  const tops = new Set(entries.map((e) => e.path.split("/")[0]));
-  const strip = tops.size === 1 && entries.every((e) => e.path.includes("/")) ? `${[...tops][0]}/` : "";
-  const files = entries.map((e) => ({ ...e, path: e.path.slice(strip.length) }));
+  const tops = new Set(unique.map((e) => e.path.split("/")[0]));
+  const strip = tops.size === 1 && unique.every((e) => e.path.includes("/")) ? `${[...tops][0]}/` : "";
+  const files = unique.map((e) => ({ ...e, path: e.path.slice(strip.length) }));
   return {
-    description: `url:${url.split("?")[0]}${options.sha256 ? `#sha256=${options.sha256}` : ""}`,
+    description: sourceIdentity({ kind: "url", url, ...options.sha256 ? { sha256: options.sha256 } : {} }),
     kind: "url",
     org: URL_ORG,
     name: safeName(options.name ?? base.replace(/\.tar$/, "")),
@@ -74785,94 +75927,177 @@ async function resolveTarUrl(url, options = {}) {
       const last = entry.dataOffset + entry.size - 1;
       if (offset >= entry.size) return (async function* () {
       })();
-      const response = await fetch(url, { headers: { "range": `bytes=${first}-${last}`, "accept-encoding": "identity" }, ...signal ? { signal } : {} });
-      if (response.status !== 206) {
-        await response.body?.cancel();
-        if (response.ok) throw new StageError(`${shown} does not serve byte ranges; the archive cannot be staged without a scratch disk`);
-        throw httpError(response, `reading ${file.path} from ${shown}`);
+      const answer = await guardedFetch(url, { headers: () => ({ range: `bytes=${first}-${last}` }), idleTimeoutMs: timeoutMs, ...signal ? { signal } : {} });
+      if (answer.response.status !== 206) {
+        await answer.discard();
+        if (answer.response.ok) throw new StageError(`${shown} does not serve byte ranges; the archive cannot be staged without a scratch disk`);
+        throw httpError(answer.response, `reading ${file.path} from ${shown}`);
       }
-      return bodyChunks(response);
+      const range = /^bytes (\d+)-(\d+)\//.exec(answer.response.headers.get("content-range") ?? "");
+      if (!range || Number(range[1]) !== first || Number(range[2]) !== last) {
+        await answer.discard();
+        throw new StageError(`${shown} answered a Range request for bytes ${first}-${last} with '${(answer.response.headers.get("content-range") ?? "").slice(0, 60)}'`);
+      }
+      return answer.chunks();
     }
   };
 }
-async function readTar(chunks, archive, onEntry) {
-  let pending = Buffer.alloc(0);
-  let position = 0;
-  let state = { kind: "header" };
-  let longName;
-  let paxPath;
-  let ended = false;
-  for await (const chunk of chunks) {
-    archive.update(chunk);
-    if (ended) continue;
-    pending = pending.length ? Buffer.concat([pending, chunk]) : Buffer.from(chunk);
-    let at = 0;
-    while (!ended) {
-      if (state.kind === "header") {
-        if (pending.length - at < BLOCK) break;
-        const header = pending.subarray(at, at + BLOCK);
-        at += BLOCK;
-        position += BLOCK;
-        if (header.every((b) => b === 0)) {
-          ended = true;
-          break;
-        }
-        const size = parseOctal(header.subarray(124, 136));
-        const type = String.fromCharCode(header[156] || 48);
-        const name = cString(header.subarray(0, 100));
-        const prefix = header.subarray(257, 263).toString("latin1").startsWith("ustar") ? cString(header.subarray(345, 500)) : "";
-        const pad = (BLOCK - size % BLOCK) % BLOCK;
-        if (type === "L" || type === "x") {
-          state = { kind: "data", left: size, pad, meta: [] };
-          state.type = type;
-        } else {
-          const path9 = (paxPath ?? longName ?? (prefix ? `${prefix}/${name}` : name)).replace(/^\.\//, "");
-          paxPath = void 0;
-          longName = void 0;
-          const file = type === "0" || type === "\0" || type === "7" ? { path: path9, size, dataOffset: position, hash: createHash5("sha256") } : void 0;
-          state = { kind: "data", left: size, pad, ...file ? { file } : {} };
-        }
-      }
-      if (state.kind === "data") {
-        const take = Math.min(state.left, pending.length - at);
-        const piece = pending.subarray(at, at + take);
-        state.file?.hash.update(piece);
-        state.meta?.push(Buffer.from(piece));
-        at += take;
-        position += take;
-        state.left -= take;
-        if (state.left > 0) break;
-        if (pending.length - at < state.pad) break;
-        at += state.pad;
-        position += state.pad;
-        if (state.meta) {
-          const text = Buffer.concat(state.meta).toString("utf8");
-          if (state.type === "L") longName = text.replace(/\0.*$/s, "");
-          else paxPath = /(?:^|\n)\d+ path=([^\n]*)\n/.exec(text)?.[1] ?? paxPath;
-        }
-        if (state.file && !state.file.path.endsWith("/")) onEntry({ path: state.file.path, size: state.file.size, sha256: state.file.hash.digest("hex"), dataOffset: state.file.dataOffset });
-        state = { kind: "header" };
-      }
+
+// ../core/src/stage/resolve-source.ts
+async function resolveSource(request, options = {}) {
+  const retry = {
+    ...options.onRetry ? { onRetry: options.onRetry } : {},
+    ...options.timeoutMs !== void 0 ? { timeoutMs: options.timeoutMs } : {}
+  };
+  const hub = { ...options.token ? { token: options.token } : {}, ...retry };
+  switch (request.kind) {
+    case "huggingface": {
+      const { repo, revision } = parseHfRef(request.ref);
+      return resolveHuggingFace(repo, revision, hub);
     }
-    pending = pending.subarray(at);
+    case "dir":
+      return resolveLocalDir(request.path, {
+        ...options.selection ? { selection: options.selection } : {},
+        ...options.onNote ? { onNote: options.onNote } : {}
+      });
+    case "url":
+      if (request.sha256 !== void 0 && !/^[0-9a-fA-F]{64}$/.test(request.sha256)) {
+        throw new UsageError(`the archive's sha256 must be 64 hex digits, not '${request.sha256}'`);
+      }
+      return resolveTarUrl(request.url, {
+        ...request.sha256 ? { sha256: request.sha256 } : {},
+        ...retry,
+        ...options.onNote ? { onNote: options.onNote } : {}
+      });
+    case "catalog": {
+      const { source, name } = request;
+      if (source.kind === "huggingface") return resolveHuggingFace(source.repo, source.revision, hub);
+      if (source.kind === "url") return resolveSource({ kind: "url", url: source.url, ...source.sha256 ? { sha256: source.sha256 } : {} }, options);
+      throw new UsageError(`model '${name}' already lives in S3 (${source.uri}); there is nothing to stage`);
+    }
   }
-  if (!ended && (state.kind !== "header" || pending.length > 0)) throw new RetryableError("the archive ended in the middle of an entry (a dropped connection, or not a .tar)");
-}
-function parseOctal(field) {
-  if (field[0] >= 128) {
-    let value = 0;
-    for (let i = 1; i < field.length; i++) value = value * 256 + field[i];
-    return value;
-  }
-  const text = Buffer.from(field).toString("latin1").replace(/\0.*$/s, "").trim();
-  return text === "" ? 0 : parseInt(text, 8);
-}
-function cString(field) {
-  const end = field.indexOf(0);
-  return Buffer.from(end < 0 ? field : field.subarray(0, end)).toString("utf8");
 }
 
-// ../core/src/stage/catalog-models.ts
+// ../core/src/stage/finalize.ts
+async function finalizeStaged(options) {
+  try {
+    return await finalizeUnchecked(options);
+  } catch (error2) {
+    if (error2 instanceof RayGitopsError) throw error2;
+    throw explainS3Error(error2, { where: "S3", operation: `finalizing ${options.dest}`, attempts: 1, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+  }
+}
+async function finalizeUnchecked(options) {
+  const started = Date.now();
+  const reporter = options.reporter ?? silentReporter;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const location2 = parseS3Uri(options.dest);
+  const source = options.source;
+  const s3 = options.s3 ?? await createStageS3Client({ timeoutMs });
+  const sdk = await Promise.resolve().then(() => __toESM(require_dist_cjs17(), 1));
+  const where = await describeS3Endpoint(s3);
+  const session = { s3, sdk, bucket: location2.bucket, where, retry: options.retry ?? DEFAULT_RETRY, timeoutMs, reporter };
+  const { modelPrefix, manifestKey } = stagedKeys(location2, source);
+  const s3Uri = `s3://${location2.bucket}/${modelPrefix}`;
+  const manifestUri = `s3://${location2.bucket}/${manifestKey}`;
+  const { files } = selectFiles(source.files, options.selection ?? {});
+  if (files.length === 0) throw new StageError(`no files of ${source.description} match the selection; check --include/--exclude`);
+  const totalBytes = files.reduce((sum, f) => sum + f.size, 0);
+  const receipts = await readReceipts(session, shardReceiptPrefix(location2, source));
+  const recorded = new Map(receipts.flatMap((r) => r.files.map((f) => [f.path, f])));
+  const shardCount = receipts.length > 0 ? Math.max(...receipts.map((r) => r.shard.count)) : void 0;
+  const owner = shardCount ? ownerOf(files, shardCount) : /* @__PURE__ */ new Map();
+  reporter.info(`finalize: checking ${files.length} object(s), ${formatBytes(totalBytes)}, under ${s3Uri}${shardCount ? ` (staged as ${shardCount} shard(s), ${receipts.length} receipt(s) found)` : ""}`);
+  const records = new Array(files.length);
+  const missing = [];
+  const slots = new Semaphore(16);
+  await Promise.all(
+    files.map(async (file, index) => {
+      await slots.acquire(1);
+      try {
+        const head = await headStaged(session, `${modelPrefix}${file.path}`);
+        const stored = head?.Metadata ?? {};
+        const receipt = recorded.get(file.path);
+        const problem = !head ? "missing" : head.ContentLength !== file.size ? `size ${head.ContentLength} instead of ${file.size}` : !stored.sha256 ? "no sha256 metadata (not written by the stager)" : file.sha256 && stored.sha256 !== file.sha256 ? "sha256 metadata differs from the source" : file.gitSha1 && stored["git-sha1"] !== file.gitSha1 ? "git blob sha1 metadata differs from the source" : receipt?.etag && storedChecksums(head.ETag, void 0).etag !== receipt.etag ? "ETag differs from the shard receipt (replaced after it was staged)" : void 0;
+        if (problem) {
+          const shard = owner.get(file.path);
+          missing.push({ path: file.path, problem, ...shard ? { shard } : {} });
+          return;
+        }
+        records[index] = { path: file.path, size: file.size, sha256: stored.sha256, ...storedChecksums(head.ETag, head.ChecksumCRC32C) };
+      } finally {
+        slots.release(1);
+      }
+    })
+  );
+  if (missing.length > 0) {
+    missing.sort((a, b) => a.path < b.path ? -1 : 1);
+    const shown = missing.slice(0, 5).map((m) => `${m.path} (${m.problem}${m.shard ? `, shard ${m.shard}` : ""})`).join(", ");
+    const shards = [...new Set(missing.map((m) => m.shard).filter((s) => s !== void 0))];
+    throw new StageError(
+      `cannot finalize ${s3Uri}: ${missing.length} of ${files.length} object(s) missing or wrong: ${shown}${missing.length > 5 ? ", \u2026" : ""}; no manifest written \u2014 ${shards.length > 0 ? `re-run shard(s) ${shards.join(", ")}` : "run the shards"}, then finalize again`
+    );
+  }
+  const manifest = {
+    schemaVersion: 1,
+    tool: { name: "ray-gitops", version: STAGE_TOOL_VERSION },
+    source: { kind: source.kind, description: source.description, org: source.org, name: source.name, commit: source.commit },
+    s3Uri,
+    totalBytes,
+    files: records
+  };
+  const { org, name, commit } = source;
+  const base = { s3Uri, manifestUri, org, name, commit, source: source.description, totalBytes, files: records };
+  const existing = await readManifest(session, manifestKey);
+  if (existing && JSON.stringify(existing) === JSON.stringify(manifest)) {
+    reporter.info(`finalize: ${s3Uri} is complete and its manifest ${manifestUri} already says so; nothing written`);
+    return { ...base, alreadyFinalized: true, seconds: (Date.now() - started) / 1e3 };
+  }
+  await writeManifest(session, manifestKey, manifest);
+  const result = { ...base, alreadyFinalized: false, seconds: (Date.now() - started) / 1e3 };
+  reporter.info(`finalize: all ${files.length} object(s), ${formatBytes(totalBytes)}, present and matching; manifest ${manifestUri} written in ${result.seconds.toFixed(1)} s`);
+  return result;
+}
+function ownerOf(files, count) {
+  const owner = /* @__PURE__ */ new Map();
+  assignShards(files, count).forEach((shard, index) => {
+    for (const file of shard) owner.set(file.path, `${index}/${count}`);
+  });
+  return owner;
+}
+async function readReceipts(session, prefix) {
+  const keys = [];
+  let token;
+  do {
+    const page = await s3Call(
+      session,
+      describeCall(session, "ListObjectsV2", prefix),
+      (abortSignal) => session.s3.send(
+        new session.sdk.ListObjectsV2Command({ Bucket: session.bucket, Prefix: prefix, ...token ? { ContinuationToken: token } : {} }),
+        signalOption(abortSignal)
+      )
+    );
+    for (const object of page.Contents ?? []) if (object.Key && /\/\d+-of-\d+\.json$/.test(object.Key)) keys.push(object.Key);
+    token = page.IsTruncated ? page.NextContinuationToken : void 0;
+  } while (token);
+  const receipts = [];
+  for (const key of keys) {
+    try {
+      const text = await s3Call(session, describeCall(session, "GetObject", key), async (abortSignal) => {
+        const answer = await session.s3.send(new session.sdk.GetObjectCommand({ Bucket: session.bucket, Key: key }), signalOption(abortSignal));
+        return answer.Body.transformToString();
+      });
+      const receipt = JSON.parse(text);
+      if (receipt && Array.isArray(receipt.files) && receipt.shard && Number.isInteger(receipt.shard.count)) receipts.push(receipt);
+    } catch (error2) {
+      if (!(isNotFound(error2) || error2 instanceof SyntaxError)) throw error2;
+    }
+  }
+  const newest = receipts.sort((a, b) => a.finishedAt < b.finishedAt ? 1 : -1)[0];
+  return newest ? receipts.filter((r) => r.shard.count === newest.shard.count) : [];
+}
+
+// ../core/src/catalog-staging/select-models.ts
 import { basename as basename5, join as join6 } from "node:path";
 async function selectCatalogModels(request, catalogDir, outDir) {
   const words = request.split(/[\s,]+/).filter((word) => word !== "");
@@ -74899,29 +76124,84 @@ async function loadCatalogEntry(catalogDir, name) {
   return loaded.entry;
 }
 
-// ../core/src/stage/resolve-source.ts
-async function resolveSource(request, options = {}) {
-  const retry = options.onRetry ? { onRetry: options.onRetry } : {};
-  const hub = { ...options.token ? { token: options.token } : {}, ...retry };
-  switch (request.kind) {
-    case "huggingface": {
-      const { repo, revision } = parseHfRef(request.ref);
-      return resolveHuggingFace(repo, revision, hub);
-    }
-    case "dir":
-      return resolveLocalDir(request.path, { ...options.selection ? { selection: options.selection } : {} });
-    case "url":
-      if (request.sha256 !== void 0 && !/^[0-9a-fA-F]{64}$/.test(request.sha256)) {
-        throw new UsageError(`the archive's sha256 must be 64 hex digits, not '${request.sha256}'`);
+// ../core/src/catalog-staging/in-cluster.ts
+function inClusterPlacement(source, dest, selection = {}) {
+  const location2 = parseS3Uri(dest);
+  const { modelPrefix, manifestKey } = stagedKeys(location2, source);
+  const { files, notes } = selectFiles(source.files, selection);
+  return {
+    s3Uri: `s3://${location2.bucket}/${modelPrefix}`,
+    manifestUri: `s3://${location2.bucket}/${manifestKey}`,
+    org: source.org,
+    name: source.name,
+    commit: source.commit,
+    source: source.description,
+    alreadyStaged: false,
+    totalBytes: files.reduce((sum, f) => sum + f.size, 0),
+    bytesUploaded: 0,
+    bytesSkipped: 0,
+    seconds: 0,
+    notes,
+    // format detection reads the paths; nothing was copied, so no sha256 yet
+    files: files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 ?? "", action: "skipped", bytesUploaded: 0 }))
+  };
+}
+async function finalizeAsStageResult(options) {
+  const done = await finalizeStaged(options);
+  return {
+    ...done,
+    alreadyStaged: done.alreadyFinalized,
+    bytesUploaded: 0,
+    bytesSkipped: done.totalBytes,
+    notes: [],
+    files: done.files.map((f) => ({ ...f, action: "skipped", bytesUploaded: 0 }))
+  };
+}
+
+// ../core/src/catalog-staging/stage-catalog.ts
+async function stageCatalogModels(options) {
+  const { reporter, catalogDir } = options;
+  const selected = await selectCatalogModels(options.models, catalogDir, options.outDir);
+  if (selected.length === 0) reporter.info(`nothing to stage: no entry of ${catalogDir} matches '${options.models}'`);
+  const staged = [];
+  const inS3 = [];
+  const failed = [];
+  for (const name of selected) {
+    try {
+      const entry = await loadCatalogEntry(catalogDir, name);
+      const source = await reporter.group(`Resolve ${name}`, async () => {
+        if (entry.source.kind === "s3") return void 0;
+        return resolveSource({ kind: "catalog", name, source: entry.source }, options.resolve);
+      });
+      if (source === void 0) {
+        inS3.push(name);
+        reporter.info(`${name}: its weights already live in S3 (an s3: source); nothing to stage`);
+        continue;
       }
-      return resolveTarUrl(request.url, { ...request.sha256 ? { sha256: request.sha256 } : {}, ...retry });
-    case "catalog": {
-      const { source, name } = request;
-      if (source.kind === "huggingface") return resolveHuggingFace(source.repo, source.revision, hub);
-      if (source.kind === "url") return resolveSource({ kind: "url", url: source.url, ...source.sha256 ? { sha256: source.sha256 } : {} }, options);
-      throw new UsageError(`model '${name}' already lives in S3 (${source.uri}); there is nothing to stage`);
+      const { shard } = options.stage;
+      if (entry.staging?.where === "cluster" && !shard && !options.finalize) {
+        reporter.info(`${name}: staged in-cluster by ${entry.staging.shards} pod(s) (catalog staging.where: cluster); nothing is copied here`);
+        staged.push({ name, result: inClusterPlacement(source, options.stage.dest, options.stage.selection) });
+        continue;
+      }
+      const what = `${options.finalize ? "Finalize" : "Stage"} ${source.description}${shard ? ` (shard ${shard.index}/${shard.count})` : ""} to S3`;
+      const { dest, s3, selection, timeoutMs } = options.stage;
+      const finalizing = { source, dest, reporter, ...s3 ? { s3 } : {}, ...selection ? { selection } : {}, ...timeoutMs ? { timeoutMs } : {} };
+      const result = await reporter.group(
+        what,
+        () => options.finalize ? finalizeAsStageResult(finalizing) : stageModel({ ...options.stage, source, reporter })
+      );
+      staged.push({ name, result });
+    } catch (error2) {
+      const message = error2 instanceof Error ? error2.message : String(error2);
+      failed.push({ name, message });
+      reporter.error(`${name}: ${message}`);
     }
   }
+  return { selected, staged, inS3, failed };
+}
+function stagedRecordsByModel(staging) {
+  return Object.fromEntries(staging.staged.map(({ name, result }) => [name, toStagedRecord(result, { model: name })]));
 }
 
 // src/main.ts
@@ -74935,54 +76215,40 @@ async function run() {
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`the concurrency input must be a positive whole number, not '${getInput("concurrency")}'`);
     const dest = getInput("dest", { required: true });
     const recheck = getBooleanInput("recheck");
-    const resolveOptions = { selection, ...token ? { token } : {}, onRetry: reporter.info };
+    const timeoutText = getInput("timeout") || "120";
+    if (!/^\d+$/.test(timeoutText) || Number(timeoutText) < 1 || Number(timeoutText) > 86400) throw new UsageError(`the timeout input must be a whole number of seconds from 1 to 86400, not '${timeoutText}'`);
+    const timeoutMs = Number(timeoutText) * 1e3;
+    const shardText = getInput("shard");
+    const finalize = getBooleanInput("finalize");
+    if (shardText && finalize) throw new UsageError("set the shard input to stage a shard or finalize to write the manifest after every shard, not both");
+    const shard = shardText ? parseShard(shardText) : void 0;
+    const resolveOptions = { selection, timeoutMs, ...token ? { token } : {}, onRetry: reporter.info, onNote: reporter.warning };
+    const stageOptions = { ...shard ? { shard } : {}, dest, selection, concurrency, storageClass: getInput("storage-class"), recheck, timeoutMs };
     const stage = (source) => group(
-      `Stage ${source.description} to S3`,
-      () => stageModel({
-        source,
-        dest,
-        selection,
-        concurrency,
-        storageClass: getInput("storage-class"),
-        recheck,
-        reporter
-      })
+      `${finalize ? "Finalize" : "Stage"} ${source.description}${shard ? ` (shard ${shardText})` : ""} to S3`,
+      () => finalize ? finalizeAsStageResult({ source, dest, selection, timeoutMs, reporter }) : stageModel({ ...stageOptions, source, reporter })
     );
     const request = requestedSource();
     if (request.kind !== "catalog") {
       const result = await stage(await group("Resolve the source", () => resolveSource(request, resolveOptions)));
-      await setOutputs([{ result }], JSON.stringify(stagedRecord(result)));
+      await setOutputs([{ result }], JSON.stringify(toStagedRecord(result)));
       return;
     }
-    const catalogDir = getInput("catalog") || "gitops/models";
-    const runs = [];
-    const failed = [];
-    const names = await selectCatalogModels(request.names, catalogDir, getInput("out") || "gitops");
-    if (names.length === 0) reporter.info(`nothing to stage: no entry of ${catalogDir} matches '${request.names}'`);
-    for (const name of names) {
-      try {
-        const source = await group(`Resolve ${name}`, async () => {
-          const entry = await loadCatalogEntry(catalogDir, name);
-          if (entry.source.kind === "s3") return void 0;
-          return resolveSource({ kind: "catalog", name, source: entry.source }, resolveOptions);
-        });
-        if (source === void 0) reporter.info(`${name}: its weights already live in S3 (an s3: source); nothing to stage`);
-        else runs.push({ name, result: await stage(source) });
-      } catch (error2) {
-        failed.push(name);
-        error(`${name}: ${error2 instanceof Error ? error2.message : String(error2)}`);
-      }
-    }
-    const staged = Object.fromEntries(runs.map((one) => [one.name, stagedRecord(one.result)]));
-    await setOutputs(runs, JSON.stringify(staged));
+    const staging = await stageCatalogModels({
+      models: request.names,
+      catalogDir: getInput("catalog") || "gitops/models",
+      outDir: getInput("out") || "gitops",
+      stage: stageOptions,
+      finalize,
+      resolve: resolveOptions,
+      reporter
+    });
+    await setOutputs(staging.staged, JSON.stringify(stagedRecordsByModel(staging)));
+    const failed = staging.failed.map((one) => one.name);
     if (failed.length > 0) setFailed(`staging failed for ${failed.join(", ")}; the others are staged, and a re-run resumes where each stopped`);
   } catch (error2) {
     setFailed(error2 instanceof Error ? error2.message : String(error2));
   }
-}
-function stagedRecord(result) {
-  const format = detectWeightFormat(result.files.map((f) => f.path));
-  return { uri: result.s3Uri, commit: result.commit, manifestUri: result.manifestUri, source: result.source, ...format ? { format } : {} };
 }
 async function setOutputs(runs, staged) {
   const only = runs.length === 1 ? runs[0].result : void 0;
