@@ -21,7 +21,7 @@ afterAll(() => rm(work, { recursive: true, force: true }));
 
 async function dryRun(bundleDir: string): Promise<{ tag: string; localBuild: string; hashedInputs: string[] }> {
   const args = ['--context', join(REPO_ROOT, 'docker/stager'), '--named-context', `bundle=${bundleDir}`, '--versions', versions, '--buildspec', join(REPO_ROOT, 'docker/buildspec.yml')];
-  const { code, stdout, stderr } = await runCli('build-image', ...args, '--ecr-repository', 'ray-gitops-stager', '--source-bucket', 'build-sources', '--dry-run');
+  const { code, stdout, stderr } = await runCli('build-image', ...args, '--ecr-repository', 'ray-gitops-stager', '--source-bucket', 'build-sources', '--dry-run', '--json');
   expect(code, stderr).toBe(0);
   return JSON.parse(stdout) as { tag: string; localBuild: string; hashedInputs: string[] };
 }
