@@ -1,6 +1,9 @@
 import type { ResourceLocator } from './yaml-locator.js';
 import type { Diagnostic, SourceLocation } from '../report/diagnostic.js';
 
+// a field path lives in its own module so the YAML locator needs nothing from here
+export { formatFieldPath, type FieldPath } from './field-path.js';
+
 /** What happened to one resource (or one document that could not become a resource). */
 export type ValidationStatus = 'valid' | 'invalid' | 'error' | 'skipped' | 'empty';
 
@@ -66,25 +69,11 @@ export interface ValidationSummary {
   readonly ok: boolean;
 }
 
-/** A field path inside a resource: object keys and array indexes, as in a JSON pointer. */
-export type FieldPath = readonly (string | number)[];
-
 /** Human identity of a resource, e.g. `RayService llama`. */
 export function describeResource(ref: Pick<ResourceRef, 'kind' | 'name' | 'namespace'>): string {
   const kind = ref.kind ?? 'resource';
   const name = ref.name ? ` ${ref.name}` : '';
   return `${kind}${name}`;
-}
-
-/** `spec.containers[0]["nvidia.com/gpu"]`, the way people write field paths. */
-export function formatFieldPath(path: FieldPath): string {
-  let text = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') text += `[${segment}]`;
-    else if (/^[A-Za-z_$][\w$-]*$/.test(segment)) text += text ? `.${segment}` : segment;
-    else text += `[${JSON.stringify(segment)}]`;
-  }
-  return text;
 }
 
 export function emptySummary(): ValidationSummary {

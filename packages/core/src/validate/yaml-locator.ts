@@ -1,5 +1,5 @@
 import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair } from 'yaml';
-import type { FieldPath } from './types.js';
+import type { FieldPath } from './field-path.js';
 import type { SourceLocation } from '../report/diagnostic.js';
 
 /** Which part of a `key: value` pair a finding points at. */
