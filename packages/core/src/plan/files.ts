@@ -1,6 +1,6 @@
 import type { FilesPlan } from './types.js';
-import { RayGitopsError } from '../errors/errors.js';
 import type { CatalogCheckResult } from '../catalog/check-catalog.js';
+import { RayGitopsError } from '../errors/errors.js';
 import type { PreviousRender } from '../render/previous.js';
 import { renderCatalog } from '../render/render.js';
 
