@@ -4,6 +4,7 @@ import { parseHfConfig, parseMistralParams, type ModelShape } from './model-shap
 import { InputFileError, RayGitopsError } from '../errors/errors.js';
 import { hubConnection, hubGet, nextLink, type HubAnswer, type HubConnectionOptions } from '../hub/index.js';
 import type { RetryPolicy } from '../net/index.js';
+import { preferredSafetensors } from '../staged/weight-format.js';
 
 /** What the fit check knows about a model: its shape, and the bytes of its weight files when known. */
 export interface ModelMetadata {
@@ -27,10 +28,7 @@ export interface WeightFile {
  * checkpoint, or the `consolidated*.safetensors` of a Mistral-native one (never both, never `original/`).
  */
 export function safetensorsBytes(files: readonly WeightFile[]): number | undefined {
-  const weights = files.filter((file) => file.path.endsWith('.safetensors') && !file.path.split('/').includes('original'));
-  const consolidated = weights.filter((file) => /(^|\/)consolidated(\.\d+)?\.safetensors$/.test(file.path));
-  const sharded = weights.filter((file) => !consolidated.includes(file));
-  const chosen = sharded.length > 0 ? sharded : consolidated;
+  const { chosen } = preferredSafetensors(files.filter((file) => !file.path.split('/').includes('original')));
   return chosen.length === 0 ? undefined : chosen.reduce((sum, file) => sum + file.size, 0);
 }
 
