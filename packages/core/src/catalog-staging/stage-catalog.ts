@@ -6,7 +6,7 @@ import { resolveSource, type ResolveSourceOptions } from '../stage/resolve-sourc
 import { stageModel, type StageOptions, type StageResult } from '../stage/stage.js';
 import { toStagedRecord, type StagedRecord } from '../staged/record.js';
 
-export interface StageCatalogOptions {
+interface StageCatalogOptions {
   /** catalog entry names (commas or white space), `all`, or `pending` (see selectCatalogModels) */
   readonly models: string;
   readonly catalogDir: string;
@@ -20,7 +20,7 @@ export interface StageCatalogOptions {
   readonly reporter: Reporter;
 }
 
-export interface CatalogStaging {
+interface CatalogStaging {
   /** the entries the request selected, in order */
   readonly selected: readonly string[];
   readonly staged: readonly { readonly name: string; readonly result: StageResult }[];

@@ -4,7 +4,7 @@ import { RayGitopsError } from '../errors/errors.js';
 import type { PreviousRender } from '../render/previous.js';
 import { renderCatalog } from '../render/render.js';
 
-export interface PlanFilesOptions {
+interface PlanFilesOptions {
   readonly catalogDir: string;
   readonly outDir: string;
   readonly versionsFile: string;

@@ -34,7 +34,7 @@ export interface SelectOptions {
   readonly exclude?: readonly string[];
 }
 
-export interface Selection {
+interface Selection {
   readonly files: SourceFile[];
   /** one line per decision worth telling a person (which weight format won, what was dropped) */
   readonly notes: string[];
