@@ -108,14 +108,9 @@ describe('weights', () => {
   });
 
   test('sizes exactly the safetensors the stager stages, and the staged record calls them by the same layout', () => {
-    const both = [
-      { path: 'config.json', size: 1 },
-      { path: 'params.json', size: 1 },
-      { path: 'model-00001-of-00002.safetensors', size: 10 },
-      { path: 'model-00002-of-00002.safetensors', size: 5 },
-      { path: 'consolidated-00001-of-00002.safetensors', size: 7 },
-      { path: 'consolidated-00002-of-00002.safetensors', size: 8 },
-    ];
+    // a checkpoint in both layouts: Hugging Face shards beside Mistral's consolidated shards
+    const sizes = { 'config.json': 1, 'params.json': 1, 'model-00001-of-00002.safetensors': 10, 'model-00002-of-00002.safetensors': 5, 'consolidated-00001-of-00002.safetensors': 7, 'consolidated-00002-of-00002.safetensors': 8 };
+    const both = Object.entries(sizes).map(([path, size]) => ({ path, size }));
     const mistral = both.filter((file) => !file.path.startsWith('model-') && file.path !== 'config.json');
     for (const files of [both, mistral]) {
       const staged = selectFiles(files).files.filter((file) => file.path.endsWith('.safetensors'));
