@@ -15,6 +15,8 @@ const TOKEN = 'hf_test_token_do_not_print';
  */
 class FakeHub {
   readonly requests: { url: string; authorization?: string }[] = [];
+  /** paths answered 503 with `Retry-After: 1` once each, as a Hub under load does */
+  readonly busyOnce = new Set<string>();
   private hub!: Server;
   private cdn!: Server;
   endpoint = '';
@@ -34,6 +36,7 @@ class FakeHub {
         res.writeHead(status, { 'content-type': 'application/json', ...headers });
         res.end(JSON.stringify(body));
       };
+      if (this.busyOnce.delete(url.pathname)) return send(503, { error: 'busy' }, { 'retry-after': '1' });
       if (url.pathname.startsWith('/meta-llama/')) return send(401, { error: 'gated' }, { 'x-error-code': 'GatedRepo' });
       if (url.pathname === '/Qwen/Qwen2.5-7B-Instruct/resolve/main/config.json') {
         res.writeHead(302, { location: `${cdnUrl}/blobs/config.json` });
@@ -79,6 +82,7 @@ describe('ray-gitops fit', () => {
       else process.env[key] = value;
     }
     hub.requests.length = 0;
+    hub.busyOnce.clear();
   });
 
   test('reads config.json and the safetensors sizes from the Hub (HF_ENDPOINT), and says it fits', async () => {
@@ -146,6 +150,27 @@ describe('ray-gitops fit', () => {
     const { code, stderr } = await runCli('fit', '--model', 'meta-llama/Llama-3.3-70B-Instruct', '--gpu', 'H100', '--count', '8', '--max-model-len', '8192');
     expect(code).toBe(1);
     expect(stderr).toContain('meta-llama/Llama-3.3-70B-Instruct is gated or private (HTTP 401); set HF_TOKEN');
+  });
+
+  test('a busy Hub (503 with Retry-After) is asked again after the wait it names', async () => {
+    process.env.HF_ENDPOINT = hub.endpoint;
+    hub.busyOnce.add('/Qwen/Qwen2.5-7B-Instruct/resolve/main/config.json');
+    const started = Date.now();
+    const { code, stdout, stderr } = await runCli('fit', '--model', 'Qwen/Qwen2.5-7B-Instruct', '--gpu', 'L4', '--count', '1', '--max-model-len', '8192');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^fits: /m);
+    expect(hub.requests.filter((request) => request.url.endsWith('/resolve/main/config.json'))).toHaveLength(2);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+  });
+
+  test('a Hub endpoint over plain http to another host is refused before any request', async () => {
+    process.env.HF_ENDPOINT = 'http://hub.example.invalid';
+    process.env.HF_TOKEN = TOKEN;
+    const { code, stderr } = await runCli('fit', '--model', 'Qwen/Qwen2.5-7B-Instruct', '--gpu', 'L4', '--max-model-len', '8192');
+    expect(code).toBe(2);
+    expect(stderr).toContain('the Hugging Face endpoint (HF_ENDPOINT) must be an https:// URL');
+    expect(stderr).not.toContain(TOKEN);
   });
 
   test('usage errors exit 2', async () => {

@@ -11,7 +11,12 @@ import { awaitsStaging } from '../render/staged.js';
  * entry), or `pending` (every entry the rendered tree in outDir records no staged weights for: new
  * models and changed sources).
  */
-export async function selectCatalogModels(request: string, catalogDir: string, outDir: string): Promise<string[]> {
+export async function selectCatalogModels(
+  request: string,
+  catalogDir: string,
+  outDir: string,
+  loadEntry: (catalogDir: string, name: string) => Promise<ModelEntry> = loadCatalogEntry,
+): Promise<string[]> {
   const words = request.split(/[\s,]+/).filter((word) => word !== '');
   if (words.length === 1 && (words[0] === 'all' || words[0] === 'pending')) {
     const names = (await listCatalogFiles(catalogDir)).map((file) => basename(file).replace(/\.ya?ml$/, ''));
@@ -19,7 +24,7 @@ export async function selectCatalogModels(request: string, catalogDir: string, o
     const previous = await readPreviousRender(outDir);
     const pending: string[] = [];
     for (const name of names) {
-      if (awaitsStaging(await loadCatalogEntry(catalogDir, name), previous.placements.get(name))) pending.push(name);
+      if (awaitsStaging(await loadEntry(catalogDir, name), previous.placements.get(name))) pending.push(name);
     }
     return pending;
   }

@@ -1,11 +1,12 @@
 import { finalizeAsStageResult, inClusterPlacement } from './in-cluster.js';
 import { loadCatalogEntry, selectCatalogModels } from './select-models.js';
+import type { ModelEntry } from '../catalog/model-entry.js';
 import type { Reporter } from '../report/reporter.js';
 import { resolveSource, type ResolveSourceOptions } from '../stage/resolve-source.js';
 import { stageModel, type StageOptions, type StageResult } from '../stage/stage.js';
 import { toStagedRecord, type StagedRecord } from '../staged/record.js';
 
-export interface StageCatalogOptions {
+interface StageCatalogOptions {
   /** catalog entry names (commas or white space), `all`, or `pending` (see selectCatalogModels) */
   readonly models: string;
   readonly catalogDir: string;
@@ -19,7 +20,7 @@ export interface StageCatalogOptions {
   readonly reporter: Reporter;
 }
 
-export interface CatalogStaging {
+interface CatalogStaging {
   /** the entries the request selected, in order */
   readonly selected: readonly string[];
   readonly staged: readonly { readonly name: string; readonly result: StageResult }[];
@@ -36,14 +37,20 @@ export interface CatalogStaging {
  */
 export async function stageCatalogModels(options: StageCatalogOptions): Promise<CatalogStaging> {
   const { reporter, catalogDir } = options;
-  const selected = await selectCatalogModels(options.models, catalogDir, options.outDir);
+  // `pending` reads the entries it compares; staging then uses the same ones instead of reading each file again
+  const loaded = new Map<string, Promise<ModelEntry>>();
+  const loadEntry = (dir: string, name: string): Promise<ModelEntry> => {
+    if (!loaded.has(name)) loaded.set(name, loadCatalogEntry(dir, name));
+    return loaded.get(name)!;
+  };
+  const selected = await selectCatalogModels(options.models, catalogDir, options.outDir, loadEntry);
   if (selected.length === 0) reporter.info(`nothing to stage: no entry of ${catalogDir} matches '${options.models}'`);
   const staged: { name: string; result: StageResult }[] = [];
   const inS3: string[] = [];
   const failed: { name: string; message: string }[] = [];
   for (const name of selected) {
     try {
-      const entry = await loadCatalogEntry(catalogDir, name);
+      const entry = await loadEntry(catalogDir, name);
       const source = await reporter.group(`Resolve ${name}`, async () => {
         if (entry.source.kind === 's3') return undefined;
         return resolveSource({ kind: 'catalog', name, source: entry.source }, options.resolve);

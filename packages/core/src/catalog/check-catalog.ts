@@ -24,6 +24,11 @@ export interface CatalogCheckResult {
   readonly diagnostics: Diagnostic[];
 }
 
+export interface CheckCatalogOptions {
+  /** reads and checks one file; default loadModelEntry (a caller counting reads passes its own) */
+  readonly loadEntry?: ((file: string) => Promise<ModelEntryResult>) | undefined;
+}
+
 /** Catalog files are the `*.yaml` / `*.yml` files directly in the catalog directory. */
 export function isCatalogFileName(name: string): boolean {
   return /\.ya?ml$/i.test(name);
@@ -34,9 +39,10 @@ export function isCatalogFileName(name: string): boolean {
  * A missing or unreadable directory throws InputFileError; an empty one is a clean result with no
  * entries, and the caller decides whether that is an error.
  */
-export async function checkCatalog(dir: string): Promise<CatalogCheckResult> {
+export async function checkCatalog(dir: string, options: CheckCatalogOptions = {}): Promise<CatalogCheckResult> {
   const files = await listCatalogFiles(dir);
-  const results = await Promise.all(files.map((file) => loadModelEntry(file)));
+  const loadEntry = options.loadEntry ?? ((file: string) => loadModelEntry(file));
+  const results = await Promise.all(files.map((file) => loadEntry(file)));
   const duplicates = duplicateNames(results);
   const diagnostics = sortDiagnostics([...results.flatMap((result) => result.diagnostics), ...duplicates.diagnostics]);
   const entries = results.flatMap((result) =>

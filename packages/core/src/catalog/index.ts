@@ -17,4 +17,4 @@ export type {
 } from './model-entry.js';
 export { MODEL_ENTRY_SCHEMA } from './schema.js';
 export { DEFAULT_MIN_REPLICAS, DEFAULT_REVISION, DEFAULT_STORAGE } from './to-model-entry.js';
-export { ENGINE_ARGS_VLLM_VERSION, OUTSIDE_ENGINE_ARGS, SECRET_ENGINE_ARGS, VLLM_ENGINE_ARGS, type OutsideReach } from './vllm-engine-args.js';
+export { ENGINE_ARGS_VLLM_VERSION, OUTSIDE_ENGINE_ARGS, SECRET_ENGINE_ARGS, VLLM_ENGINE_ARGS } from './vllm-engine-args.js';

@@ -50,7 +50,7 @@ export const VLLM_ENGINE_ARGS: readonly string[] = [
 ];
 
 /** Why an engine argument reaches outside the image and the staged weights. */
-export type OutsideReach = 'runs code from the model repository' | 'fetches from elsewhere' | 'sends data out' | 'loads Python code by name' | 'reads local files';
+type OutsideReach = 'runs code from the model repository' | 'fetches from elsewhere' | 'sends data out' | 'loads Python code by name' | 'reads local files';
 
 /**
  * Engine arguments that make the workers fetch code or data from somewhere other than the staged

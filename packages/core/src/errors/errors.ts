@@ -14,6 +14,3 @@ export class UsageError extends RayGitopsError {}
 
 /** A file or directory the user pointed at cannot be read. */
 export class InputFileError extends RayGitopsError {}
-
-/** The catalog has problems; details are in the diagnostics the check returned. */
-export class CatalogInvalidError extends RayGitopsError {}

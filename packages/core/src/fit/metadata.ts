@@ -2,6 +2,9 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { parseHfConfig, parseMistralParams, type ModelShape } from './model-shape.js';
 import { InputFileError, RayGitopsError } from '../errors/errors.js';
+import { hubConnection, hubGet, nextLink, type HubAnswer, type HubConnectionOptions } from '../hub/index.js';
+import type { RetryPolicy } from '../net/index.js';
+import { preferredSafetensors } from '../staged/weight-format.js';
 
 /** What the fit check knows about a model: its shape, and the bytes of its weight files when known. */
 export interface ModelMetadata {
@@ -25,10 +28,7 @@ export interface WeightFile {
  * checkpoint, or the `consolidated*.safetensors` of a Mistral-native one (never both, never `original/`).
  */
 export function safetensorsBytes(files: readonly WeightFile[]): number | undefined {
-  const weights = files.filter((file) => file.path.endsWith('.safetensors') && !file.path.split('/').includes('original'));
-  const consolidated = weights.filter((file) => /(^|\/)consolidated(\.\d+)?\.safetensors$/.test(file.path));
-  const sharded = weights.filter((file) => !consolidated.includes(file));
-  const chosen = sharded.length > 0 ? sharded : consolidated;
+  const { chosen } = preferredSafetensors(files.filter((file) => !file.path.split('/').includes('original')));
   return chosen.length === 0 ? undefined : chosen.reduce((sum, file) => sum + file.size, 0);
 }
 
@@ -71,13 +71,14 @@ function parseJson(text: string, what: string): unknown {
   }
 }
 
-export interface HubOptions {
-  /** Hub base URL; default HF_ENDPOINT or https://huggingface.co */
-  readonly endpoint?: string;
-  /** default HF_TOKEN; sent only to the Hub's own host */
-  readonly token?: string;
+export interface HubOptions extends HubConnectionOptions {
+  /** the fetch under the Hub client; a caller that bounds its requests (the plan's Hub lookups) passes its own */
   readonly fetch?: typeof globalThis.fetch;
 }
+
+/** A metadata lookup is small: a stalled Hub fails it after this, and a busy one is asked a few times only. */
+const HUB_TIMEOUT_MS = 30_000;
+const HUB_RETRY: RetryPolicy = { attempts: 3, baseMs: 250, maxMs: 4_000 };
 
 /** `org/name@rev` → repository and revision (default `main`). */
 export function parseHubModel(spec: string): { repo: string; revision: string } {
@@ -93,43 +94,39 @@ export function parseHubModel(spec: string): { repo: string; revision: string } 
 /**
  * Reads a model's config.json (or params.json) and the sizes of its files from the Hugging Face Hub
  * REST API: `/{repo}/resolve/{rev}/config.json` and `/api/models/{repo}/tree/{rev}?recursive=true`
- * (following `Link: rel="next"` pages).
+ * (following `Link: rel="next"` pages), through the Hub client the stager uses (hub/).
  */
 export async function loadModelMetadataFromHub(spec: string, options: HubOptions = {}): Promise<ModelMetadata> {
   const { repo, revision } = parseHubModel(spec);
-  const endpoint = (options.endpoint ?? process.env.HF_ENDPOINT ?? 'https://huggingface.co').replace(/\/+$/, '');
-  const token = options.token ?? process.env.HF_TOKEN;
-  const fetcher = options.fetch ?? globalThis.fetch;
-  const hubHost = new URL(endpoint).host;
-  const get = async (url: string): Promise<Response | undefined> => {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (token && new URL(url).host === hubHost) headers.authorization = `Bearer ${token}`;
-    let response: Response;
+  const hub = hubConnection(options);
+  const { endpoint, token } = hub;
+  const get = async (url: string): Promise<HubAnswer | undefined> => {
+    let answer: HubAnswer;
     try {
-      response = await fetcher(url, { headers, redirect: 'follow' });
+      answer = await hubGet(hub, url, { timeoutMs: HUB_TIMEOUT_MS, retry: HUB_RETRY, ...(options.fetch ? { fetch: options.fetch } : {}) });
     } catch (error) {
       throw new ModelMetadataError(`cannot reach the Hugging Face Hub at ${endpoint} (${(error as Error).message}); check HF_ENDPOINT and the network, or pass a local directory`, { cause: error });
     }
-    if (response.status === 404 && response.headers.get('x-error-code') === 'EntryNotFound') return undefined;
-    if (response.ok) return response;
-    const code = response.headers.get('x-error-code') ?? '';
-    if (response.status === 401 || response.status === 403 || code === 'GatedRepo') {
+    const code = answer.headers.get('x-error-code') ?? '';
+    if (answer.status === 404 && code === 'EntryNotFound') return undefined;
+    if (answer.status >= 200 && answer.status < 300) return answer;
+    if (answer.status === 401 || answer.status === 403 || code === 'GatedRepo') {
       throw new ModelMetadataError(
-        `${repo} is gated or private (HTTP ${response.status}); ${token ? 'the token in HF_TOKEN has no access to it: accept its license on the Hub' : 'set HF_TOKEN to a token with access'}, or pass a local directory`,
+        `${repo} is gated or private (HTTP ${answer.status}); ${token ? 'the token in HF_TOKEN has no access to it: accept its license on the Hub' : 'set HF_TOKEN to a token with access'}, or pass a local directory`,
       );
     }
     if (code === 'RepoNotFound') throw new ModelMetadataError(`${repo} does not exist on ${endpoint}`);
     if (code === 'RevisionNotFound') throw new ModelMetadataError(`${repo} has no revision '${revision}'`);
-    if (response.status === 404) return undefined;
-    throw new ModelMetadataError(`the Hub answered HTTP ${response.status} for ${new URL(url).pathname}; try again later`);
+    if (answer.status === 404) return undefined;
+    throw new ModelMetadataError(`the Hub answered HTTP ${answer.status} for ${new URL(url).pathname}; try again later`);
   };
 
   const rev = encodeURIComponent(revision);
   let shape: ModelShape | undefined;
   for (const [name, parse] of [['config.json', parseHfConfig], ['params.json', parseMistralParams]] as const) {
-    const response = await get(`${endpoint}/${repo}/resolve/${rev}/${name}`);
-    if (!response) continue;
-    shape = parse(parseJson(await response.text(), `${repo}/${name}`), `${repo}@${revision}/${name}`);
+    const answer = await get(`${endpoint}/${repo}/resolve/${rev}/${name}`);
+    if (!answer) continue;
+    shape = parse(parseJson(answer.text, `${repo}/${name}`), `${repo}@${revision}/${name}`);
     break;
   }
   if (!shape) throw new ModelMetadataError(`${repo}@${revision} has neither config.json nor params.json`);
@@ -137,28 +134,19 @@ export async function loadModelMetadataFromHub(spec: string, options: HubOptions
   const files: WeightFile[] = [];
   let next: string | undefined = `${endpoint}/api/models/${repo}/tree/${rev}?recursive=true`;
   for (let page = 0; next !== undefined && page < 100; page += 1) {
-    const response = await get(next);
-    if (!response) break;
-    const listing = parseJson(await response.text(), `${repo} file listing`);
+    const answer = await get(next);
+    if (!answer) break;
+    const listing = parseJson(answer.text, `${repo} file listing`);
     if (Array.isArray(listing)) {
       for (const item of listing as { type?: unknown; path?: unknown; size?: unknown; lfs?: { size?: unknown } }[]) {
         const size = typeof item.lfs?.size === 'number' ? item.lfs.size : item.size;
         if (item.type === 'file' && typeof item.path === 'string' && typeof size === 'number') files.push({ path: item.path, size });
       }
     }
-    next = nextLink(response.headers.get('link'), endpoint);
+    next = nextLink(answer.headers.get('link'), next);
   }
   const weightBytes = safetensorsBytes(files);
   return { label: `${repo}@${revision}`, shape, ...(weightBytes !== undefined ? { weightBytes } : {}) };
-}
-
-function nextLink(header: string | null, base: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(',')) {
-    const match = /<([^>]+)>\s*;\s*rel="?next"?/.exec(part);
-    if (match) return new URL(match[1]!, base).toString();
-  }
-  return undefined;
 }
 
 /** A directory when it exists, otherwise a Hub repository. */

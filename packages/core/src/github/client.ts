@@ -10,12 +10,12 @@ export interface RateLimitPolicy {
   readonly maxWaitMs: number;
 }
 
-export const DEFAULT_RATE_LIMIT_POLICY: RateLimitPolicy = { attempts: 4, maxWaitMs: 120_000 };
+const DEFAULT_RATE_LIMIT_POLICY: RateLimitPolicy = { attempts: 4, maxWaitMs: 120_000 };
 
 /** Pages of 100 items; 100 pages is far past any real pull request's comments. */
 const MAX_PAGES = 100;
 
-export interface GitHubClientOptions {
+interface GitHubClientOptions {
   /** API base URL; GITHUB_API_URL in Actions (GitHub Enterprise Server: https://HOST/api/v3) */
   readonly apiUrl: string;
   readonly token: string;
@@ -139,7 +139,7 @@ export class GitHubClient {
  * limit with 403 or 429 and `x-ratelimit-remaining: 0` (wait until `x-ratelimit-reset`, epoch
  * seconds), secondary limits with `retry-after` (seconds); with neither, its docs say wait a minute.
  */
-export function rateLimitWaitMs(response: Response, now = Date.now()): number | undefined {
+function rateLimitWaitMs(response: Response, now = Date.now()): number | undefined {
   if (response.status !== 403 && response.status !== 429) return undefined;
   const retryAfter = retryAfterMs(response.headers, now);
   if (retryAfter !== undefined) return retryAfter;

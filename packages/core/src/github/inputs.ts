@@ -1,7 +1,7 @@
 import { UsageError } from '../errors/errors.js';
 
 /** `OWNER/NAME` as GitHub allows them. */
-export interface RepositoryName {
+interface RepositoryName {
   readonly owner: string;
   readonly name: string;
 }

@@ -7,7 +7,7 @@ import { UsageError } from '../errors/errors.js';
 export const GITHUB_ACTIONS_BOT_LOGIN = 'github-actions[bot]';
 
 /** GitHub refuses comment bodies longer than this many characters. */
-export const GITHUB_COMMENT_LIMIT = 65_536;
+const GITHUB_COMMENT_LIMIT = 65_536;
 
 export interface UpsertCommentOptions {
   /** e.g. https://api.github.com (GITHUB_API_URL) */
@@ -31,7 +31,7 @@ export interface UpsertCommentOptions {
   readonly onWait?: (message: string) => void;
 }
 
-export interface UpsertCommentResult {
+interface UpsertCommentResult {
   readonly action: 'created' | 'updated';
   readonly id: number;
   /** the comment's page, for a person to open */

@@ -17,7 +17,7 @@ import type { ResourceCheck } from '../validate/checks.js';
  */
 export const GITOPS_CHECKS: readonly ResourceCheck[] = [policyCheck(), kuberayCheck(), kroCheck(), kroBreakingChangeCheck(), argocdCheck()];
 
-export interface GitopsCheckOptions {
+interface GitopsCheckOptions {
   /** false drops the GPU-workload policy (`--no-policy`) */
   readonly policy?: boolean;
   /** the KubeRay operator's feature gates (`--kuberay-feature-gates`); default: v1.7.0's defaults */

@@ -7,9 +7,9 @@ import { UsageError } from '../errors/index.js';
 import { silentReporter, type Reporter } from '../report/index.js';
 
 // enough for a handful of pipelines pushing to one branch at the same moment
-export const DEFAULT_PUSH_ATTEMPTS = 10;
+const DEFAULT_PUSH_ATTEMPTS = 10;
 
-export interface CommitBackOptions {
+interface CommitBackOptions {
   /** any directory inside the working tree */
   readonly repoDir: string;
   /** files or directories to commit (absolute, or relative to repoDir); nothing outside them is committed */

@@ -11,7 +11,7 @@ import { silentReporter, type Reporter } from '../report/index.js';
 /** Findings quoted in the error when a re-render fails; the rest are counted. */
 const QUOTED_FINDINGS = 5;
 
-export interface CommitRenderedOptions {
+interface CommitRenderedOptions {
   /** the directory the tree was rendered into; it must sit inside a git working tree */
   readonly outDir: string;
   readonly identity: GitIdentity;

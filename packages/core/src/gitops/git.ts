@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { GitCommandError } from './errors.js';
 
-export interface GitResult {
+interface GitResult {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;

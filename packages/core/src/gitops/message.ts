@@ -1,4 +1,4 @@
-export interface CommitMessageInput {
+interface CommitMessageInput {
   /** every model in the rendered tree */
   readonly models: readonly string[];
   /** the image reference the tree pins (repo@sha256:…) */

@@ -14,7 +14,7 @@ export interface RenderedTreeValidationOptions {
   readonly ignoreMissingSchemas?: boolean;
 }
 
-export interface RenderedTreeValidation {
+interface RenderedTreeValidation {
   readonly ok: boolean;
   readonly resources: number;
   /** every error and warning, in the order found */

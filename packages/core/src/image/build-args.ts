@@ -8,14 +8,14 @@ import type { SourceLocation } from '../report/index.js';
  * build (OCI labels) but left out of the content tag: otherwise every commit would be a new tag
  * and every run a rebuild. The image built from commit A and reused at commit B says "built from A".
  */
-export const PROVENANCE_BUILD_ARGS = ['OCI_SOURCE', 'OCI_REVISION', 'CONTENT_TAG'] as const;
+const PROVENANCE_BUILD_ARGS = ['OCI_SOURCE', 'OCI_REVISION', 'CONTENT_TAG'] as const;
 export type ProvenanceArg = (typeof PROVENANCE_BUILD_ARGS)[number];
 
 export function isProvenanceArg(name: string): name is ProvenanceArg {
   return (PROVENANCE_BUILD_ARGS as readonly string[]).includes(name);
 }
 
-export type BuildArgOrigin =
+type BuildArgOrigin =
   | { readonly kind: 'versions'; readonly key: string; readonly location: SourceLocation }
   | { readonly kind: 'override' };
 

@@ -18,7 +18,7 @@ import { zipContext } from './zip.js';
 import { UsageError } from '../errors/index.js';
 import { reportDiagnostics, type Reporter } from '../report/index.js';
 
-export interface BuildImageOptions {
+interface BuildImageOptions {
   readonly services: ImageServices;
   readonly reporter: Reporter;
   /** abort to cancel: a started build is stopped (StopBuild, once) before buildImage rejects */

@@ -9,13 +9,13 @@ import { loadRuntimeVersions, type RuntimeVersions } from '../render/versions.js
  * missing here needs `bump --vllm`. Sources: 2.52.0 is the pairing this repository builds and tests;
  * 2.59.0 from the Ray 2.59.0 release notes (github.com/ray-project/ray/releases, 2026-10-02).
  */
-export const RAY_LLM_VLLM: Readonly<Record<string, string>> = {
+const RAY_LLM_VLLM: Readonly<Record<string, string>> = {
   '2.52.0': '0.11.0',
   '2.59.0': '0.27.0',
 };
 
 /** Python and CUDA of the rayproject/ray-llm image of a Ray release, and its tag suffix. */
-export interface RayLlmVariant {
+interface RayLlmVariant {
   readonly python: string;
   readonly cuda: string;
   /** e.g. `py311-cu128`: the tag is `<ray>-<suffix>` */
@@ -26,20 +26,20 @@ export interface RayLlmVariant {
  * ray-llm is published as py311-cu128 up to Ray 2.55 and as py312-cu130 from 2.56 on (the ray-llm
  * Dockerfile: "ray-llm supports Python 3.12 only"). Tags from 2.57 on follow that Dockerfile.
  */
-export function rayLlmVariant(ray: string): RayLlmVariant {
+function rayLlmVariant(ray: string): RayLlmVariant {
   const [major, minor] = ray.split('.').map(Number) as [number, number];
   return major > 2 || (major === 2 && minor >= 56)
     ? { python: '3.12', cuda: '13.0', tagSuffix: 'py312-cu130' }
     : { python: '3.11', cuda: '12.8', tagSuffix: 'py311-cu128' };
 }
 
-export interface BumpOptions extends Omit<PinOptions, 'check' | 'alsoSet'> {
+interface BumpOptions extends Omit<PinOptions, 'check' | 'alsoSet'> {
   readonly ray: string;
   /** the vLLM version; default from RAY_LLM_VLLM */
   readonly vllm?: string;
 }
 
-export interface BumpResult {
+interface BumpResult {
   readonly before: RuntimeVersions;
   readonly after: RuntimeVersions;
   readonly pin: PinResult;

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { ContextFile } from './build-context.js';
 
-export const CONTENT_TAG_SCHEME = 'ray-gitops content-tag v1';
-export const CONTENT_TAG_PREFIX = 'ctx-';
+const CONTENT_TAG_SCHEME = 'ray-gitops content-tag v1';
+const CONTENT_TAG_PREFIX = 'ctx-';
 /** hex digits of the sha256 kept in the tag: 128 bits, collision-free in any one repository */
 const TAG_HEX_DIGITS = 32;
 
-export interface ContentTagInputs {
+interface ContentTagInputs {
   readonly files: readonly ContextFile[];
   /** build arguments that define the image (provenance arguments excluded) */
   readonly buildArgs: Readonly<Record<string, string>>;
@@ -14,7 +14,7 @@ export interface ContentTagInputs {
   readonly buildspec: string;
 }
 
-export interface ContentTag {
+interface ContentTag {
   /** `ctx-` + the first 32 hex digits of `sha256` */
   readonly tag: string;
   readonly sha256: string;

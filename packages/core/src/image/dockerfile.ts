@@ -19,14 +19,14 @@ export interface DockerfileFacts {
   readonly finalStageUsers: readonly { readonly user: string; readonly location: SourceLocation }[];
 }
 
-export interface DeclaredArg {
+interface DeclaredArg {
   readonly name: string;
   /** undefined when the ARG has no `=default` */
   readonly defaultValue: string | undefined;
   readonly location: SourceLocation;
 }
 
-export interface FromLine {
+interface FromLine {
   /** the image as written, variables unexpanded: `${BASE_IMAGE}` */
   readonly image: string;
   readonly stageName: string | undefined;

@@ -23,7 +23,7 @@ export interface EnsureOptions {
   readonly timeoutInMinutes?: number;
 }
 
-export const DEFAULT_PROJECT = {
+const DEFAULT_PROJECT = {
   // Ubuntu 22.04, Docker with BuildKit and buildx: named build contexts work
   codebuildImage: 'aws/codebuild/standard:7.0',
   // 8 vCPU, 15 GiB memory: the Ray LLM base image is ~12 GB to pull and unpack

@@ -12,7 +12,7 @@ export * from './services.js';
 export * from './versions.js';
 export * from './watch.js';
 export * from './zip.js';
-export { createAwsImageServices, type AwsClientOptions } from './aws/clients.js';
+export { createAwsImageServices } from './aws/clients.js';
 export * from './pin.js';
 export * from './bump.js';
 export * from './dry-run-verdict.js';

@@ -9,7 +9,7 @@ const SECRET_VALUE = /\b(hf_[A-Za-z0-9]{30,}|AKIA[0-9A-Z]{16}|ASIA[0-9A-Z]{16}|g
 const DIGEST = /@sha256:[0-9a-f]{64}$/;
 const REMOTE_SOURCE = /^(https?:\/\/|git@|ssh:\/\/|git:\/\/)/i;
 
-export interface LintInput {
+interface LintInput {
   readonly facts: DockerfileFacts;
   readonly buildArgs: ResolvedBuildArgs;
   /** names given as named build contexts */

@@ -7,7 +7,7 @@ import { parseImageReference, withDigest } from '../registry/reference.js';
 import { silentReporter, type Reporter } from '../report/index.js';
 
 /** What `pin` found for one image of versions.json. */
-export interface PinnedImage {
+interface PinnedImage {
   readonly key: string;
   /** the value as the file had it */
   readonly before: string;

@@ -36,7 +36,7 @@ export interface ImageBuildOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-export interface EnvironmentVariable {
+interface EnvironmentVariable {
   readonly name: string;
   readonly value: string;
   readonly type: 'PLAINTEXT';
@@ -72,9 +72,9 @@ export interface ImageBuildPlan {
   readonly localBuildCommand: readonly string[];
 }
 
-export const DEFAULT_SOURCE_PREFIX = 'ray-gitops/build-context';
+const DEFAULT_SOURCE_PREFIX = 'ray-gitops/build-context';
 /** shown in a dry run's StartBuild request when no bucket was given */
-export const BUCKET_PLACEHOLDER = '<source-bucket>';
+const BUCKET_PLACEHOLDER = '<source-bucket>';
 
 /**
  * Everything about a build that needs no AWS call: the context files, the build arguments, the
@@ -170,7 +170,7 @@ function plain(name: string, value: string): EnvironmentVariable {
  * which makes retrying StartBuild safe. Inside Actions the token is fixed by the run, attempt and
  * step, so a re-run attempt starts a fresh build; elsewhere it is random per invocation.
  */
-export function defaultIdempotencyToken(tag: string, env: NodeJS.ProcessEnv): string {
+function defaultIdempotencyToken(tag: string, env: NodeJS.ProcessEnv): string {
   if (!env.GITHUB_RUN_ID) return randomUUID();
   const seed = [tag, env.GITHUB_REPOSITORY, env.GITHUB_RUN_ID, env.GITHUB_RUN_ATTEMPT, env.GITHUB_JOB, env.GITHUB_ACTION].join('\n');
   return createHash('sha256').update(seed).digest('hex').slice(0, 32);

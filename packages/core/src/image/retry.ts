@@ -1,11 +1,11 @@
 import { AwsCallError, RetryExhaustedError } from './errors.js';
-import { backoffMs, retrying, type RetryPolicy } from '../net/index.js';
+import { retrying, type RetryPolicy } from '../net/index.js';
 
 /**
  * Error names AWS services use for "slow down". Matched on the error's name (the `__type` of an
  * AWS JSON error, the `<Code>` of an S3 one), never on its message text.
  */
-export const THROTTLING_ERROR_NAMES: ReadonlySet<string> = new Set([
+const THROTTLING_ERROR_NAMES: ReadonlySet<string> = new Set([
   'ThrottlingException',
   'Throttling',
   'ThrottledException',
@@ -21,7 +21,7 @@ export const THROTTLING_ERROR_NAMES: ReadonlySet<string> = new Set([
 ]);
 
 /** Server-side errors that a later attempt usually gets past. */
-export const TRANSIENT_ERROR_NAMES: ReadonlySet<string> = new Set([
+const TRANSIENT_ERROR_NAMES: ReadonlySet<string> = new Set([
   'InternalFailure',
   'InternalError',
   'InternalServerError',
@@ -39,7 +39,7 @@ const TRANSIENT_NETWORK_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'ETI
 export type ErrorKind = 'throttling' | 'transient' | 'fatal';
 
 /** Sorts an error from an AWS SDK call into throttling, transient or fatal, by its name, status or code. */
-export function classifyAwsError(error: unknown): ErrorKind {
+function classifyAwsError(error: unknown): ErrorKind {
   if (!(error instanceof Error)) return 'fatal';
   if (THROTTLING_ERROR_NAMES.has(error.name)) return 'throttling';
   if (TRANSIENT_ERROR_NAMES.has(error.name)) return 'transient';
@@ -59,16 +59,10 @@ export interface BackoffPolicy {
   readonly maxAttempts: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 1_000, capMs: 20_000, maxAttempts: 8 };
-
-export function backoffDelayMs(attempt: number, policy: BackoffPolicy, random: () => number = Math.random): number {
-  return backoffMs(attempt, asRetryPolicy(policy), random, 'full');
-}
-
 const asRetryPolicy = (policy: BackoffPolicy): RetryPolicy => ({ attempts: policy.maxAttempts, baseMs: policy.baseMs, maxMs: policy.capMs });
 
 /** The record one retried call keeps, so a caller (and a test) can see what happened. */
-export interface RetryRecord {
+interface RetryRecord {
   readonly operation: string;
   attempts: number;
   throttled: number;
@@ -128,7 +122,7 @@ export async function callWithRetry<T>(operation: string, call: () => Promise<T>
 }
 
 /** Wraps an SDK error with the operation it came from; AwsCallErrors pass through. */
-export function toAwsCallError(operation: string, error: unknown): Error {
+function toAwsCallError(operation: string, error: unknown): Error {
   if (error instanceof AwsCallError) return error;
   if (!(error instanceof Error)) return new AwsCallError(operation, 'Error', `${operation} failed: ${String(error)}`);
   const hint = error.name === 'AccessDeniedException' || error.name === 'AccessDenied' || error.name === 'UnauthorizedOperation'

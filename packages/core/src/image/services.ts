@@ -36,9 +36,9 @@ export interface RepositoryInfo {
   readonly tagMutability: string | undefined;
 }
 
-export type BuildStatus = 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED' | 'FAULT' | 'TIMED_OUT' | 'STOPPED' | (string & {});
+type BuildStatus = 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED' | 'FAULT' | 'TIMED_OUT' | 'STOPPED' | (string & {});
 
-export interface BuildPhase {
+interface BuildPhase {
   readonly type: string;
   readonly status: string | undefined;
   readonly contexts: readonly { readonly statusCode: string; readonly message: string }[];
@@ -76,7 +76,7 @@ export interface BuildService {
   createProject(spec: ProjectSpec): Promise<{ readonly created: boolean }>;
 }
 
-export interface LogEvent {
+interface LogEvent {
   readonly timestamp: number;
   readonly message: string;
 }

@@ -8,7 +8,7 @@ import type { SourceLocation } from '../report/index.js';
  * them as build arguments, render-rgd reads `ray` for the RayService `rayVersion`. Keys are camelCase;
  * each string entry becomes a build argument by a fixed rule (see `buildArgNameForVersionKey`).
  */
-export interface VersionEntry {
+interface VersionEntry {
   readonly key: string;
   readonly value: string;
   readonly buildArg: string;

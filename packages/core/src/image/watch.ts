@@ -37,7 +37,7 @@ export function timingForPollInterval(seconds: number): Partial<WatchTiming> {
 }
 
 /** One line for the person watching: a build log line, or a status note from build-image itself. */
-export interface WatchLine {
+interface WatchLine {
   readonly kind: 'log' | 'status';
   /** the build phase the line belongs to, from CodeBuild's `Entering phase X` markers */
   readonly phase: string;
@@ -85,7 +85,7 @@ export function newWatchState(build: BuildSnapshot, timing: WatchTiming, now = D
   };
 }
 
-export interface WatchDeps {
+interface WatchDeps {
   readonly builds: BuildService;
   readonly logs: BuildLogReader;
   readonly reporter: Reporter;

@@ -14,7 +14,7 @@ export async function zipContext(files: readonly ContextFile[]): Promise<Buffer>
   return writeZip(entries);
 }
 
-export interface ZipEntry {
+interface ZipEntry {
   readonly name: string;
   readonly mode: number;
   readonly data: Buffer;
@@ -28,7 +28,7 @@ const VERSION_NEEDED = 20;
 const S_IFREG = 0o100000;
 const MAX_32 = 0xffffffff;
 
-export function writeZip(entries: readonly ZipEntry[]): Buffer {
+function writeZip(entries: readonly ZipEntry[]): Buffer {
   const parts: Buffer[] = [];
   const central: Buffer[] = [];
   let offset = 0;

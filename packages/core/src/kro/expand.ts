@@ -4,7 +4,7 @@ import type { JsonSchemaProps } from './openapi.js';
 export { KroExpressionError };
 
 /** What expressions see: `schema` (the instance, defaults applied) and every resource expanded so far, by id. */
-export type ExpansionContext = Readonly<Record<string, unknown>>;
+type ExpansionContext = Readonly<Record<string, unknown>>;
 
 /** One `${…}` in a string: where it starts and ends, and the CEL inside. */
 export interface TemplateExpression {
@@ -48,11 +48,6 @@ export function findExpressions(text: string): TemplateExpression[] {
     index = text.indexOf('${', end + 1);
   }
   return found;
-}
-
-/** Evaluates one CEL expression (without `${}`) against the context. */
-export function evaluateExpression(source: string, context: ExpansionContext): unknown {
-  return evaluateCel(source, context);
 }
 
 /**

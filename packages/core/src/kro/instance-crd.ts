@@ -31,7 +31,7 @@ export interface CustomResourceDefinition {
   };
 }
 
-export interface PrinterColumn {
+interface PrinterColumn {
   name: string;
   type: string;
   description: string;
@@ -41,14 +41,14 @@ export interface PrinterColumn {
 export const KRO_DEFAULT_GROUP = 'kro.run';
 
 /** Columns kro adds to every instance CRD that declares none. */
-export const KRO_DEFAULT_PRINTER_COLUMNS: readonly PrinterColumn[] = [
+const KRO_DEFAULT_PRINTER_COLUMNS: readonly PrinterColumn[] = [
   { name: 'State', type: 'string', description: 'The state of a ResourceGraphDefinition instance', jsonPath: '.status.state' },
   { name: 'Ready', type: 'string', description: 'Whether a ResourceGraphDefinition instance is ready', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
   { name: 'Age', type: 'date', description: 'Age of the resource', jsonPath: '.metadata.creationTimestamp' },
 ];
 
 /** The `status` kro gives every instance, before the fields the RGD's status expressions add. */
-export function kroDefaultStatusSchema(): JsonSchemaProps {
+function kroDefaultStatusSchema(): JsonSchemaProps {
   const string = { type: 'string' };
   return {
     type: 'object',

@@ -2,7 +2,7 @@ import { SimpleSchemaError } from './errors.js';
 import type { JsonSchemaProps } from './openapi.js';
 
 /** The markers kro's SimpleSchema accepts after `|`, e.g. `string | required=true default="x"`. */
-export const MARKER_KEYS = [
+const MARKER_KEYS = [
   'required',
   'default',
   'description',
@@ -19,7 +19,7 @@ export const MARKER_KEYS = [
   'maxItems',
 ] as const;
 
-export type MarkerKey = (typeof MARKER_KEYS)[number];
+type MarkerKey = (typeof MARKER_KEYS)[number];
 
 export interface Marker {
   readonly key: MarkerKey;

@@ -25,7 +25,7 @@ const ATOMIC_TYPES: Readonly<Record<string, string>> = { string: 'string', integ
 const MAX_NESTING = 16;
 
 /** Parses the type before `|`: `[]map[string]Person` and friends. */
-export function parseSimpleType(text: string, depth = 0): SimpleType {
+function parseSimpleType(text: string, depth = 0): SimpleType {
   if (depth > MAX_NESTING) throw new SimpleSchemaError(`type nesting too deep (max ${MAX_NESTING}): '${text}'`);
   const type = text.trim();
   if (type === '') throw new SimpleSchemaError('empty type');
@@ -46,7 +46,7 @@ export function parseSimpleType(text: string, depth = 0): SimpleType {
 }
 
 /** `[]string | minItems=1` → its type and markers. */
-export function parseSimpleField(text: string): { type: SimpleType; markers: Marker[] } {
+function parseSimpleField(text: string): { type: SimpleType; markers: Marker[] } {
   const bar = text.indexOf('|');
   const type = parseSimpleType(bar === -1 ? text : text.slice(0, bar));
   const markers = bar === -1 ? [] : parseMarkers(text.slice(bar + 1));

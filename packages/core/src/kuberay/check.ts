@@ -9,7 +9,7 @@ import type { ManifestResource } from '../validate/types.js';
 /** The id of KubeRay's operator rules; its codes are `kuberay/<rule>`. */
 export const KUBERAY_CHECK_ID = 'kuberay';
 
-export interface KubeRayCheckOptions {
+interface KubeRayCheckOptions {
   /** the operator's feature gates (default: KubeRay v1.7.0's defaults) */
   readonly featureGates?: KubeRayFeatureGates;
 }

@@ -16,7 +16,7 @@ export const KUBERAY_FEATURE_GATE_DEFAULTS = {
   KubernetesWAS: false,
 } as const;
 
-export type KubeRayFeatureGate = keyof typeof KUBERAY_FEATURE_GATE_DEFAULTS;
+type KubeRayFeatureGate = keyof typeof KUBERAY_FEATURE_GATE_DEFAULTS;
 export type KubeRayFeatureGates = Readonly<Record<KubeRayFeatureGate, boolean>>;
 
 /** The operator's `--feature-gates` syntax: `Name=true,Other=false`; unnamed gates keep their defaults. */

@@ -1,7 +1,7 @@
 // kuberay: what KubeRay v1.7.0's operator refuses at reconcile time although the CRD schema accepts
 // it (ray-operator/controllers/ray/utils/validation.go), as `kuberay/<rule>` findings.
-export { KUBERAY_CHECK_ID, kuberayCheck, type KubeRayCheckOptions } from './check.js';
-export { KUBERAY_FEATURE_GATE_DEFAULTS, parseFeatureGates, type KubeRayFeatureGate, type KubeRayFeatureGates } from './feature-gates.js';
+export { kuberayCheck } from './check.js';
+export { KUBERAY_FEATURE_GATE_DEFAULTS, parseFeatureGates, type KubeRayFeatureGates } from './feature-gates.js';
 export { kuberayFindings, KUBERAY_KINDS } from './objects.js';
 export { KUBERAY_RULES } from './rules.js';
 export type { KubeRayFinding } from './finding.js';

@@ -17,6 +17,8 @@ export interface GuardedFetchOptions {
   readonly signal?: AbortSignal;
   /** hops to follow; default 5 */
   readonly maxRedirects?: number;
+  /** default the global fetch; a caller that bounds its requests (the plan's Hub lookups) passes its own */
+  readonly fetch?: typeof globalThis.fetch;
 }
 
 export interface GuardedResponse {
@@ -44,7 +46,7 @@ export async function guardedFetch(url: string, options: GuardedFetchOptions): P
     const signal = options.signal ? AbortSignal.any([timer.signal, options.signal]) : timer.signal;
     let response: Response;
     try {
-      response = await fetch(target, {
+      response = await (options.fetch ?? fetch)(target, {
         method: options.method ?? 'GET',
         headers: { ...(options.headers?.(target) ?? {}), 'accept-encoding': 'identity' },
         redirect: 'manual',

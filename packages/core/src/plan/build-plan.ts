@@ -6,10 +6,10 @@ import { planModels } from './models.js';
 import { planRollouts } from './rollout.js';
 import { planStaging } from './staging.js';
 import type { PlanVerdict, PullRequestPlan } from './types.js';
-import { checkCatalog } from '../catalog/check-catalog.js';
+import { checkCatalog, type CatalogCheckResult, type CheckCatalogOptions } from '../catalog/check-catalog.js';
 import type { HubOptions } from '../fit/metadata.js';
 import { isPlaceholderImage, NO_IMAGE_YET } from '../render/image-ref.js';
-import { readPreviousRender } from '../render/previous.js';
+import { readPreviousRender, type PreviousRender } from '../render/previous.js';
 import { decideVerdict } from '../report/verdict.js';
 
 export interface BuildPlanOptions {
@@ -29,6 +29,12 @@ export interface BuildPlanOptions {
   readonly hubTimeoutMs?: number;
   /** Hub lookups at once (default 8) */
   readonly hubConcurrency?: number;
+  /** the catalog of catalogDir, already checked (checkCatalog): it is not read again */
+  readonly catalog?: CatalogCheckResult;
+  /** the previous render of outDir, already read (readPreviousRender): it is not read again */
+  readonly previous?: PreviousRender;
+  /** how catalog files are read when the catalog is not given (see checkCatalog) */
+  readonly loadEntry?: CheckCatalogOptions['loadEntry'];
 }
 
 /**
@@ -43,13 +49,14 @@ export async function buildPlan(options: BuildPlanOptions = {}): Promise<PullReq
   const offline = options.offline ?? false;
   const hub = options.hub ?? {};
 
-  const checked = await checkCatalog(catalogDir);
-  const previous = await readPreviousRender(outDir);
+  // the catalog is checked and the committed tree read once; the render of planFiles reuses both
+  const checked = options.catalog ?? (await checkCatalog(catalogDir, { loadEntry: options.loadEntry }));
+  const previous = options.previous ?? (await readPreviousRender(outDir));
   const lookups = new HubLookups(options.hubConcurrency ?? DEFAULT_HUB_CONCURRENCY, options.hubTimeoutMs ?? DEFAULT_HUB_TIMEOUT_MS);
   const models = await planModels(checked.entries, { offline, hub, lookups });
   const image = await planImage({ contextDir, namedContexts: options.namedContexts ?? { serve: 'serve' }, committedImage: previous.image });
   const staging = await planStaging(checked.entries, previous.placements, { offline, hub, lookups });
-  const files = await planFiles({ catalogDir, outDir, versionsFile: join(contextDir, 'versions.json') });
+  const files = await planFiles({ catalogDir, outDir, versionsFile: join(contextDir, 'versions.json'), catalog: checked, previous });
 
   const rollouts = await planRollouts(checked.entries, previous.placements, image.decision, staging, outDir);
   const planned = models.map((model) => ({ ...model, ...(rollouts.has(model.name) ? { rollout: rollouts.get(model.name)! } : {}) }));

@@ -3,7 +3,7 @@ import { RayGitopsError } from '../errors/errors.js';
 import { planImageBuild, type ImageBuildPlan } from '../image/plan.js';
 import { isPlaceholderImage, NO_IMAGE_YET, parseImageRef } from '../render/image-ref.js';
 
-export interface PlanImageOptions {
+interface PlanImageOptions {
   /** the build context, docker/ */
   readonly contextDir: string;
   /** BuildKit named contexts, NAME → DIR, as build-image is given them (they are part of the tag) */

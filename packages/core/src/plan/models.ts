@@ -10,7 +10,7 @@ import type { HubOptions, ModelMetadata } from '../fit/metadata.js';
 import { describeMisfit, fitCatalogEntry } from '../fit/report.js';
 import { sourceIdentity } from '../staged/source-identity.js';
 
-export interface PlanModelsOptions {
+interface PlanModelsOptions {
   /** no network: every fit is "not checked" */
   readonly offline: boolean;
   readonly hub?: HubOptions;

@@ -14,7 +14,7 @@ import { sourceIdentity } from '../staged/source-identity.js';
 const PLAN_RETRY: RetryPolicy = { attempts: 2, baseMs: 200, maxMs: 1_000 };
 const HEAD_TIMEOUT_MS = 15_000;
 
-export interface PlanStagingOptions {
+interface PlanStagingOptions {
   readonly offline: boolean;
   /** Hub endpoint and token; HF_ENDPOINT and HF_TOKEN when not given */
   readonly hub?: Pick<HuggingFaceOptions, 'endpoint' | 'token'>;

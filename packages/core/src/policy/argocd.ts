@@ -9,16 +9,16 @@ import { annotationDisabledRules, ruleDisabled } from '../validate/disable-rules
 import { refOf, type FieldPath, type ManifestResource, type ResourceRef, type ValidationResult } from '../validate/types.js';
 
 /** The id of the Argo CD consistency stage; codes are `argocd/<rule>`. */
-export const ARGOCD_CHECK_ID = 'argocd';
+const ARGOCD_CHECK_ID = 'argocd';
 
 /** The catalog directory: people's PRs, never synced (DESIGN.md). */
-export const CATALOG_DIR = 'gitops/models';
+const CATALOG_DIR = 'gitops/models';
 
 const SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
 const MAX_SCANNED_FILES = 2000;
 
 /** What an Application (or ApplicationSet) deploys, in the order Argo CD must sync them. */
-export type SyncTier = 'crds' | 'rgds' | 'instances';
+type SyncTier = 'crds' | 'rgds' | 'instances';
 const TIER_RANK: Readonly<Record<SyncTier, number>> = { crds: 0, rgds: 1, instances: 2 };
 const TIER_NAME: Readonly<Record<SyncTier, string>> = { crds: 'CRDs/operators', rgds: 'ResourceGraphDefinitions', instances: 'RGD instances' };
 

@@ -20,7 +20,7 @@ export function policyCheck(rules: readonly PolicyRule[] = POLICY_RULES): Resour
   };
 }
 
-export function policyDiagnostics(resource: ManifestResource, rules: readonly PolicyRule[] = POLICY_RULES): Diagnostic[] {
+function policyDiagnostics(resource: ManifestResource, rules: readonly PolicyRule[] = POLICY_RULES): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   for (const site of objectSites(resource.object)) {
     const disabled = site.templated ? annotationDisabledRules(site.object) : [];

@@ -2,7 +2,7 @@ import { asArray, asRecord, isExpression, type ObjectSite, type PodSpecSite } fr
 import type { FieldPath } from '../validate/types.js';
 
 /** One policy finding before it is located: the field it is about and how to fix it. */
-export interface PolicyFinding {
+interface PolicyFinding {
   readonly path: FieldPath;
   readonly message: string;
   readonly target?: 'key' | 'value';

@@ -4,7 +4,7 @@ import { RegistryError } from './errors.js';
 import { registryBaseUrl, type ImageReference } from './reference.js';
 
 /** Multi-platform first: the digest pinned is the index's, so every platform of the tag stays reachable. */
-export const MANIFEST_MEDIA_TYPES = [
+const MANIFEST_MEDIA_TYPES = [
   'application/vnd.oci.image.index.v1+json',
   'application/vnd.docker.distribution.manifest.list.v2+json',
   'application/vnd.oci.image.manifest.v1+json',
@@ -19,7 +19,7 @@ export interface RegistryClientOptions {
   readonly timeoutMs?: number;
 }
 
-export interface ResolvedManifest {
+interface ResolvedManifest {
   /** `sha256:…` of the manifest the tag points at: the index for a multi-platform tag */
   readonly digest: string;
   readonly mediaType: string;

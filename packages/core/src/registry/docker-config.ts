@@ -24,7 +24,7 @@ const HUB_ALIASES = new Set(['index.docker.io', 'docker.io', DOCKER_HUB_REGISTRY
 const HELPER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /** `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`, as the docker CLI reads it. */
-export function dockerConfigPath(env: NodeJS.ProcessEnv = process.env): string {
+function dockerConfigPath(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.DOCKER_CONFIG || join(homedir(), '.docker'), 'config.json');
 }
 

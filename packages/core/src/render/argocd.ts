@@ -14,7 +14,7 @@ export const TREE = {
  * Sync waves of the app of apps: health checks first, then the operators and their CRDs, then the
  * namespace and the RGD (whose Healthy means kro serves the LLMService API), then the model instances.
  */
-export const SYNC_WAVES = {
+const SYNC_WAVES = {
   healthChecks: '-10',
   chartRepositories: '-6',
   operators: '-5',
@@ -96,7 +96,7 @@ export function kubeRayApplication(settings: RenderSettings): Record<string, unk
   });
 }
 
-export const KRO_CHART_REPOSITORY = 'registry.k8s.io/kro/charts';
+const KRO_CHART_REPOSITORY = 'registry.k8s.io/kro/charts';
 
 /** Declares kro's OCI chart registry to Argo CD (no credentials: it is public). */
 export function kroChartRepository(settings: RenderSettings): Record<string, unknown> {

@@ -10,7 +10,7 @@ import type { RenderSettings } from './settings.js';
  * `vllm_` (OpenTelemetry names allow no colon) and Ray prefixes every metric with `ray_`. GPU
  * utilisation is Ray's own node metric. See docs/serving.md for where each name was checked.
  */
-export const DASHBOARD_METRICS = {
+const DASHBOARD_METRICS = {
   timeToFirstToken: 'ray_vllm_time_to_first_token_seconds',
   interTokenLatency: 'ray_vllm_inter_token_latency_seconds',
   requestsRunning: 'ray_vllm_num_requests_running',
@@ -59,7 +59,7 @@ export function dashboardPanels(): Panel[] {
 }
 
 /** The dashboard JSON (Grafana schema 39): one time-series panel per question, two panels a row. */
-export function dashboardJson(settings: Pick<RenderSettings, 'namespace'>): Record<string, unknown> {
+function dashboardJson(settings: Pick<RenderSettings, 'namespace'>): Record<string, unknown> {
   return {
     uid: DASHBOARD_UID,
     title: 'ray-gitops LLM services',

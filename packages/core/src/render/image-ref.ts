@@ -29,7 +29,7 @@ export function parseImageRef(ref: string): ImageRef {
  * The digest the committed tree carries until the first image is built: all zeros, which no registry
  * holds. It keeps the RGD valid for Argo CD and the checks, and must never be shown as if it were real.
  */
-export const PLACEHOLDER_DIGEST = `sha256:${'0'.repeat(64)}`;
+const PLACEHOLDER_DIGEST = `sha256:${'0'.repeat(64)}`;
 
 export const NO_IMAGE_YET = 'no image built yet';
 

@@ -2,7 +2,7 @@ import { LABELS, PART_OF, WEIGHTS_MOUNT_PATH } from './api.js';
 import { expectedRoleEnv, MODEL_ACCESS_CHECK_COMMAND, type ExpectedRole } from './init-check.js';
 import { CEL, expr, serveConfigTemplate } from './serve-config.js';
 
-export interface RayServiceTemplateOptions {
+interface RayServiceTemplateOptions {
   /** repository@sha256:… */
   readonly image: string;
   readonly rayVersion: string;
@@ -17,7 +17,7 @@ export interface RayServiceTemplateOptions {
 }
 
 /** The GPU toleration every EKS GPU node pool (and the NVIDIA device plugin's taint) expects. */
-export const GPU_TOLERATION = { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' } as const;
+const GPU_TOLERATION = { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' } as const;
 
 /** Resources of the CPU-only head: it runs the GCS, the dashboard and the Serve controller, no replicas. */
 export const HEAD_RESOURCES = { requests: { 'cpu': '2', 'memory': '8Gi', 'ephemeral-storage': '10Gi' }, limits: { memory: '8Gi' } } as const;

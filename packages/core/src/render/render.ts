@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { describeImageRef, isPlaceholderImage, parseImageRef, type ImageRef } from './image-ref.js';
-import { readPreviousRender } from './previous.js';
+import { readPreviousRender, type PreviousRender } from './previous.js';
 import { loadRenderSettings, SETTINGS_FILE_NAME } from './settings.js';
 import { renderTree, type RenderTreeResult } from './tree.js';
 import { DEFAULT_VERSIONS_FILE, loadRuntimeVersions } from './versions.js';
 import { writeRenderedFiles, type WritePlan } from './writer.js';
-import { checkCatalog } from '../catalog/check-catalog.js';
+import { checkCatalog, type CatalogCheckResult, type CheckCatalogOptions } from '../catalog/check-catalog.js';
 import { ENGINE_ARGS_VLLM_VERSION } from '../catalog/vllm-engine-args.js';
 import { UsageError } from '../errors/errors.js';
 import type { Diagnostic } from '../report/diagnostic.js';
@@ -30,6 +30,12 @@ export interface RenderCatalogOptions {
   /** write nothing; report what would change */
   readonly check?: boolean;
   readonly reporter?: Reporter;
+  /** the catalog of catalogDir, already checked (checkCatalog): it is not read again */
+  readonly catalog?: CatalogCheckResult;
+  /** the previous render of outDir, already read (readPreviousRender): it is not read again */
+  readonly previous?: PreviousRender;
+  /** how catalog files are read when the catalog is not given (see checkCatalog) */
+  readonly loadEntry?: CheckCatalogOptions['loadEntry'];
 }
 
 export interface RenderCatalogResult {
@@ -63,13 +69,13 @@ export async function renderCatalog(options: RenderCatalogOptions = {}): Promise
         'a key that version lacks passes the check and fails at startup (the table is packages/core/src/catalog/vllm-engine-args.ts)',
     );
   }
-  const catalog = await reporter.group(`Catalog check of ${catalogDir}`, () => checkCatalog(catalogDir));
+  const catalog = options.catalog ?? (await reporter.group(`Catalog check of ${catalogDir}`, () => checkCatalog(catalogDir, { loadEntry: options.loadEntry })));
   if (catalog.diagnostics.some((diagnostic) => diagnostic.severity === 'error')) {
     return { ok: false, diagnostics: catalog.diagnostics, written: false };
   }
   if (catalog.files.length === 0) reporter.warning(`no catalog entries (*.yaml) in ${catalogDir}: the tree is rendered with no models`);
 
-  const previous = await readPreviousRender(outDir);
+  const previous = options.previous ?? (await readPreviousRender(outDir));
   let image: ImageRef;
   let imageOrigin: 'argument' | 'previous-render';
   if (options.image !== undefined) {

@@ -10,7 +10,7 @@ import type { RuntimeVersions } from './versions.js';
 import type { RgdResource } from '../kro/expand.js';
 
 /** kro resource ids, in dependency order. */
-export const RESOURCE_IDS = {
+const RESOURCE_IDS = {
   serviceAccount: 'serviceAccount',
   podIdentityAssociation: 'podIdentityAssociation',
   weightsVolume: 'weightsVolume',
@@ -22,7 +22,7 @@ export const RESOURCE_IDS = {
 } as const;
 
 /** What of render-settings.yaml the RGD bakes in: identity, the way in, observability. */
-export interface RgdSettings {
+interface RgdSettings {
   readonly identity?: IdentitySettings;
   readonly gateway?: GatewaySettings;
   readonly monitoring: MonitoringSettings;
@@ -32,7 +32,7 @@ export interface RgdSettings {
 const WEIGHTS_CAPACITY = '1Ti';
 
 /** The path prefix each model has on the shared Gateway: `/models/<name>/…` reaches the model's `/…`. */
-export const GATEWAY_PATH_PREFIX = '/models/';
+const GATEWAY_PATH_PREFIX = '/models/';
 
 const READY_CEL = `${RESOURCE_IDS.rayService}.status.?conditions.orValue([]).exists(c, c.type == "Ready" && c.status == "True")`;
 
@@ -228,7 +228,7 @@ function staged(): string {
  * the in-cluster OpenAI endpoint, whether KubeRay reports it Ready, the image it runs and the staged
  * commit it serves.
  */
-export function llmServiceStatus(): Record<string, string> {
+function llmServiceStatus(): Record<string, string> {
   const id = RESOURCE_IDS.rayService;
   return {
     endpoint: expr(`"http://" + ${id}.metadata.name + "-serve-svc." + ${id}.metadata.namespace + ".svc:" + string(${SERVE_PORT}) + "/v1"`),

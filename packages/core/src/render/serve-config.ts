@@ -21,8 +21,6 @@ export function expr(source: string): string {
   return `\${${source}}`;
 }
 
-export type StorageMode = 'stream' | 'mount';
-
 export interface ServeConfigOptions {
   /** turn on vLLM's engine metrics (default true) */
   readonly engineMetrics?: boolean;
@@ -32,7 +30,7 @@ export interface ServeConfigOptions {
  * CEL for Ray's accelerator type name of the instance's `gpuType` (a string): the GPU type itself,
  * except where Ray's name differs (RAY_ACCELERATOR_TYPES).
  */
-export function acceleratorTypeCel(): string {
+function acceleratorTypeCel(): string {
   const renamed = Object.entries(RAY_ACCELERATOR_TYPES).filter(([gpu, ray]) => gpu !== ray);
   return renamed.reduceRight(
     (otherwise, [gpu, ray]) => `schema.spec.gpuType == ${JSON.stringify(gpu)} ? ${JSON.stringify(ray)} : ${otherwise}`,

@@ -69,7 +69,7 @@ export interface MonitoringSettings {
   readonly dashboardNamespace: string;
 }
 
-export interface AddonSettings {
+interface AddonSettings {
   readonly manage: boolean;
   /** Helm chart version; keep it in step with the CRDs the manifests are validated against */
   readonly version: string;
@@ -78,7 +78,7 @@ export interface AddonSettings {
 export const SETTINGS_FILE_NAME = 'render-settings.yaml';
 
 /** Versions of the operators whose CRDs ../shared/crds holds: KubeRay v1.7.0, kro v0.9.3. */
-export const DEFAULT_ADDON_VERSIONS = { kuberay: '1.7.0', kro: '0.9.3', ackEks: '1.20.0' } as const;
+const DEFAULT_ADDON_VERSIONS = { kuberay: '1.7.0', kro: '0.9.3', ackEks: '1.20.0' } as const;
 
 export const DEFAULT_SETTINGS: Omit<RenderSettings, 'repoURL'> = {
   targetRevision: 'main',

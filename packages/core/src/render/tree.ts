@@ -22,7 +22,7 @@ import { manifestFile, type RenderedFile } from './yaml-out.js';
 import type { ModelEntry } from '../catalog/model-entry.js';
 import type { StagedRecord } from '../staged/record.js';
 
-export interface RenderTreeInputs {
+interface RenderTreeInputs {
   /** checked catalog entries; their order does not matter */
   readonly entries: readonly ModelEntry[];
   readonly image: ImageRef;
@@ -34,7 +34,7 @@ export interface RenderTreeInputs {
   readonly previous?: ReadonlyMap<string, PreviousPlacement>;
 }
 
-export interface RenderedModel {
+interface RenderedModel {
   readonly name: string;
   readonly placement: ModelPlacement;
   readonly instancePath: string;

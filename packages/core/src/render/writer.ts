@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { GENERATED_MARKER, type RenderedFile } from './yaml-out.js';
 import { InputFileError } from '../errors/errors.js';
 
-export type FileChangeKind = 'added' | 'changed' | 'deleted';
+type FileChangeKind = 'added' | 'changed' | 'deleted';
 
 /** One file that differs between the rendered tree and the output directory. */
 export interface FileChange {
@@ -18,7 +18,7 @@ export interface WritePlan {
   readonly unchanged: number;
 }
 
-export interface WriteOptions {
+interface WriteOptions {
   /** directories (absolute, or relative to the working directory) the writer never looks into, e.g. the catalog */
   readonly exclude?: readonly string[];
 }
@@ -29,7 +29,7 @@ export interface WriteOptions {
  * removed model's instance. Files without the marker are never touched: one in the way of a rendered
  * file is an error.
  */
-export async function planRenderedFiles(outDir: string, files: readonly RenderedFile[], options: WriteOptions = {}): Promise<WritePlan> {
+async function planRenderedFiles(outDir: string, files: readonly RenderedFile[], options: WriteOptions = {}): Promise<WritePlan> {
   const wanted = new Map<string, string>();
   for (const file of files) {
     checkRelativePath(file.path);
@@ -59,7 +59,7 @@ export async function planRenderedFiles(outDir: string, files: readonly Rendered
 }
 
 /** Carries out a plan: writes added and changed files (atomically, by rename), deletes the rest, prunes emptied directories. */
-export async function applyWritePlan(outDir: string, files: readonly RenderedFile[], plan: WritePlan): Promise<void> {
+async function applyWritePlan(outDir: string, files: readonly RenderedFile[], plan: WritePlan): Promise<void> {
   const content = new Map(files.map((file) => [file.path, file.content]));
   for (const change of plan.changes) {
     const target = join(outDir, change.path);

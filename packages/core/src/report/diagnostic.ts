@@ -7,7 +7,7 @@ export interface SourceLocation {
   readonly endColumn?: number;
 }
 
-export type Severity = 'error' | 'warning';
+type Severity = 'error' | 'warning';
 
 /** One finding about user input: what is wrong, where, and (inside the message) what to do. */
 export interface Diagnostic {

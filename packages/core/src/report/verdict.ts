@@ -24,7 +24,7 @@ export interface Verdict {
 
 export const VERDICT_MARKS: Readonly<Record<VerdictLevel, string>> = { blocked: '❌', warnings: '⚠️', ready: '✅' };
 
-export interface VerdictInput {
+interface VerdictInput {
   /** what stops it, one short phrase each */
   readonly blockers: readonly string[];
   /** what needs attention later, one short phrase each */

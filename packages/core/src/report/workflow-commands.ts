@@ -23,7 +23,7 @@ const LEADING_BLANKS = /^[^\S\r\n]*/;
  * The same over a stream written in pieces: remembers whether the next piece starts a line, so a line
  * break at the end of one write and `::` at the start of the next are still caught.
  */
-export class WorkflowCommandGuard {
+class WorkflowCommandGuard {
   /** nothing but blanks written since the last line break */
   private atLineStart = true;
 

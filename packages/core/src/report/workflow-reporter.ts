@@ -3,7 +3,7 @@ import type { Reporter } from './reporter.js';
 import { neutraliseWorkflowCommands } from './workflow-commands.js';
 
 /** Where an annotation points, in the shape GitHub's workflow commands take. */
-export interface AnnotationProperties {
+interface AnnotationProperties {
   title?: string;
   file?: string;
   startLine?: number;

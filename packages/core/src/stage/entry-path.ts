@@ -1,7 +1,7 @@
 import { StageError } from './errors.js';
 
 /** A source offered a file name that must never become an S3 key or a log line. */
-export class UnsafeEntryNameError extends StageError {}
+class UnsafeEntryNameError extends StageError {}
 
 /** A name as it may be printed: JSON-quoted, so control characters show as escapes and cannot start a log line. */
 export function quotedName(name: string): string {

@@ -5,10 +5,11 @@ import { withRetry, type RetryPolicy } from './retry.js';
 import { attemptCause } from './s3-errors.js';
 import { DEFAULT_TIMEOUT_MS } from './s3.js';
 import type { ResolvedSource, SourceFile } from './types.js';
-import { formatSeconds, guardedFetch, printableUrl, requireAllowedUrl } from '../net/index.js';
+import { hubConnection, nextLink } from '../hub/index.js';
+import { formatSeconds, guardedFetch, printableUrl } from '../net/index.js';
 import { sourceIdentity } from '../staged/source-identity.js';
 
-export const DEFAULT_HF_ENDPOINT = 'https://huggingface.co';
+export { DEFAULT_HF_ENDPOINT } from '../hub/index.js';
 
 export interface HuggingFaceOptions {
   /** Hub base URL; default HF_ENDPOINT or https://huggingface.co */
@@ -46,14 +47,12 @@ export function parseHfRef(ref: string): { repo: string; revision: string } {
  * `/resolve/` following the redirect to the CDN host (never from https to http), `Range` to resume.
  */
 export async function resolveHuggingFace(repo: string, revision: string, options: HuggingFaceOptions = {}): Promise<ResolvedSource> {
-  const endpoint = (options.endpoint ?? process.env.HF_ENDPOINT ?? DEFAULT_HF_ENDPOINT).replace(/\/+$/, '');
-  requireAllowedUrl(endpoint, 'the Hugging Face endpoint (HF_ENDPOINT)');
-  const token = (options.token ?? process.env.HF_TOKEN) || undefined;
+  const connection = hubConnection(options);
+  const { endpoint } = connection;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const hub = `the Hugging Face Hub at ${printableUrl(endpoint).replace(/\/$/, '')}`;
-  const context = { repo, endpoint, hasToken: token !== undefined };
-  // Authorization goes only to the Hub's own origin, never to the CDN host it redirects to.
-  const auth = (url: URL): Record<string, string> => (token && url.origin === new URL(endpoint).origin ? { authorization: `Bearer ${token}` } : {});
+  const hub = connection.description;
+  const context = { repo, endpoint, hasToken: connection.token !== undefined };
+  const auth = connection.authorization;
 
   const getJson = async (url: string, what: string): Promise<{ body: unknown; next?: string }> => {
     let attempts = 0;
@@ -144,15 +143,6 @@ export async function resolveHuggingFace(repo: string, revision: string, options
       return answer.chunks();
     },
   };
-}
-
-function nextLink(header: string | null, base: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(',')) {
-    const match = /<([^>]+)>\s*;\s*rel="?next"?/.exec(part.trim());
-    if (match) return new URL(match[1]!, base).toString();
-  }
-  return undefined;
 }
 
 async function* skip(chunks: AsyncIterable<Uint8Array>, bytes: number): AsyncIterable<Uint8Array> {

@@ -14,7 +14,6 @@ export { isRetryable, withRetry, DEFAULT_RETRY, type RetryPolicy } from './retry
 export * from './tar-url.js';
 export * from './resolve-source.js';
 export { StoreFullError } from './s3-errors.js';
-export { UnsafeEntryNameError } from './entry-path.js';
 export { DEFAULT_TIMEOUT_MS } from './s3.js';
-export { assignShards, parseShard, shardReceiptKey, MAX_SHARDS, type ShardSpec, type ShardReceipt } from './shard.js';
+export { assignShards, parseShard, shardReceiptKey, type ShardSpec, type ShardReceipt } from './shard.js';
 export { finalizeStaged, type FinalizeOptions, type FinalizeResult } from './finalize.js';

@@ -8,7 +8,7 @@ import type { ResolvedSource, SourceFile } from './types.js';
 import { InputFileError } from '../errors/index.js';
 
 /** The org word for sources without one (local directories, URLs). */
-export const LOCAL_ORG = 'local';
+const LOCAL_ORG = 'local';
 
 /** A model name usable as an S3 path segment. */
 export function safeName(text: string): string {
@@ -16,7 +16,7 @@ export function safeName(text: string): string {
 }
 
 /** A content hash over the sorted (path, size, sha256) list: the "commit" of a source without one. */
-export function contentCommit(files: readonly { path: string; size: number; sha256?: string }[]): string {
+function contentCommit(files: readonly { path: string; size: number; sha256?: string }[]): string {
   const hash = createHash('sha256');
   for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : 1))) hash.update(`${f.sha256 ?? ''} ${f.size} ${f.path}\n`);
   return `sha256-${hash.digest('hex').slice(0, 32)}`;

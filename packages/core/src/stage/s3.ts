@@ -18,7 +18,7 @@ export function joinKey(...parts: string[]): string {
   return parts.filter((part) => part !== '').join('/');
 }
 
-export interface StageS3ClientOptions {
+interface StageS3ClientOptions {
   readonly region?: string;
   /** default AWS_ENDPOINT_URL_S3, then AWS_ENDPOINT_URL, as the SDK defines them */
   readonly endpoint?: string;

@@ -1,4 +1,5 @@
 import type { SourceFile } from './types.js';
+import { isConsolidatedSafetensors, preferredSafetensors } from '../staged/weight-format.js';
 
 /** Turns a glob (`*`, `**`, `?`, `{a,b}`) into an anchored RegExp over POSIX paths. */
 export function globToRegExp(glob: string): RegExp {
@@ -33,7 +34,7 @@ export interface SelectOptions {
   readonly exclude?: readonly string[];
 }
 
-export interface Selection {
+interface Selection {
   readonly files: SourceFile[];
   /** one line per decision worth telling a person (which weight format won, what was dropped) */
   readonly notes: string[];
@@ -63,16 +64,14 @@ function defaultSelection(files: readonly SourceFile[], notes: string[]): Source
   const top = files.filter((f) => !f.path.startsWith('original/') && !f.path.startsWith('.'));
   const base = (f: SourceFile) => f.path.slice(f.path.lastIndexOf('/') + 1);
   const meta = top.filter((f) => CONFIG.test(base(f)) || TOKENIZER.test(base(f)));
-  const safetensors = top.filter((f) => f.path.endsWith('.safetensors'));
   const index = top.filter((f) => f.path.endsWith('.safetensors.index.json'));
-  const sharded = safetensors.filter((f) => !/(^|\/)consolidated[^/]*\.safetensors$/.test(f.path));
-  const consolidated = safetensors.filter((f) => /(^|\/)consolidated[^/]*\.safetensors$/.test(f.path));
+  const { chosen: safetensors, leftOut } = preferredSafetensors(top);
   let weights: SourceFile[];
-  if (sharded.length > 0) {
-    weights = [...sharded, ...index.filter((f) => !base(f).startsWith('consolidated'))];
-    if (consolidated.length > 0) notes.push(`staging ${sharded.length} sharded safetensors file(s); leaving out ${consolidated.map((f) => f.path).join(', ')} (one weight format per prefix)`);
-  } else if (consolidated.length > 0) {
-    weights = [...consolidated, ...index];
+  if (safetensors.length > 0 && !isConsolidatedSafetensors(safetensors[0]!.path)) {
+    weights = [...safetensors, ...index.filter((f) => !base(f).startsWith('consolidated'))];
+    if (leftOut.length > 0) notes.push(`staging ${safetensors.length} sharded safetensors file(s); leaving out ${leftOut.map((f) => f.path).join(', ')} (one weight format per prefix)`);
+  } else if (safetensors.length > 0) {
+    weights = [...safetensors, ...index];
   } else {
     weights = top.filter((f) => OTHER_WEIGHTS.test(f.path));
     if (weights.length > 0) notes.push(`no safetensors in the source; staging ${weights.length} file(s) in another weight format`);

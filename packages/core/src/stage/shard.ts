@@ -11,7 +11,7 @@ export interface ShardSpec {
 }
 
 /** The most shards one model is split into: an Indexed Job of more pods than this buys nothing but requests. */
-export const MAX_SHARDS = 64;
+const MAX_SHARDS = 64;
 
 /** `K/N` → { index: K, count: N }, with 0 ≤ K < N ≤ 64. */
 export function parseShard(text: string): ShardSpec {

@@ -13,7 +13,7 @@ import { sourceIdentity } from '../staged/source-identity.js';
 export { readTar, MAX_TAR_METADATA, TarFormatError, type TarEntry, type SkippedTarEntry } from './tar-reader.js';
 
 /** The org word for archives fetched by URL. */
-export const URL_ORG = 'url';
+const URL_ORG = 'url';
 
 /**
  * A .tar archive over HTTPS. The archive is read once, streaming, to list its entries (ustar, pax
@@ -22,7 +22,7 @@ export const URL_ORG = 'url';
  * into S3, so nothing touches the disk and an interrupted upload resumes inside an entry. The price
  * is reading the archive twice over the network.
  */
-export interface TarUrlOptions {
+interface TarUrlOptions {
   /** expected lowercase hex sha256 of the archive */
   readonly sha256?: string;
   /** the model name; default the archive's file name without .tar */

@@ -25,7 +25,7 @@ export interface StagedRecord {
 }
 
 /** What a stager returns, as far as the record needs it (stage/'s StageResult has these fields). */
-export interface StagingOutcome {
+interface StagingOutcome {
   readonly s3Uri: string;
   readonly commit: string;
   readonly manifestUri: string;

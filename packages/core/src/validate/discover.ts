@@ -8,13 +8,13 @@ export interface DiscoveredFile {
   readonly error?: string;
 }
 
-export interface DiscoverOptions {
+interface DiscoverOptions {
   /** regular expressions; a file whose path matches any of them is left out (kubeconform's -ignore-filename-pattern) */
   readonly ignorePatterns?: readonly RegExp[];
 }
 
 /** Extensions picked up inside directories. Files named explicitly are read whatever their extension. */
-export const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'] as const;
+const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'] as const;
 
 /** The path that means "read standard input", as in kubeconform. */
 export const STDIN_PATH = '-';

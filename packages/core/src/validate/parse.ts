@@ -27,7 +27,7 @@ export type ParsedManifest =
   | { readonly type: 'empty'; readonly ref: ResourceRef }
   | { readonly type: 'error'; readonly ref: ResourceRef; readonly diagnostics: readonly Diagnostic[] };
 
-export interface ParseOptions {
+interface ParseOptions {
   /** report duplicate mapping keys (the API server's strict decoding rejects them) */
   readonly strict?: boolean;
   /**

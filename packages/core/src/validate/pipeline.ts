@@ -125,7 +125,7 @@ function amendToInvalid(summary: ValidationSummary, before: 'valid' | 'skipped')
 }
 
 /** What validating one file needs (validateManifests builds it from its options). */
-export interface ValidateFileOptions {
+interface ValidateFileOptions {
   readonly registry: SchemaRegistry;
   readonly ignoreMissingSchemas: boolean;
   readonly skipKinds: ReadonlySet<string>;
@@ -138,7 +138,7 @@ export interface ValidateFileOptions {
 }
 
 /** All results of one file, in document order. */
-export async function validateFile(file: DiscoveredFile, options: ValidateFileOptions): Promise<ValidationResult[]> {
+async function validateFile(file: DiscoveredFile, options: ValidateFileOptions): Promise<ValidationResult[]> {
   const name = file.path === STDIN_PATH ? 'stdin' : file.path;
   if (file.error) return [unreadable(name, file.error)];
   let text: string;

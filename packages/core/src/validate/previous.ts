@@ -16,14 +16,14 @@ export interface PreviousTree {
   ofKind(apiVersionPrefix: string, kind: string): Record<string, unknown>[];
 }
 
-export interface ObjectIdentity {
+interface ObjectIdentity {
   readonly apiVersion: string;
   readonly kind: string;
   readonly namespace?: string;
   readonly name?: string;
 }
 
-export function identityKey(identity: ObjectIdentity): string {
+function identityKey(identity: ObjectIdentity): string {
   return [identity.apiVersion, identity.kind, identity.namespace ?? '', identity.name ?? ''].join('\u0000');
 }
 

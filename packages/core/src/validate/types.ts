@@ -5,7 +5,7 @@ import type { Diagnostic, SourceLocation } from '../report/diagnostic.js';
 export { formatFieldPath, type FieldPath } from './field-path.js';
 
 /** What happened to one resource (or one document that could not become a resource). */
-export type ValidationStatus = 'valid' | 'invalid' | 'error' | 'skipped' | 'empty';
+type ValidationStatus = 'valid' | 'invalid' | 'error' | 'skipped' | 'empty';
 
 /** apiVersion + kind split the way the API server and kubeconform's templates need them. */
 export interface ResourceSignature {

@@ -8,7 +8,7 @@ import { refOf, type ManifestResource, type ValidationResult } from './types.js'
 import { violationDiagnostics } from './violations.js';
 import { sortDiagnostics, type Diagnostic } from '../report/diagnostic.js';
 
-export interface ResourceValidatorOptions {
+interface ResourceValidatorOptions {
   readonly registry: SchemaRegistry;
   /** a kind with no schema is skipped instead of an error */
   readonly ignoreMissingSchemas?: boolean;

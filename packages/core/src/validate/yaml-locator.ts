@@ -3,7 +3,7 @@ import type { FieldPath } from './field-path.js';
 import type { SourceLocation } from '../report/diagnostic.js';
 
 /** Which part of a `key: value` pair a finding points at. */
-export type LocationTarget = 'key' | 'value';
+type LocationTarget = 'key' | 'value';
 
 /** Maps a field path of one resource to FILE:LINE:COL (checks use it to locate their findings). */
 export interface ResourceLocator {

@@ -19,6 +19,8 @@ import {
   safetensorsBytes,
   type ModelShape,
 } from '../../src/fit/index.js';
+import { selectFiles } from '../../src/stage/select.js';
+import { detectWeightFormat } from '../../src/staged/weight-format.js';
 
 const fit = (shape: ModelShape, gpu: string, count: number, maxModelLen: number, extra: Record<string, unknown> = {}) =>
   fitModel(shape, { gpu: findGpuType(gpu)!, count, maxModelLen, ...extra });
@@ -103,6 +105,20 @@ describe('weights', () => {
     ])).toBe(15);
     expect(safetensorsBytes([{ path: 'consolidated.safetensors', size: 14 }, { path: 'params.json', size: 1 }])).toBe(14);
     expect(safetensorsBytes([{ path: 'pytorch_model.bin', size: 14 }])).toBeUndefined();
+  });
+
+  test('sizes exactly the safetensors the stager stages, and the staged record calls them by the same layout', () => {
+    // a checkpoint in both layouts: Hugging Face shards beside Mistral's consolidated shards
+    const sizes = { 'config.json': 1, 'params.json': 1, 'model-00001-of-00002.safetensors': 10, 'model-00002-of-00002.safetensors': 5, 'consolidated-00001-of-00002.safetensors': 7, 'consolidated-00002-of-00002.safetensors': 8 };
+    const both = Object.entries(sizes).map(([path, size]) => ({ path, size }));
+    const mistral = both.filter((file) => !file.path.startsWith('model-') && file.path !== 'config.json');
+    for (const files of [both, mistral]) {
+      const staged = selectFiles(files).files.filter((file) => file.path.endsWith('.safetensors'));
+      expect(safetensorsBytes(files)).toBe(staged.reduce((sum, file) => sum + file.size, 0));
+    }
+    expect(selectFiles(both).files.map((file) => file.path)).not.toContain('consolidated-00001-of-00002.safetensors');
+    expect(detectWeightFormat(selectFiles(mistral).files.map((file) => file.path))).toBe('mistral');
+    expect(detectWeightFormat(selectFiles(both).files.map((file) => file.path))).toBe('huggingface');
   });
 });
 

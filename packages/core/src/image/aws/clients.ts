@@ -1,7 +1,7 @@
 import type { ClientConfig } from './client-config.js';
 import type { ImageServices } from '../services.js';
 
-export interface AwsClientOptions {
+interface AwsClientOptions {
   /** default: AWS_REGION / AWS_DEFAULT_REGION / the shared config, as the SDK resolves it */
   readonly region?: string;
 }

@@ -17,7 +17,7 @@ export function githubReporter(sink: OutputSink): ResultReporter {
   };
 }
 
-export function workflowCommand(diagnostic: Diagnostic): string {
+function workflowCommand(diagnostic: Diagnostic): string {
   const { file, line, column, endLine, endColumn } = diagnostic.location;
   const properties = [
     `file=${escapeProperty(file)}`,

@@ -8,16 +8,15 @@ import { textReporter } from './text.js';
 import { UsageError } from '../../errors/errors.js';
 
 export * from './result-reporter.js';
-export { githubReporter, workflowCommand } from './github.js';
-export { jsonReporter } from './json.js';
+export { githubReporter } from './github.js';
 export { junitReporter } from './junit.js';
 export { sarifReporter } from './sarif.js';
 export { tapReporter } from './tap.js';
 export { textReporter } from './text.js';
-export { markdownSummaryReporter, SUMMARY_FINDINGS_LIMIT } from './markdown-summary.js';
+export { markdownSummaryReporter } from './markdown-summary.js';
 
 export const OUTPUT_FORMATS = ['text', 'json', 'junit', 'sarif', 'github', 'tap'] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** The reporter for a `--format` value; a UsageError names the formats for anything else. */
 export function createResultReporter(format: string, sink: OutputSink, options: ReporterOptions = {}): ResultReporter {

@@ -4,7 +4,7 @@ import type { ValidationResult, ValidationSummary } from '../types.js';
 import type { OutputSink, ResultReporter } from './result-reporter.js';
 
 /** A job summary lists this many findings at most; the annotations carry every one of them. */
-export const SUMMARY_FINDINGS_LIMIT = 50;
+const SUMMARY_FINDINGS_LIMIT = 50;
 
 /**
  * The job summary of a validation run: the totals as a table, then the first findings with their rule

@@ -6,7 +6,7 @@ import { Environment } from '@marcbachmann/cel-js';
 import { formatFieldPath, type FieldPath } from '../types.js';
 
 /** One rule broken, or one rule this run could not evaluate (a Kubernetes CEL library function cel-js lacks). */
-export interface CelRuleFinding {
+interface CelRuleFinding {
   readonly path: FieldPath;
   readonly target: 'key' | 'value';
   readonly severity: 'error' | 'warning';

@@ -9,7 +9,7 @@ import { UsageError } from '../../errors/errors.js';
 
 export type FetchLike = (url: string) => Promise<{ status: number; text(): Promise<string> }>;
 
-export interface LocationSourceOptions {
+interface LocationSourceOptions {
   /** directory of downloaded schemas, one file per URL named sha256(URL) in hex, as kubeconform's -cache */
   readonly cacheDir?: string;
   /** for tests and proxies; defaults to the global fetch */

@@ -20,7 +20,7 @@ export type LocationTemplateData = Readonly<Record<Field, string>>;
 type Part = string | { readonly field: Field };
 
 /** A parsed `--schema-location`, expanded per resource. */
-export interface LocationTemplate {
+interface LocationTemplate {
   /** the location as given */
   readonly location: string;
   /** the template actually used (after `default` and the kubeconform directory shorthand) */

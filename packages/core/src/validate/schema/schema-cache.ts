@@ -7,12 +7,12 @@ import { InputFileError, RayGitopsError } from '../../errors/errors.js';
 import { silentReporter, type Reporter } from '../../report/reporter.js';
 
 /** Overrides where the schema cache lives (tests, shared machines). */
-export const CACHE_DIR_ENV = 'RAY_GITOPS_CACHE_DIR';
+const CACHE_DIR_ENV = 'RAY_GITOPS_CACHE_DIR';
 /** Fetches `<base>/<file>` instead of each pinned URL (a mirror); the sha256 is checked all the same. */
 export const SCHEMAS_BASE_URL_ENV = 'RAY_GITOPS_SCHEMAS_BASE_URL';
 
 /** A download or a check of the schema cache failed; the message names the file, the URL and what to do. */
-export class SchemaCacheError extends RayGitopsError {}
+class SchemaCacheError extends RayGitopsError {}
 
 /**
  * Where the upstream CRDs are kept between runs, as the XDG base directory spec says:
@@ -44,7 +44,7 @@ export async function missingUpstreamCrds(cacheDir: string): Promise<UpstreamCrd
   return UPSTREAM_CRDS.filter((crd) => !present.has(crd.file));
 }
 
-export interface FetchCrdsOptions {
+interface FetchCrdsOptions {
   readonly cacheDir: string;
   /** a mirror to fetch `<baseUrl>/<file>` from instead of the pinned URLs */
   readonly baseUrl?: string;
