@@ -22,7 +22,7 @@ export const renderCommand: CommandDefinition = {
   path: ['render'],
   summary: 'Render the Kro RGD, one instance per model and the Argo CD apps into gitops/.',
   synopsis:
-    '[--catalog DIR] [--out DIR] [--image REF] [--staged FILE] [--settings FILE] [--versions FILE] [--check] [--format text|json] ' +
+    '[--catalog DIR] [--out DIR] [--image REF] [--stager-image REF] [--staged FILE] [--settings FILE] [--versions FILE] [--check] [--format text|json] ' +
     "[--commit [--push [--crds DIR]…] [--remote NAME] [--branch NAME] [--author 'NAME <EMAIL>']]",
   options: {
     catalog: { type: 'string', value: 'DIR', default: 'gitops/models', description: 'catalog directory' },
@@ -31,6 +31,12 @@ export const renderCommand: CommandDefinition = {
       type: 'string',
       value: 'REF',
       description: 'Ray+vLLM image as repo@sha256:… (never :latest); default: keep the image of the previous render in --out',
+    },
+    'stager-image': {
+      type: 'string',
+      value: 'REF',
+      description:
+        'stager image (docker/stager) as repo@sha256:…, run by the in-cluster staging Jobs; default: staging.image of the settings, else keep the one of the previous render in --out',
     },
     staged: { type: 'string', value: 'FILE', description: "where staging put the weights: prestage --json's output as it is (one record, a list, or an object keyed by model name)" },
     settings: { type: 'string', value: 'FILE', description: `render settings (repoURL, namespace, region, …); default <out>/${SETTINGS_FILE_NAME}` },
@@ -75,6 +81,7 @@ export const renderCommand: CommandDefinition = {
       catalogDir: values.catalog as string,
       outDir,
       ...(typeof values.image === 'string' ? { image: values.image } : {}),
+      ...(typeof values['stager-image'] === 'string' ? { stagerImage: values['stager-image'] } : {}),
       ...(staged ? { staged } : {}),
       settingsFile: typeof values.settings === 'string' ? values.settings : join(outDir, SETTINGS_FILE_NAME),
       versionsFile: values.versions as string,
@@ -134,6 +141,8 @@ function renderDocument(result: RenderCatalogResult, outDir: string, check: bool
     unchanged: plan!.unchanged,
     image: result.image!.ref,
     imageOrigin: result.imageOrigin,
+    stagerImage: result.stagerImage?.ref ?? null,
+    ...(result.stagerImageOrigin ? { stagerImageOrigin: result.stagerImageOrigin } : {}),
     models: tree!.models.map(({ name, placement, instancePath }) => ({
       name,
       instance: join(outDir, instancePath),
