@@ -768,8 +768,9 @@ export const PIN_BOT_BRANCH = 'ray-gitops/pin-images';
 function pinImagesWorkflow(): string {
   return `
 # Keeps the images of docker/versions.json and ${STAGER_CONTEXT}/versions.json (the stager image's
-# base) pinned, the way Dependabot keeps dependencies current: once a week (and by hand) it resolves every image tag to the digest it points at now (ray-gitops pin --check),
-# and when one is unpinned or moved, pins it; run by hand with a Ray release, it moves Ray, vLLM and the
+# base) pinned, the way Dependabot keeps dependencies current: once a week (and by hand) it resolves
+# every image tag to the digest it points at now (ray-gitops pin --check), and when one is unpinned or
+# moved, pins it; run by hand with a Ray release, it moves Ray, vLLM and the
 # ray-llm tag together (ray-gitops bump --ray X.Y.Z). The change goes to ONE pull request from the fixed
 # branch ${PIN_BOT_BRANCH}, updated in place; its body holds the change and the ray-gitops plan.
 # Run it once when adopting the project: the committed base images are not pinned, and build-image refuses
