@@ -67,11 +67,11 @@ describe("the stager image's base in docker/stager/versions.json", () => {
     const mirrored = `${registry.host}/library/${name}:${tag}`;
     const before = (await readFile(file, 'utf8')).replace(JSON.stringify(committed.baseImage), JSON.stringify(mirrored));
     await writeFile(file, before);
-    const dryRun = () =>
+    const stagerDryRun = () =>
       runCli('build-image', '--context', join(copy, 'stager'), '--named-context', `bundle=${join(work, 'bundle')}`, '--buildspec', join(REPO_ROOT, 'docker/buildspec.yml'),
         '--ecr-repository', 'ray-gitops-stager', '--source-bucket', 'build-sources', '--dry-run', '--json');
 
-    const unpinned = await dryRun();
+    const unpinned = await stagerDryRun();
     expect(unpinned.code, unpinned.stderr).toBe(0);
     expect(unpinned.stderr).toContain(`base image ${mirrored} is not pinned by digest, so no build starts`);
 
@@ -84,7 +84,7 @@ describe("the stager image's base in docker/stager/versions.json", () => {
     // only the digest is added: the comment and the layout stay
     expect(await readFile(file, 'utf8')).toBe(before.replace(`"${mirrored}"`, `"${mirrored}@${pushed.digest}"`));
 
-    const pinned = await dryRun();
+    const pinned = await stagerDryRun();
     expect(pinned.code).toBe(0);
     expect(pinned.stderr).not.toContain('not pinned');
     expect((JSON.parse(pinned.stdout) as { buildArgs: Record<string, string> }).buildArgs.BASE_IMAGE).toBe(`${mirrored}@${pushed.digest}`);

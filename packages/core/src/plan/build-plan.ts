@@ -50,7 +50,8 @@ export async function buildPlan(options: BuildPlanOptions = {}): Promise<PullReq
   const models = await planModels(checked.entries, { offline, hub, lookups });
   const image = await planImage({ contextDir, namedContexts: options.namedContexts ?? { serve: 'serve' }, committedImage: previous.image });
   const stagerImage = (await handPinnedStagerImage(outDir)) ?? previous.stagerImage;
-  const staging = await planStaging(checked.entries, previous.placements, { offline, hub, lookups, ...(stagerImage === undefined ? {} : { stagerImage }) });
+  const stagingOptions = { offline, hub, lookups, ...(stagerImage === undefined ? {} : { stagerImage }) };
+  const staging = await planStaging(checked.entries, previous.placements, stagingOptions);
   const files = await planFiles({ catalogDir, outDir, versionsFile: join(contextDir, 'versions.json') });
 
   const rollouts = await planRollouts(checked.entries, previous.placements, image.decision, staging, outDir);

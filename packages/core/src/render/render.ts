@@ -160,7 +160,7 @@ export function renderSummaryMarkdown(result: RenderCatalogResult, options: { ou
     '',
   ];
   if (result.stagerImage) {
-    const kept = { argument: '', settings: ' (from render-settings.yaml)', 'previous-render': ' (kept from the previous render)' }[result.stagerImageOrigin ?? 'argument'];
+    const kept = { 'argument': '', 'settings': ' (from render-settings.yaml)', 'previous-render': ' (kept from the previous render)' }[result.stagerImageOrigin ?? 'argument'];
     lines.push(`Stager image: ${isPlaceholderImage(result.stagerImage.ref) ? describeImageRef(result.stagerImage.ref) : `\`${result.stagerImage.ref}\``}${kept}.`, '');
   }
   if (plan.changes.length > 0) {

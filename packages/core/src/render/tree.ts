@@ -64,8 +64,9 @@ export const RGD_PATH = `${TREE.platform}/llm-service.rgd.yaml`;
 export function renderTree(inputs: RenderTreeInputs): RenderTreeResult {
   const stagerImage = inputs.stagerImage?.ref;
   // the instances of in-cluster models carry the stager image; the RGD records it for the next render
-  const settings: RenderSettings =
-    stagerImage !== undefined && inputs.settings.staging ? { ...inputs.settings, staging: { ...inputs.settings.staging, image: stagerImage } } : inputs.settings;
+  const settings: RenderSettings = stagerImage !== undefined && inputs.settings.staging
+    ? { ...inputs.settings, staging: { ...inputs.settings.staging, image: stagerImage } }
+    : inputs.settings;
   const origin = 'from the model catalog and render-settings.yaml';
   const files: RenderedFile[] = [
     manifestFile(`${TREE.bootstrap}/ray-gitops.yaml`, [bootstrapApplication(settings)], `${origin} (apply this one file once: kubectl apply -f)`),
