@@ -337,6 +337,9 @@ jobs:
 `;
 }
 
+/** The stager image's build context in the catalog repository (docker/stager: Dockerfile, versions.json, bundle.mjs). */
+export const STAGER_CONTEXT = 'docker/stager';
+
 interface PipelineInput {
   readonly name: string;
   readonly type: 'string' | 'boolean';
@@ -367,6 +370,15 @@ const PIPELINE_INPUTS: readonly PipelineInput[] = [
   { name: 'ecr-repository', type: 'string', default: 'ray-vllm', description: 'ECR repository of the Ray+vLLM image.' },
   { name: 'codebuild-project', type: 'string', default: 'ray-vllm-image', description: 'CodeBuild project that builds and pushes the image.' },
   { name: 'context', type: 'string', default: 'docker', description: 'Build context directory of the image (Dockerfile, versions.json, buildspec.yml).' },
+  {
+    name: 'stager-context',
+    type: 'string',
+    default: STAGER_CONTEXT,
+    description: 'Build context directory of the stager image (Dockerfile, versions.json, bundle.mjs) that in-cluster staging runs.',
+    doc: 'Built, with the CLI bundle as the named context bundle, only when a catalog entry stages in the cluster (staging.where: cluster) or a push changed this directory; otherwise the render keeps the stager image the tree records.',
+  },
+  { name: 'stager-ecr-repository', type: 'string', default: 'ray-gitops-stager', description: 'ECR repository of the stager image.' },
+  { name: 'stager-codebuild-project', type: 'string', default: 'ray-gitops-stager-image', description: 'CodeBuild project that builds and pushes the stager image.' },
   { name: 'catalog', type: 'string', default: 'gitops/models', description: 'Directory of the model catalog, one YAML file per model.' },
   { name: 'out', type: 'string', default: 'gitops', description: 'Directory of the rendered tree Argo CD syncs (it holds render-settings.yaml).' },
   {
@@ -442,6 +454,27 @@ function pipelineInputsYaml(): string {
   }).join('\n');
 }
 
+/**
+ * Whether the pipeline builds the stager image: a catalog entry stages in the cluster, or the push
+ * changed the stager context. The catalog look is textual (block or flow style); a match in a comment
+ * only costs one build-image call, which finds the content tag in ECR and builds nothing.
+ */
+const STAGER_DECISION_SCRIPT = `build=false reason=''
+if grep -rqE --include='*.yaml' --include='*.yml' '(^|[{,[:space:]])where:[[:space:]]*["'"'"']?cluster\\b' -- "$CATALOG"; then
+  build=true reason='a catalog entry stages in the cluster (staging.where: cluster)'
+elif [[ "$BEFORE" =~ ^[0-9a-f]{40}$ ]] && git cat-file -e "$BEFORE^{commit}" 2>/dev/null \\
+  && [ -n "$(git diff --name-only "$BEFORE" HEAD -- "$STAGER_CONTEXT")" ]; then
+  build=true reason="this push changed $STAGER_CONTEXT"
+fi
+echo "build=$build" >> "$GITHUB_OUTPUT"
+if [ "$build" = true ]; then
+  echo "::notice::building the stager image: $reason"
+else
+  echo "::notice::no stager image built: no catalog entry stages in the cluster and $STAGER_CONTEXT did not change; the render keeps the recorded one"
+fi`;
+
+const indent = (text: string, spaces: number) => text.split('\n').map((line) => `${' '.repeat(spaces)}${line}`).join('\n');
+
 function pipelineWorkflow(): string {
   const sideAction = (name: string) => `./${SIDE_DIR}/packages/${name}`;
   // both render-rgd steps take the same inputs: the second commits exactly what the first rendered
@@ -450,6 +483,7 @@ function pipelineWorkflow(): string {
     '          catalog: ${{ inputs.catalog }}',
     '          out: ${{ inputs.out }}',
     '          image: ${{ steps.image.outputs.image-ref }}',
+    '          stager-image: ${{ steps.stager-image.outputs.image-ref }}',
     '          staged: ${{ steps.prestage.outputs.staged }}',
     '          versions: ${{ inputs.context }}/versions.json',
   ].join('\n');
@@ -478,7 +512,7 @@ function pipelineWorkflow(): string {
 # nothing else is needed. The actions run from a checkout of ray-gitops itself (at the commit this file
 # was called at), so \`uses: ./packages/...\` never resolves against the caller's repository; the
 # caller's token must be able to read that repository (a public one, or internal to the organization).
-# Outputs: image-ref (the image, by digest), committed ("true" when a commit was pushed), commit (its SHA).
+# Outputs: image-ref (the image, by digest), stager-image-ref (the stager image, by digest), committed ("true" when a commit was pushed), commit (its SHA).
 name: pipeline
 on:
   workflow_call:
@@ -493,6 +527,9 @@ ${pipelineInputsYaml()}
       image-ref:
         description: The image as repository@sha256:digest (empty when build-image did not run).
         value: \${{ jobs.deploy.outputs.image-ref }}
+      stager-image-ref:
+        description: The stager image as repository@sha256:digest (empty when it was not built).
+        value: \${{ jobs.deploy.outputs.stager-image-ref }}
       committed:
         description: '"true" when the rendered tree was committed and pushed.'
         value: \${{ jobs.deploy.outputs.committed }}
@@ -518,6 +555,7 @@ jobs:
       id-token: write
     outputs:
       image-ref: \${{ steps.image.outputs.image-ref }}
+      stager-image-ref: \${{ steps.stager-image.outputs.image-ref }}
       committed: \${{ steps.commit.outputs.committed }}
       commit: \${{ steps.commit.outputs.commit }}
     steps:
@@ -583,6 +621,41 @@ jobs:
           context: \${{ inputs.context }}
           ecr-repository: \${{ inputs.ecr-repository }}
           codebuild-project: \${{ inputs.codebuild-project }}
+          source-bucket: \${{ inputs.build-source-bucket }}
+      # The stager image (Node.js and the bundled CLI) runs the in-cluster staging Jobs. It is built only
+      # when a catalog entry stages in the cluster or this push changed its context; otherwise the render
+      # keeps the stager image the committed tree records (an empty stager-image input).
+      - name: Decide whether the stager image is built
+        id: stager
+        if: \${{ steps.inputs.outputs.build-image == 'true' }}
+        env:
+          CATALOG: \${{ inputs.catalog }}
+          STAGER_CONTEXT: \${{ inputs.stager-context }}
+          BEFORE: \${{ github.event_name == 'push' && github.event.before || '' }}
+        run: |
+${indent(STAGER_DECISION_SCRIPT, 10)}
+${SETUP_NODE_STEP.replace('      - uses:', "      - name: Set up Node.js for the stager bundle\n        if: \${{ steps.stager.outputs.build == 'true' }}\n        uses:")}
+      - name: Bundle the CLI for the stager image
+        id: stager-bundle
+        if: \${{ steps.stager.outputs.build == 'true' }}
+        env:
+          STAGER_CONTEXT: \${{ inputs.stager-context }}
+        run: |
+          # no install scripts: this job holds AWS credentials, and the bundle needs only the compiled CLI
+          npm ci --ignore-scripts --no-audit --no-fund
+          npx tsc --build
+          node "$STAGER_CONTEXT/bundle.mjs" "$RUNNER_TEMP/stager-bundle"
+          echo "dir=$RUNNER_TEMP/stager-bundle" >> "$GITHUB_OUTPUT"
+      - name: Build the stager image (only when its content tag is not in ECR yet)
+        id: stager-image
+        if: \${{ steps.stager.outputs.build == 'true' }}
+        uses: ${sideAction('build-image')}
+        with:
+          context: \${{ inputs.stager-context }}
+          named-contexts: bundle=\${{ steps.stager-bundle.outputs.dir }}
+          buildspec: \${{ inputs.context }}/buildspec.yml
+          ecr-repository: \${{ inputs.stager-ecr-repository }}
+          codebuild-project: \${{ inputs.stager-codebuild-project }}
           source-bucket: \${{ inputs.build-source-bucket }}
       # Without a models input: the entries the committed tree records no staged weights for (new models,
       # changed sources); with force-restage, every entry, each checked object by object against its source.
@@ -684,6 +757,9 @@ jobs:
 `;
 }
 
+/** The versions files whose images the pin workflow keeps pinned: the Ray image's and the stager image's. */
+export const PINNED_VERSIONS_FILES = ['docker/versions.json', `${STAGER_CONTEXT}/versions.json`] as const;
+
 /** The workflow that keeps docker/versions.json's images pinned; build-image's refusal of an unpinned base names it. */
 export const PIN_WORKFLOW_PATH = '.github/workflows/pin-images.yml';
 /** The one branch the pin workflow writes to, and the only branch it ever force-pushes. */
@@ -691,12 +767,13 @@ export const PIN_BOT_BRANCH = 'ray-gitops/pin-images';
 
 function pinImagesWorkflow(): string {
   return `
-# Keeps the images of docker/versions.json pinned, the way Dependabot keeps dependencies current: once a
-# week (and by hand) it resolves every image tag to the digest it points at now (ray-gitops pin --check),
-# and when one is unpinned or moved, pins it; run by hand with a Ray release, it moves Ray, vLLM and the
+# Keeps the images of docker/versions.json and ${STAGER_CONTEXT}/versions.json (the stager image's
+# base) pinned, the way Dependabot keeps dependencies current: once a week (and by hand) it resolves
+# every image tag to the digest it points at now (ray-gitops pin --check), and when one is unpinned or
+# moved, pins it; run by hand with a Ray release, it moves Ray, vLLM and the
 # ray-llm tag together (ray-gitops bump --ray X.Y.Z). The change goes to ONE pull request from the fixed
 # branch ${PIN_BOT_BRANCH}, updated in place; its body holds the change and the ray-gitops plan.
-# Run it once when adopting the project: the committed base image is not pinned, and build-image refuses
+# Run it once when adopting the project: the committed base images are not pinned, and build-image refuses
 # to build from an unpinned base.
 #
 # Only ${PIN_BOT_BRANCH} is ever force-pushed, with a lease on the commit this run saw there. A pull
@@ -767,15 +844,22 @@ ${SETUP_NODE_STEP}
             npx ray-gitops bump --ray "$RAY" \${VLLM:+--vllm "$VLLM"} | tee "$change"
             title="Move to Ray $RAY (ray-gitops bump)"
           else
-            status=0
-            npx ray-gitops pin --check | tee "$change" || status=$?
-            if [ "$status" -eq 0 ]; then
-              echo "::notice::every image of docker/versions.json is pinned to what its tag points at"
+            # the Ray image's base and the stager image's base, each pinned in its own versions file
+            stale=''
+            : > "$change"
+            for versions in ${PINNED_VERSIONS_FILES.join(' ')}; do
+              status=0
+              npx ray-gitops pin --check --versions "$versions" | tee -a "$change" || status=$?
+              if [ "$status" -ne 0 ]; then stale="$stale $versions"; fi
+            done
+            if [ -z "$stale" ]; then
+              echo "::notice::every image of ${PINNED_VERSIONS_FILES.join(' and ')} is pinned to what its tag points at"
               echo "changed=false" >> "$GITHUB_OUTPUT"
               exit 0
             fi
-            npx ray-gitops pin > "$change"
-            title="Pin the images of docker/versions.json (ray-gitops pin)"
+            : > "$change"
+            for versions in $stale; do npx ray-gitops pin --versions "$versions" >> "$change"; done
+            title="Pin the base images (ray-gitops pin:$stale)"
           fi
           if [ -z "$(git status --porcelain -- docker gitops)" ]; then changed=false; else changed=true; fi
           { echo "changed=$changed"; echo "title=$title"; } >> "$GITHUB_OUTPUT"

@@ -471,3 +471,138 @@ describe('the pin-images workflow', () => {
     expect(branchHead()).toBe(headBefore);
   });
 });
+
+// --- the stager image ------------------------------------------------------------------------------
+
+describe('the pipeline builds the stager image', () => {
+  type Step = { name?: string; id?: string; if?: string; uses?: string; with?: Record<string, string>; env?: Record<string, string>; run?: string };
+  type Pipeline = {
+    on: { workflow_call: { inputs: Record<string, { default?: unknown }>; outputs: Record<string, { value: string }> } };
+    jobs: { deploy: { outputs: Record<string, string>; steps: Step[] } };
+  };
+  const pipeline = parse(pipelineText) as Pipeline;
+  const steps = pipeline.jobs.deploy.steps;
+  const byId = (id: string) => steps.find((step) => step.id === id)!;
+  const index = (id: string) => steps.findIndex((step) => step.id === id);
+
+  it('with build-image a second time: its own context, ECR repository and CodeBuild project, and the CLI bundle as the named context bundle', () => {
+    const inputs = pipeline.on.workflow_call.inputs;
+    expect(inputs['stager-context']?.default).toBe('docker/stager');
+    expect(inputs['stager-ecr-repository']?.default).toBe('ray-gitops-stager');
+    expect(inputs['stager-codebuild-project']?.default).toBe('ray-gitops-stager-image');
+    const ray = byId('image');
+    const stager = byId('stager-image');
+    expect(stager.uses).toBe(ray.uses);
+    expect(stager.if).toBe("${{ steps.stager.outputs.build == 'true' }}");
+    expect(stager.with).toEqual({
+      'context': '${{ inputs.stager-context }}',
+      'named-contexts': 'bundle=${{ steps.stager-bundle.outputs.dir }}',
+      'buildspec': '${{ inputs.context }}/buildspec.yml',
+      'ecr-repository': '${{ inputs.stager-ecr-repository }}',
+      'codebuild-project': '${{ inputs.stager-codebuild-project }}',
+      'source-bucket': '${{ inputs.build-source-bucket }}',
+    });
+    expect(stager.with!['ecr-repository']).not.toBe(ray.with!['ecr-repository']);
+    // the bundle comes from the stager context's own bundle.mjs, after the CLI is compiled
+    const bundle = byId('stager-bundle');
+    expect(bundle.if).toBe(stager.if);
+    expect(bundle.run).toMatch(/npm ci --ignore-scripts[^\n]*\nnpx tsc --build\nnode "\$STAGER_CONTEXT\/bundle\.mjs" "\$RUNNER_TEMP\/stager-bundle"\n/);
+    expect(bundle.run).toContain('echo "dir=$RUNNER_TEMP/stager-bundle" >> "$GITHUB_OUTPUT"');
+    for (const file of ['Dockerfile', 'bundle.mjs', 'versions.json']) expect(() => read(`docker/stager/${file}`), file).not.toThrow();
+    expect(index('stager')).toBeGreaterThan(index('image'));
+    expect(index('stager-bundle')).toBeGreaterThan(index('stager'));
+    expect(index('stager-image')).toBeGreaterThan(index('stager-bundle'));
+    expect(index('render')).toBeGreaterThan(index('stager-image'));
+  });
+
+  it('passes its image-ref to both render-rgd steps and out of the workflow', () => {
+    for (const id of ['render', 'commit']) expect(byId(id).with?.['stager-image'], id).toBe('${{ steps.stager-image.outputs.image-ref }}');
+    expect(pipeline.jobs.deploy.outputs['stager-image-ref']).toBe('${{ steps.stager-image.outputs.image-ref }}');
+    expect(pipeline.on.workflow_call.outputs['stager-image-ref']?.value).toBe('${{ jobs.deploy.outputs.stager-image-ref }}');
+    const renderAction = parse(read('packages/render-rgd/action.yml')) as { inputs: Record<string, unknown> };
+    expect(Object.keys(renderAction.inputs)).toContain('stager-image');
+  });
+
+  describe('only when the catalog stages a model in the cluster or the push changed the stager context', () => {
+    const decide = byId('stager').run!;
+    const git = (cwd: string, ...args: string[]) => {
+      const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' });
+      if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
+      return result.stdout.trim();
+    };
+    /** catalogRepo() as a git repository with a docker/stager context; returns it and its first commit */
+    const repo = () => {
+      const dir = catalogRepo();
+      mkdirSync(join(dir, 'docker/stager'), { recursive: true });
+      writeFileSync(join(dir, 'docker/stager/Dockerfile'), 'FROM scratch\n');
+      git(dir, 'init', '--quiet');
+      git(dir, 'add', 'gitops', 'docker');
+      git(dir, 'commit', '--quiet', '-m', 'start');
+      return { dir, first: git(dir, 'rev-parse', 'HEAD') };
+    };
+    const env = { CATALOG: 'gitops/models', STAGER_CONTEXT: 'docker/stager', BEFORE: '' };
+
+    it('builds for an entry with staging.where: cluster, in block or flow style', () => {
+      for (const staging of ['staging:\n  where: cluster\n  shards: 4\n', 'staging: { where: cluster, shards: 2 }\n', "staging: {shards: 2, where: 'cluster'}\n"]) {
+        const { dir } = repo();
+        writeFileSync(join(dir, 'gitops/models/delta.yaml'), `name: delta\nsource:\n  huggingface:\n    repo: org/delta\n${staging}`);
+        const result = runStep(decide, dir, env);
+        expect(result.status, result.stderr).toBe(0);
+        expect(result.outputs, staging).toBe('build=true\n');
+        expect(result.stdout).toContain('::notice::building the stager image: a catalog entry stages in the cluster');
+      }
+    });
+
+    it('does not build for a catalog staged by the runner and an unchanged context, nor outside a push', () => {
+      const { dir, first } = repo();
+      writeFileSync(join(dir, 'gitops/models/delta.yaml'), 'name: delta\nsource: { s3: { uri: s3://bucket/delta/ } }\nstaging: { where: runner }\n');
+      git(dir, 'add', '.');
+      git(dir, 'commit', '--quiet', '-m', 'another model');
+      for (const before of [first, '', '0'.repeat(40), 'not-a-sha; touch pwned']) {
+        const result = runStep(decide, dir, { ...env, BEFORE: before });
+        expect(result.status, result.stderr).toBe(0);
+        expect(result.outputs, before).toBe('build=false\n');
+        expect(result.stdout).toContain('::notice::no stager image built');
+      }
+      expect(() => readFileSync(join(dir, 'pwned'))).toThrow();
+    });
+
+    it('builds when the push changed the stager context', () => {
+      const { dir, first } = repo();
+      writeFileSync(join(dir, 'docker/stager/Dockerfile'), 'FROM scratch\nUSER 65532\n');
+      git(dir, 'commit', '--quiet', '-am', 'stager change');
+      const result = runStep(decide, dir, { ...env, BEFORE: first });
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.outputs).toBe('build=true\n');
+      expect(result.stdout).toContain('::notice::building the stager image: this push changed docker/stager');
+    });
+  });
+});
+
+describe('the pin-images workflow pins the stager image base too', () => {
+  const wf = parse(read(`${WORKFLOW_DIR}/pin-images.yml`)) as { jobs: { pin: { steps: { name?: string; run?: string }[] } } };
+  const pinStep = wf.jobs.pin.steps.find((step) => step.name === 'Pin or bump')!.run!;
+
+  it('checks both versions files and pins only the stale one', () => {
+    const root = tempDirSync('ray-gitops-pin-both-');
+    scratch.push(root);
+    mkdirSync(join(root, '.runner-temp'));
+    mkdirSync(join(root, 'bin'));
+    // npx stands in for the CLI (pin's own behaviour is tested in packages/cli/test): the stager base is stale
+    writeFileSync(
+      join(root, 'bin/npx'),
+      `#!/bin/sh\necho "$*" >> "${root}/calls"\nif [ "$3" = --check ]; then echo "$5: checked"; [ "$5" = docker/stager/versions.json ] && exit 1; exit 0; fi\necho "$4: pinned"\n`,
+    );
+    chmodSync(join(root, 'bin/npx'), 0o755);
+    spawnSync('git', ['init', '--quiet'], { cwd: root });
+    const result = runStep(pinStep, root, { PATH: `${join(root, 'bin')}:${process.env.PATH ?? ''}`, RAY: '', VLLM: '' });
+    expect(result.status, result.stderr).toBe(0);
+    expect(readFileSync(join(root, 'calls'), 'utf8').trim().split('\n')).toEqual([
+      'ray-gitops pin --check --versions docker/versions.json',
+      'ray-gitops pin --check --versions docker/stager/versions.json',
+      'ray-gitops pin --versions docker/stager/versions.json',
+    ]);
+    expect(readFileSync(join(root, '.runner-temp/change.txt'), 'utf8')).toBe('docker/stager/versions.json: pinned\n');
+    expect(result.outputs).toContain('title=Pin the base images (ray-gitops pin: docker/stager/versions.json)');
+  });
+});

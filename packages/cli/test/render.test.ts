@@ -100,6 +100,22 @@ describe('ray-gitops render', () => {
     expect(none.stderr).toContain('pass --image repository@sha256:<digest>');
   });
 
+  test('--stager-image: refused as a tag, recorded when pinned, kept by a render without it', async () => {
+    const ws = await workspace();
+    const stager = `123456789012.dkr.ecr.us-west-2.amazonaws.com/ray-gitops-stager@sha256:${'cd'.repeat(32)}`;
+    const tagged = await render(ws, '--image', IMAGE, '--stager-image', 'ray-gitops-stager:1.0');
+    expect(tagged.code).toBe(2);
+    expect(tagged.stderr).toContain("stager image 'ray-gitops-stager:1.0' is not pinned by digest");
+    await expect(readFile(join(ws.out, 'platform', 'llm-service.rgd.yaml'))).rejects.toThrow(/ENOENT/);
+
+    const first = JSON.parse((await render(ws, '--image', IMAGE, '--stager-image', stager, '--format', 'json')).stdout) as Record<string, unknown>;
+    expect(first).toMatchObject({ stagerImage: stager, stagerImageOrigin: 'argument' });
+    expect(await readFile(join(ws.out, 'platform', 'llm-service.rgd.yaml'), 'utf8')).toContain(`ray-gitops.io/stager-image: ${stager}`);
+    const kept = await render(ws, '--check', '--format', 'json');
+    expect(kept.code).toBe(0);
+    expect(JSON.parse(kept.stdout)).toMatchObject({ upToDate: true, stagerImage: stager, stagerImageOrigin: 'previous-render' });
+  });
+
   test('missing settings say what to write', async () => {
     const ws = await workspace();
     await rm(join(ws.out, 'render-settings.yaml'));

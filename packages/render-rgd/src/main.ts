@@ -21,6 +21,7 @@ export async function run(): Promise<void> {
     const catalogDir = core.getInput('catalog') || 'gitops/models';
     const outDir = core.getInput('out') || 'gitops';
     const image = core.getInput('image');
+    const stagerImage = core.getInput('stager-image');
     const check = core.getBooleanInput('check');
     const commit = core.getBooleanInput('commit');
     if (check && commit) throw new Error("check writes nothing, so it cannot be combined with commit: 'true'");
@@ -35,6 +36,7 @@ export async function run(): Promise<void> {
       catalogDir,
       outDir,
       ...(image ? { image } : {}),
+      ...(stagerImage ? { stagerImage } : {}),
       ...(staged ? { staged } : {}),
       settingsFile: core.getInput('settings') || join(outDir, SETTINGS_FILE_NAME),
       versionsFile: core.getInput('versions') || DEFAULT_VERSIONS_FILE,

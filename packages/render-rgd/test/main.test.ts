@@ -70,4 +70,20 @@ describe('render-rgd action', () => {
     expect(result.failed).toBe(true);
     expect(result.stdout).toContain("::error::image 'ray-vllm:latest' is not pinned by digest");
   });
+
+  test('stager-image: a tag fails the step; a pinned one is rendered, and a later render without it keeps it', async () => {
+    const ws = await workspace();
+    const versions = join(REPO_ROOT, 'docker', 'versions.json');
+    const tagged = await runAction({ 'catalog': ws.catalog, 'out': ws.out, 'image': IMAGE, 'stager-image': 'ray-gitops-stager:latest', versions });
+    expect(tagged.failed).toBe(true);
+    expect(tagged.stdout).toContain("::error::stager image 'ray-gitops-stager:latest' is not pinned by digest");
+
+    const stager = `123456789012.dkr.ecr.us-west-2.amazonaws.com/ray-gitops-stager@sha256:${'cd'.repeat(32)}`;
+    const built = await runAction({ 'catalog': ws.catalog, 'out': ws.out, 'image': IMAGE, 'stager-image': stager, versions });
+    expect(built.failed).toBe(false);
+    expect(built.summary).toContain(`Stager image: \`${stager}\`.`);
+    const kept = await runAction({ catalog: ws.catalog, out: ws.out, check: 'true', versions });
+    expect(kept).toMatchObject({ failed: false, outputs: { changed: 'false' } });
+    expect(kept.summary).toContain(`Stager image: \`${stager}\` (kept from the previous render).`);
+  });
 });

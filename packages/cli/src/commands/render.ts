@@ -22,23 +22,29 @@ export const renderCommand: CommandDefinition = {
   path: ['render'],
   summary: 'Render the Kro RGD, one instance per model and the Argo CD apps into gitops/.',
   synopsis:
-    '[--catalog DIR] [--out DIR] [--image REF] [--staged FILE] [--settings FILE] [--versions FILE] [--check] [--format text|json] ' +
+    '[--catalog DIR] [--out DIR] [--image REF] [--stager-image REF] [--staged FILE] [--settings FILE] [--versions FILE] [--check] [--format text|json] ' +
     "[--commit [--push [--crds DIR]…] [--remote NAME] [--branch NAME] [--author 'NAME <EMAIL>']]",
   options: {
-    catalog: { type: 'string', value: 'DIR', default: 'gitops/models', description: 'catalog directory' },
-    out: { type: 'string', value: 'DIR', default: 'gitops', description: 'output directory' },
-    image: {
+    'catalog': { type: 'string', value: 'DIR', default: 'gitops/models', description: 'catalog directory' },
+    'out': { type: 'string', value: 'DIR', default: 'gitops', description: 'output directory' },
+    'image': {
       type: 'string',
       value: 'REF',
       description: 'Ray+vLLM image as repo@sha256:… (never :latest); default: keep the image of the previous render in --out',
     },
-    staged: { type: 'string', value: 'FILE', description: "where staging put the weights: prestage --json's output as it is (one record, a list, or an object keyed by model name)" },
-    settings: { type: 'string', value: 'FILE', description: `render settings (repoURL, namespace, region, …); default <out>/${SETTINGS_FILE_NAME}` },
-    versions: { type: 'string', value: 'FILE', default: DEFAULT_VERSIONS_FILE, description: "the image's versions; rayVersion comes from it" },
-    check: { type: 'boolean', description: 'write nothing; exit 1 and list the files that would change' },
-    commit: { type: 'boolean', description: 'commit the rendered files (only those) to the git repository holding --out; no commit when nothing changed' },
-    push: { type: 'boolean', description: 'with --commit (implied): push the commit, rebasing and retrying when the branch moved; never force-pushes' },
-    crds: {
+    'stager-image': {
+      type: 'string',
+      value: 'REF',
+      description:
+        'stager image (docker/stager) as repo@sha256:…, run by the in-cluster staging Jobs; default: staging.image of the settings, else keep the one of the previous render in --out',
+    },
+    'staged': { type: 'string', value: 'FILE', description: "where staging put the weights: prestage --json's output as it is (one record, a list, or an object keyed by model name)" },
+    'settings': { type: 'string', value: 'FILE', description: `render settings (repoURL, namespace, region, …); default <out>/${SETTINGS_FILE_NAME}` },
+    'versions': { type: 'string', value: 'FILE', default: DEFAULT_VERSIONS_FILE, description: "the image's versions; rayVersion comes from it" },
+    'check': { type: 'boolean', description: 'write nothing; exit 1 and list the files that would change' },
+    'commit': { type: 'boolean', description: 'commit the rendered files (only those) to the git repository holding --out; no commit when nothing changed' },
+    'push': { type: 'boolean', description: 'with --commit (implied): push the commit, rebasing and retrying when the branch moved; never force-pushes' },
+    'crds': {
       type: 'string',
       value: 'DIR',
       multiple: true,
@@ -46,14 +52,14 @@ export const renderCommand: CommandDefinition = {
         'with --push: the upstream CRDs (as validate --crds) a re-render is validated against when the branch moved before the push; ' +
         'without them, kinds with no schema are skipped in that validation',
     },
-    remote: { type: 'string', value: 'NAME', default: 'origin', description: 'remote to push to' },
-    branch: { type: 'string', value: 'NAME', description: 'branch to push to; default the checked-out branch' },
-    author: {
+    'remote': { type: 'string', value: 'NAME', default: 'origin', description: 'remote to push to' },
+    'branch': { type: 'string', value: 'NAME', description: 'branch to push to; default the checked-out branch' },
+    'author': {
       type: 'string',
       value: "'NAME <EMAIL>'",
       description: `identity of the commit; default in GitHub Actions ${GITHUB_ACTIONS_BOT}, elsewhere the local git identity (git config user.name, user.email)`,
     },
-    format: { type: 'string', value: 'FORMAT', default: 'text', description: 'text (one line per changed file) or json (one document on stdout)' },
+    'format': { type: 'string', value: 'FORMAT', default: 'text', description: 'text (one line per changed file) or json (one document on stdout)' },
   },
   async run({ values, streams, reporter }) {
     const outDir = values.out as string;
@@ -75,6 +81,7 @@ export const renderCommand: CommandDefinition = {
       catalogDir: values.catalog as string,
       outDir,
       ...(typeof values.image === 'string' ? { image: values.image } : {}),
+      ...(typeof values['stager-image'] === 'string' ? { stagerImage: values['stager-image'] } : {}),
       ...(staged ? { staged } : {}),
       settingsFile: typeof values.settings === 'string' ? values.settings : join(outDir, SETTINGS_FILE_NAME),
       versionsFile: values.versions as string,
@@ -134,6 +141,8 @@ function renderDocument(result: RenderCatalogResult, outDir: string, check: bool
     unchanged: plan!.unchanged,
     image: result.image!.ref,
     imageOrigin: result.imageOrigin,
+    stagerImage: result.stagerImage?.ref ?? null,
+    ...(result.stagerImageOrigin ? { stagerImageOrigin: result.stagerImageOrigin } : {}),
     models: tree!.models.map(({ name, placement, instancePath }) => ({
       name,
       instance: join(outDir, instancePath),

@@ -10,6 +10,7 @@ import { checkCatalog, type CatalogCheckResult, type CheckCatalogOptions } from 
 import type { HubOptions } from '../fit/metadata.js';
 import { isPlaceholderImage, NO_IMAGE_YET } from '../render/image-ref.js';
 import { readPreviousRender, type PreviousRender } from '../render/previous.js';
+import { loadRenderSettings, SETTINGS_FILE_NAME } from '../render/settings.js';
 import { decideVerdict } from '../report/verdict.js';
 
 export interface BuildPlanOptions {
@@ -55,7 +56,9 @@ export async function buildPlan(options: BuildPlanOptions = {}): Promise<PullReq
   const lookups = new HubLookups(options.hubConcurrency ?? DEFAULT_HUB_CONCURRENCY, options.hubTimeoutMs ?? DEFAULT_HUB_TIMEOUT_MS);
   const models = await planModels(checked.entries, { offline, hub, lookups });
   const image = await planImage({ contextDir, namedContexts: options.namedContexts ?? { serve: 'serve' }, committedImage: previous.image });
-  const staging = await planStaging(checked.entries, previous.placements, { offline, hub, lookups });
+  const stagerImage = (await handPinnedStagerImage(outDir)) ?? previous.stagerImage;
+  const stagingOptions = { offline, hub, lookups, ...(stagerImage === undefined ? {} : { stagerImage }) };
+  const staging = await planStaging(checked.entries, previous.placements, stagingOptions);
   const files = await planFiles({ catalogDir, outDir, versionsFile: join(contextDir, 'versions.json'), catalog: checked, previous });
 
   const rollouts = await planRollouts(checked.entries, previous.placements, image.decision, staging, outDir);
@@ -63,6 +66,15 @@ export async function buildPlan(options: BuildPlanOptions = {}): Promise<PullReq
   const catalog = { dir: catalogDir, files: checked.files.length, models: planned, diagnostics: checked.diagnostics };
   const parts = { catalog, image, staging, files };
   return { verdict: verdictOf(parts), offline, ...parts };
+}
+
+/** render-settings.yaml's staging.image, which a render uses before the previous render's; a settings problem is planFiles' to report. */
+async function handPinnedStagerImage(outDir: string): Promise<string | undefined> {
+  try {
+    return (await loadRenderSettings(join(outDir, SETTINGS_FILE_NAME))).staging?.image;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -99,13 +99,18 @@ function stagingSection({ staging }: PullRequestPlan): string[] {
   if (staging.length === 0) return [...lines, 'None: every model already has staged weights for its source.', ''];
   lines.push('| model | why | files | size |', '|---|---|---|---|');
   for (const item of head(staging, ROWS.staging)) {
-    const where = item.inClusterShards === undefined ? '' : `; staged in-cluster by ${item.inClusterShards} pod${item.inClusterShards === 1 ? '' : 's'}`;
+    const where = item.inClusterShards === undefined ? '' : `; staged in-cluster by ${item.inClusterShards} pod${item.inClusterShards === 1 ? '' : 's'}, ${stagerWords(item.stagerImage)}`;
     lines.push(row(`\`${code(item.name)}\``, `${STAGING_WORDS[item.reason]}${where}`, ...sizeCells(item)));
   }
   const known = staging.flatMap((item) => (item.size.status === 'unknown' ? [] : [item.size.bytes]));
   lines.push(...more(staging.length, ROWS.staging, 4));
   if (known.length > 0) lines.push('', `${bytes(known.reduce((sum, n) => sum + n, 0))} to copy into S3${known.length < staging.length ? ' (not counting the models of unknown size)' : ''}.`);
   return [...lines, ''];
+}
+
+/** Whether the Jobs have a stager image to run yet: the deploy builds the first one (docker/stager). */
+function stagerWords(stagerImage: string | undefined): string {
+  return stagerImage === undefined || isPlaceholderImage(stagerImage) ? `${NO_IMAGE_YET} for the stager (the merge builds it)` : `stager image \`${code(stagerImage)}\``;
 }
 
 function sizeCells({ size }: StagingItem): [string, string] {

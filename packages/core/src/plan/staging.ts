@@ -20,6 +20,8 @@ interface PlanStagingOptions {
   readonly hub?: Pick<HuggingFaceOptions, 'endpoint' | 'token'>;
   /** the plan's bounds on Hub traffic (concurrency, deadline), shared with the fit checks */
   readonly lookups?: HubLookups;
+  /** the stager image a render would use (the committed tree's, or the settings' staging.image); absent: none built yet */
+  readonly stagerImage?: string;
 }
 
 /**
@@ -42,7 +44,8 @@ export async function planStaging(
   });
   return Promise.all(
     pending.map(async ({ entry, identity, reason }): Promise<StagingItem> => {
-      const inCluster = entry.staging?.where === 'cluster' ? { inClusterShards: entry.staging.shards } : {};
+      const stager = options.stagerImage === undefined ? {} : { stagerImage: options.stagerImage };
+      const inCluster = entry.staging?.where === 'cluster' ? { inClusterShards: entry.staging.shards, ...stager } : {};
       if (options.offline) return { name: entry.name, source: identity, reason, size: { status: 'unknown', reason: 'offline' }, ...inCluster };
       const size = await lookups.run(`size:${identity}`, () => sizeOf(entry.source, options, lookups));
       return { name: entry.name, source: identity, reason, size: size === TIMED_OUT ? { status: 'unknown', reason: lookups.timeoutReason } : size, ...inCluster };

@@ -78,6 +78,8 @@ export interface StagingItem {
   readonly size: StagingSize;
   /** catalog staging.where: cluster: the pods of the in-cluster Job that stage it, instead of the runner */
   readonly inClusterShards?: number;
+  /** with inClusterShards: the stager image the Jobs would run; absent when none is built yet (the merge builds it) */
+  readonly stagerImage?: string;
 }
 
 /** The rendered files the merge changes, or why they could not be worked out. */

@@ -25,6 +25,8 @@ export const ANNOTATIONS = {
   source: 'ray-gitops.io/source',
   /** on the RGD: the image every RayService runs */
   image: 'ray-gitops.io/image',
+  /** on the RGD: the stager image the in-cluster staging Jobs run (absent until one is known) */
+  stagerImage: 'ray-gitops.io/stager-image',
   /** on the RGD: Ray version of that image (docker/versions.json) */
   rayVersion: 'ray-gitops.io/ray-version',
   syncWave: 'argocd.argoproj.io/sync-wave',

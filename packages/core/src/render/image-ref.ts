@@ -12,12 +12,12 @@ export interface ImageRef {
 }
 
 /** Parses an image reference pinned by digest; anything else (a bare tag, `:latest`) is a usage error. */
-export function parseImageRef(ref: string): ImageRef {
+export function parseImageRef(ref: string, what = 'image'): ImageRef {
   const match = DIGEST_REF.exec(ref.trim());
   if (!match?.groups) {
     const hint = /:latest$/.test(ref) ? "':latest' moves under you; " : '';
     throw new UsageError(
-      `image '${ref}' is not pinned by digest; ${hint}pass the build-image output as repository@sha256:<64 hex digits> ` +
+      `${what} '${ref}' is not pinned by digest; ${hint}pass the build-image output as repository@sha256:<64 hex digits> ` +
         '(for example 123456789012.dkr.ecr.us-west-2.amazonaws.com/ray-vllm@sha256:…)',
     );
   }

@@ -10,11 +10,13 @@ import { WEIGHT_FORMATS, type WeightFormat } from '../staged/weight-format.js';
 
 /**
  * What the committed tree already records and a re-render keeps unless told otherwise: the image the
- * RGD runs (until a new --image) and each model's staged location (until a new staging record or a
+ * RGD runs (until a new --image), the stager image (until a new --stager-image) and each model's staged location (until a new staging record or a
  * change of source). This is what lets `render --check` run in a pull request without AWS access.
  */
 export interface PreviousRender {
   readonly image?: string;
+  /** the stager image of in-cluster staging (until a new --stager-image) */
+  readonly stagerImage?: string;
   readonly placements: Map<string, PreviousPlacement>;
 }
 
@@ -23,7 +25,9 @@ export async function readPreviousRender(outDir: string): Promise<PreviousRender
   const placements = new Map<string, PreviousPlacement>();
   const rgd = await readGenerated(join(outDir, RGD_PATH));
   const annotations = (rgd as { metadata?: { annotations?: Record<string, unknown> } } | undefined)?.metadata?.annotations;
-  const image = typeof annotations?.[ANNOTATIONS.image] === 'string' ? (annotations[ANNOTATIONS.image] as string) : undefined;
+  const text = (key: string) => (typeof annotations?.[key] === 'string' ? (annotations[key] as string) : undefined);
+  const image = text(ANNOTATIONS.image);
+  const stagerImage = text(ANNOTATIONS.stagerImage);
 
   let models: string[] = [];
   try {
@@ -36,7 +40,7 @@ export async function readPreviousRender(outDir: string): Promise<PreviousRender
     const placement = instance && placementOf(instance);
     if (placement) placements.set(placement.name, placement.value);
   }
-  return { ...(image ? { image } : {}), placements };
+  return { ...(image ? { image } : {}), ...(stagerImage ? { stagerImage } : {}), placements };
 }
 
 interface InstanceShape {

@@ -21,6 +21,11 @@ export interface RenderCatalogOptions {
   readonly outDir?: string;
   /** repository@sha256:…; when absent, the image of the previous render in outDir is kept */
   readonly image?: string;
+  /**
+   * the stager image (docker/stager), repository@sha256:…; when absent, render-settings.yaml's
+   * staging.image, else the previous render's stager image is kept
+   */
+  readonly stagerImage?: string;
   /** staged records (parseStagedRecords): by model name, or matched to entries by source identity */
   readonly staged?: readonly StagedRecord[];
   /** default `<outDir>/render-settings.yaml` */
@@ -38,6 +43,8 @@ export interface RenderCatalogOptions {
   readonly loadEntry?: CheckCatalogOptions['loadEntry'];
 }
 
+export type StagerImageOrigin = 'argument' | 'settings' | 'previous-render';
+
 export interface RenderCatalogResult {
   /** false when the catalog has errors: nothing was rendered or written */
   readonly ok: boolean;
@@ -48,6 +55,9 @@ export interface RenderCatalogResult {
   readonly image?: ImageRef;
   /** where the image came from: the argument, or kept from the previous render */
   readonly imageOrigin?: 'argument' | 'previous-render';
+  /** the stager image, when one is known */
+  readonly stagerImage?: ImageRef;
+  readonly stagerImageOrigin?: StagerImageOrigin;
   /** true when files were written or deleted (never with check) */
   readonly written: boolean;
 }
@@ -88,12 +98,15 @@ export async function renderCatalog(options: RenderCatalogOptions = {}): Promise
     throw new UsageError(`there is no earlier render in '${outDir}' to keep the image from; pass --image repository@sha256:<digest> (the build-image output)`);
   }
 
+  const stager = resolveStagerImage(options.stagerImage, settings.staging?.image, previous.stagerImage);
+
   const entries = catalog.entries.map((item) => item.entry);
   const staged = options.staged ? matchStagedRecords(options.staged, entries) : undefined;
   for (const warning of staged?.warnings ?? []) reporter.warning(warning);
   const tree = renderTree({
     entries,
     image,
+    ...(stager ? { stagerImage: stager.image } : {}),
     settings,
     versions,
     ...(staged ? { staged: staged.staged } : {}),
@@ -102,7 +115,32 @@ export async function renderCatalog(options: RenderCatalogOptions = {}): Promise
   for (const warning of tree.warnings) reporter.warning(warning);
 
   const plan = await writeRenderedFiles(outDir, tree.files, { check: options.check ?? false, exclude: [catalogDir] });
-  return { ok: true, diagnostics: catalog.diagnostics, tree, plan, image, imageOrigin, written: !options.check && plan.changes.length > 0 };
+  return {
+    ok: true,
+    diagnostics: catalog.diagnostics,
+    tree,
+    plan,
+    image,
+    imageOrigin,
+    ...(stager ? { stagerImage: stager.image, stagerImageOrigin: stager.origin } : {}),
+    written: !options.check && plan.changes.length > 0,
+  };
+}
+
+/**
+ * The stager image, the way the Ray image is chosen: the build's (--stager-image) first, then a hand pin
+ * in render-settings.yaml (already checked there), then the one the previous render recorded on the RGD.
+ * Unknown is not an error here: only a model staged in the cluster needs one, and says so.
+ */
+function resolveStagerImage(
+  argument: string | undefined,
+  setting: string | undefined,
+  previous: string | undefined,
+): { image: ImageRef; origin: StagerImageOrigin } | undefined {
+  if (argument !== undefined) return { image: parseImageRef(argument, 'stager image'), origin: 'argument' };
+  if (setting !== undefined) return { image: parseImageRef(setting, 'stager image'), origin: 'settings' };
+  if (previous !== undefined) return { image: parseImageRef(previous, 'stager image'), origin: 'previous-render' };
+  return undefined;
 }
 
 /** The job summary of a render: what changed, and where each model's weights come from. */
@@ -127,6 +165,10 @@ export function renderSummaryMarkdown(result: RenderCatalogResult, options: { ou
     `${isPlaceholderImage(result.image!.ref) ? `Image: ${describeImageRef(result.image!.ref)}` : `Image \`${result.image!.ref}\``}${result.imageOrigin === 'previous-render' ? ' (kept from the previous render)' : ''}; ${tree.models.length} model(s); ${plan.unchanged} file(s) unchanged in \`${options.outDir}\`.`,
     '',
   ];
+  if (result.stagerImage) {
+    const kept = { 'argument': '', 'settings': ' (from render-settings.yaml)', 'previous-render': ' (kept from the previous render)' }[result.stagerImageOrigin ?? 'argument'];
+    lines.push(`Stager image: ${isPlaceholderImage(result.stagerImage.ref) ? describeImageRef(result.stagerImage.ref) : `\`${result.stagerImage.ref}\``}${kept}.`, '');
+  }
   if (plan.changes.length > 0) {
     lines.push('| file | change |', '|---|---|');
     for (const change of plan.changes) lines.push(`| \`${options.outDir}/${change.path}\` | ${change.kind} |`);

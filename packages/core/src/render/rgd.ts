@@ -26,6 +26,8 @@ interface RgdSettings {
   readonly identity?: IdentitySettings;
   readonly gateway?: GatewaySettings;
   readonly monitoring: MonitoringSettings;
+  /** the stager image, recorded on the RGD so that a render without --stager-image keeps it */
+  readonly stagerImage?: string;
 }
 
 /** Mountpoint ignores capacity; Kubernetes requires one. */
@@ -250,6 +252,7 @@ export function llmServiceRgd(image: ImageRef, versions: RuntimeVersions, settin
       annotations: {
         [ANNOTATIONS.image]: image.ref,
         [ANNOTATIONS.rayVersion]: versions.ray,
+        ...(settings.stagerImage === undefined ? {} : { [ANNOTATIONS.stagerImage]: settings.stagerImage }),
         [ANNOTATIONS.syncWave]: '0',
         [ANNOTATIONS.syncOptions]: 'SkipDryRunOnMissingResource=true',
       },

@@ -1,8 +1,9 @@
 import { LABELS, PART_OF } from './api.js';
+import { parseImageRef } from './image-ref.js';
 import { CEL, expr } from './serve-config.js';
 import type { ModelPlacement } from './staged.js';
 import type { ModelEntry } from '../catalog/model-entry.js';
-import { InputFileError } from '../errors/errors.js';
+import { InputFileError, UsageError } from '../errors/errors.js';
 import type { RgdResource } from '../kro/expand.js';
 
 /**
@@ -32,17 +33,19 @@ export interface StagingSettings {
   readonly clusterName: string;
   /** IAM role with s3:PutObject/GetObject/ListBucket/…MultipartUpload on the model prefix */
   readonly writerRoleArn: string;
-  /** the stager image, pinned by digest (docker/stager/, built by build-image) */
-  readonly image: string;
+  /**
+   * the stager image, pinned by digest (docker/stager/, built by build-image). Optional: `render
+   * --stager-image` passes the build's, and without either the previous render's is kept.
+   */
+  readonly image?: string;
 }
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
-const PINNED_IMAGE = /^[a-z0-9][a-z0-9._\-/:]*@sha256:[0-9a-f]{64}$/;
 const HF_REF = /^[A-Za-z0-9_][A-Za-z0-9_.-]*\/[A-Za-z0-9_][A-Za-z0-9_.-]*@[0-9a-f]{40}$/;
 const S3_DEST = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9!_.*'()/=+-]*)?$/;
 
-/** Checks the `staging:` mapping of render-settings.yaml; every field is required when it is there. */
+/** Checks the `staging:` mapping of render-settings.yaml; every field but image is required when it is there. */
 export function parseStagingSettings(value: unknown, file: string): StagingSettings {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InputFileError(`${file}: staging must be a mapping`);
   const record = value as Record<string, unknown>;
@@ -55,11 +58,27 @@ export function parseStagingSettings(value: unknown, file: string): StagingSetti
     if (typeof text !== 'string' || !pattern.test(text)) throw new InputFileError(`${file}: 'staging.${key}' must be ${what}, not ${JSON.stringify(text ?? null)}`);
     return text;
   };
+  const image = record.image === undefined ? undefined : stagerImageSetting(record.image, file);
   return {
     clusterName: field('clusterName', CLUSTER_NAME, 'the EKS cluster name'),
     writerRoleArn: field('writerRoleArn', ROLE_ARN, 'an IAM role ARN such as arn:aws:iam::123456789012:role/model-writer'),
-    image: field('image', PINNED_IMAGE, 'the stager image pinned by digest (REPOSITORY@sha256:…)'),
+    ...(image === undefined ? {} : { image }),
   };
+}
+
+/** The same rule as the Ray image's (parseImageRef): a tag moves under you, so only repository@sha256:… is taken. */
+function stagerImageSetting(value: unknown, file: string): string {
+  if (typeof value === 'string') {
+    try {
+      return parseImageRef(value).ref;
+    } catch {
+      // reported below, naming the file and field
+    }
+  }
+  throw new InputFileError(
+    `${file}: 'staging.image' ${JSON.stringify(value ?? null)} is not pinned by digest; give the stager image as REPOSITORY@sha256:<64 hex digits> ` +
+      '(the build-image output for docker/stager), or leave it out and pass render --stager-image',
+  );
 }
 
 /** The instance API's `staging` fields (kro SimpleSchema); shards 0 means the runner staged the model. */
@@ -85,7 +104,13 @@ export function stagingInstanceSpec(
   if (entry.staging?.where !== 'cluster' || entry.source.kind !== 'huggingface' || placement.source === '') return { shards: 0 };
   if (!settings) {
     throw new InputFileError(
-      `${entry.name} stages in the cluster (staging.where: cluster); set staging.clusterName, staging.writerRoleArn and staging.image in ${settingsFile}`,
+      `${entry.name} stages in the cluster (staging.where: cluster); set staging.clusterName and staging.writerRoleArn in ${settingsFile}`,
+    );
+  }
+  if (settings.image === undefined) {
+    throw new UsageError(
+      `${entry.name} stages in the cluster, but no stager image is known: pass render --stager-image REPOSITORY@sha256:<digest> ` +
+        `(the build-image output for docker/stager) or set staging.image in ${settingsFile}`,
     );
   }
   const suffix = `${entry.source.repo}/${placement.commit}/`;

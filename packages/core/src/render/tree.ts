@@ -26,6 +26,8 @@ interface RenderTreeInputs {
   /** checked catalog entries; their order does not matter */
   readonly entries: readonly ModelEntry[];
   readonly image: ImageRef;
+  /** the stager image of in-cluster staging, when one is known (--stager-image, staging.image or the previous render) */
+  readonly stagerImage?: ImageRef;
   readonly settings: RenderSettings;
   readonly versions: RuntimeVersions;
   /** the staged-prefix map, by model name */
@@ -60,7 +62,11 @@ export const RGD_PATH = `${TREE.platform}/llm-service.rgd.yaml`;
  * environment), cost linear in the number of entries.
  */
 export function renderTree(inputs: RenderTreeInputs): RenderTreeResult {
-  const { settings } = inputs;
+  const stagerImage = inputs.stagerImage?.ref;
+  // the instances of in-cluster models carry the stager image; the RGD records it for the next render
+  const settings: RenderSettings = stagerImage !== undefined && inputs.settings.staging
+    ? { ...inputs.settings, staging: { ...inputs.settings.staging, image: stagerImage } }
+    : inputs.settings;
   const origin = 'from the model catalog and render-settings.yaml';
   const files: RenderedFile[] = [
     manifestFile(`${TREE.bootstrap}/ray-gitops.yaml`, [bootstrapApplication(settings)], `${origin} (apply this one file once: kubectl apply -f)`),
@@ -68,7 +74,7 @@ export function renderTree(inputs: RenderTreeInputs): RenderTreeResult {
     manifestFile(`${TREE.apps}/platform.yaml`, [platformApplication(settings)], origin),
     manifestFile(`${TREE.apps}/models.yaml`, [modelsApplicationSet(settings)], origin),
     manifestFile(`${TREE.platform}/namespace.yaml`, [modelsNamespace(settings)], origin),
-    manifestFile(RGD_PATH, [llmServiceRgd(inputs.image, inputs.versions, settings)], `${origin} and docker/versions.json`),
+    manifestFile(RGD_PATH, [llmServiceRgd(inputs.image, inputs.versions, { ...settings, ...(stagerImage === undefined ? {} : { stagerImage }) })], `${origin} and docker/versions.json`),
   ];
   if (settings.monitoring.dashboard) files.push(manifestFile(`${TREE.platform}/grafana-dashboard.yaml`, [dashboardConfigMap(settings)], origin));
   // the ACK EKS controller turns each model's PodIdentityAssociation into an EKS association

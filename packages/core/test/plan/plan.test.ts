@@ -336,8 +336,16 @@ describe('a model staged in the cluster', () => {
       await writeFile(join(root, 'gitops', 'models', 'qwen-in-cluster.yaml'), entry);
       const plan = await buildPlan(planOptions(root, { offline: true }));
       expect(plan.staging.find((item) => item.name === 'qwen-in-cluster')).toMatchObject({ reason: 'new', inClusterShards: 4 });
-      expect(planMarkdown(plan)).toMatch(/\| `qwen-in-cluster` \| new model; staged in-cluster by 4 pods \|/);
+      expect(planMarkdown(plan)).toMatch(/\| `qwen-in-cluster` \| new model; staged in-cluster by 4 pods, no image built yet for the stager \(the merge builds it\) \|/);
       expect(planMarkdown(plan)).not.toMatch(/`qwen2-5-7b-instruct` \|[^|]*in-cluster/);
+
+      // once a deploy rendered a stager image into the tree, the plan names it
+      const stager = `123456789012.dkr.ecr.us-west-2.amazonaws.com/ray-gitops-stager@sha256:${'cd'.repeat(32)}`;
+      const gitops = join(root, 'gitops');
+      await renderCatalog({ catalogDir: join(gitops, 'models'), outDir: gitops, versionsFile: join(root, 'docker', 'versions.json'), stagerImage: stager });
+      const built = await buildPlan(planOptions(root, { offline: true }));
+      expect(built.staging.find((item) => item.name === 'qwen-in-cluster')).toMatchObject({ inClusterShards: 4, stagerImage: stager });
+      expect(planMarkdown(built)).toContain(`| \`qwen-in-cluster\` | not staged yet; staged in-cluster by 4 pods, stager image \`${stager}\` |`);
     } finally {
       await rm(root, { recursive: true, force: true });
     }

@@ -126,9 +126,10 @@ describe('a catalog entry staged in the cluster by N pods', () => {
   });
 
   test('without the staging settings, render says which file to complete; bad settings name the field', () => {
-    expect(() => instanceOf(inCluster(2), SETTINGS)).toThrow(/deepseek-r1 stages in the cluster \(staging.where: cluster\); set staging.clusterName, staging.writerRoleArn and staging.image in render-settings.yaml/);
+    expect(() => instanceOf(inCluster(2), SETTINGS)).toThrow(/deepseek-r1 stages in the cluster \(staging.where: cluster\); set staging.clusterName and staging.writerRoleArn in render-settings.yaml/);
     expect(() => parseRenderSettings({ repoURL: 'https://github.com/o/r.git', staging: { clusterName: 'c', writerRoleArn: WRITER, image: 'stager:latest' } })).toThrow(
-      "render-settings.yaml: 'staging.image' must be the stager image pinned by digest (REPOSITORY@sha256:…), not \"stager:latest\"",
+      "render-settings.yaml: 'staging.image' \"stager:latest\" is not pinned by digest; give the stager image as REPOSITORY@sha256:<64 hex digits> " +
+        '(the build-image output for docker/stager), or leave it out and pass render --stager-image',
     );
     expect(() => parseRenderSettings({ repoURL: 'https://github.com/o/r.git', staging: { clusterName: 'c', writerRoleArn: 'admin', image: STAGER } })).toThrow(/'staging.writerRoleArn' must be an IAM role ARN/);
   });
