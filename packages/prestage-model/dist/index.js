@@ -74034,7 +74034,7 @@ async function guardedFetch(url, options) {
     const signal = options.signal ? AbortSignal.any([timer.signal, options.signal]) : timer.signal;
     let response;
     try {
-      response = await fetch(target, {
+      response = await (options.fetch ?? fetch)(target, {
         method: options.method ?? "GET",
         headers: { ...options.headers?.(target) ?? {}, "accept-encoding": "identity" },
         redirect: "manual",
@@ -74191,6 +74191,8 @@ var ANNOTATIONS = {
   source: "ray-gitops.io/source",
   /** on the RGD: the image every RayService runs */
   image: "ray-gitops.io/image",
+  /** on the RGD: the stager image the in-cluster staging Jobs run (absent until one is known) */
+  stagerImage: "ray-gitops.io/stager-image",
   /** on the RGD: Ray version of that image (docker/versions.json) */
   rayVersion: "ray-gitops.io/ray-version",
   syncWave: "argocd.argoproj.io/sync-wave",
@@ -74207,10 +74209,19 @@ var TREE = {
 
 // ../core/src/staged/weight-format.ts
 var WEIGHT_FORMATS = ["huggingface", "mistral"];
+function isConsolidatedSafetensors(path9) {
+  return /(^|\/)consolidated[^/]*\.safetensors$/.test(path9);
+}
+function preferredSafetensors(files) {
+  const safetensors = files.filter((file) => file.path.endsWith(".safetensors"));
+  const consolidated = safetensors.filter((file) => isConsolidatedSafetensors(file.path));
+  const sharded = safetensors.filter((file) => !isConsolidatedSafetensors(file.path));
+  return sharded.length > 0 ? { chosen: sharded, leftOut: consolidated } : { chosen: consolidated, leftOut: [] };
+}
 function detectWeightFormat(files) {
   if (files.length === 0) return void 0;
   const names = new Set(files.map((file) => file.split("/").pop()));
-  const consolidated = [...names].some((name) => /^consolidated(\.\d+)?\.safetensors$/.test(name));
+  const consolidated = [...names].some(isConsolidatedSafetensors);
   if (names.has("params.json") && consolidated && !names.has("config.json")) return "mistral";
   return "huggingface";
 }
@@ -74303,7 +74314,9 @@ async function readPreviousRender(outDir) {
   const placements = /* @__PURE__ */ new Map();
   const rgd = await readGenerated(join4(outDir, RGD_PATH));
   const annotations = rgd?.metadata?.annotations;
-  const image = typeof annotations?.[ANNOTATIONS.image] === "string" ? annotations[ANNOTATIONS.image] : void 0;
+  const text = (key) => typeof annotations?.[key] === "string" ? annotations[key] : void 0;
+  const image = text(ANNOTATIONS.image);
+  const stagerImage = text(ANNOTATIONS.stagerImage);
   let models = [];
   try {
     models = await readdir3(join4(outDir, TREE.workloads));
@@ -74314,7 +74327,7 @@ async function readPreviousRender(outDir) {
     const placement = instance && placementOf(instance);
     if (placement) placements.set(placement.name, placement.value);
   }
-  return { ...image ? { image } : {}, placements };
+  return { ...image ? { image } : {}, ...stagerImage ? { stagerImage } : {}, placements };
 }
 function placementOf(instance) {
   if (instance.apiVersion !== LLM_SERVICE.apiVersion || instance.kind !== LLM_SERVICE.kind) return void 0;
@@ -74339,6 +74352,28 @@ async function readGenerated(file) {
   } catch {
     return void 0;
   }
+}
+
+// ../core/src/hub/connection.ts
+var DEFAULT_HF_ENDPOINT = "https://huggingface.co";
+function hubConnection(options = {}) {
+  const endpoint = (options.endpoint ?? process.env.HF_ENDPOINT ?? DEFAULT_HF_ENDPOINT).replace(/\/+$/, "");
+  const origin = requireAllowedUrl(endpoint, "the Hugging Face endpoint (HF_ENDPOINT)").origin;
+  const token = (options.token ?? process.env.HF_TOKEN) || void 0;
+  return {
+    endpoint,
+    ...token !== void 0 ? { token } : {},
+    description: `the Hugging Face Hub at ${printableUrl(endpoint).replace(/\/$/, "")}`,
+    authorization: (url) => token !== void 0 && url.origin === origin ? { authorization: `Bearer ${token}` } : {}
+  };
+}
+function nextLink(header, base) {
+  if (!header) return void 0;
+  for (const part of header.split(",")) {
+    const match = /<([^>]+)>\s*;\s*rel="?next"?/.exec(part.trim());
+    if (match) return new URL(match[1], base).toString();
+  }
+  return void 0;
 }
 
 // ../core/src/stage/errors.ts
@@ -74559,7 +74594,6 @@ async function describeS3Endpoint(s3) {
 }
 
 // ../core/src/stage/hf.ts
-var DEFAULT_HF_ENDPOINT = "https://huggingface.co";
 function parseHfRef(ref) {
   const at = ref.indexOf("@");
   const repo = at < 0 ? ref : ref.slice(0, at);
@@ -74568,13 +74602,12 @@ function parseHfRef(ref) {
   return { repo, revision };
 }
 async function resolveHuggingFace(repo, revision, options = {}) {
-  const endpoint = (options.endpoint ?? process.env.HF_ENDPOINT ?? DEFAULT_HF_ENDPOINT).replace(/\/+$/, "");
-  requireAllowedUrl(endpoint, "the Hugging Face endpoint (HF_ENDPOINT)");
-  const token = (options.token ?? process.env.HF_TOKEN) || void 0;
+  const connection = hubConnection(options);
+  const { endpoint } = connection;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const hub = `the Hugging Face Hub at ${printableUrl(endpoint).replace(/\/$/, "")}`;
-  const context = { repo, endpoint, hasToken: token !== void 0 };
-  const auth = (url2) => token && url2.origin === new URL(endpoint).origin ? { authorization: `Bearer ${token}` } : {};
+  const hub = connection.description;
+  const context = { repo, endpoint, hasToken: connection.token !== void 0 };
+  const auth = connection.authorization;
   const getJson = async (url2, what) => {
     let attempts = 0;
     try {
@@ -74663,14 +74696,6 @@ async function resolveHuggingFace(repo, revision, options = {}) {
     }
   };
 }
-function nextLink(header, base) {
-  if (!header) return void 0;
-  for (const part of header.split(",")) {
-    const match = /<([^>]+)>\s*;\s*rel="?next"?/.exec(part.trim());
-    if (match) return new URL(match[1], base).toString();
-  }
-  return void 0;
-}
 async function* skip(chunks, bytes) {
   let left = bytes;
   for await (const chunk of chunks) {
@@ -74743,16 +74768,14 @@ function defaultSelection(files, notes) {
   const top = files.filter((f) => !f.path.startsWith("original/") && !f.path.startsWith("."));
   const base = (f) => f.path.slice(f.path.lastIndexOf("/") + 1);
   const meta = top.filter((f) => CONFIG.test(base(f)) || TOKENIZER.test(base(f)));
-  const safetensors = top.filter((f) => f.path.endsWith(".safetensors"));
   const index = top.filter((f) => f.path.endsWith(".safetensors.index.json"));
-  const sharded = safetensors.filter((f) => !/(^|\/)consolidated[^/]*\.safetensors$/.test(f.path));
-  const consolidated = safetensors.filter((f) => /(^|\/)consolidated[^/]*\.safetensors$/.test(f.path));
+  const { chosen: safetensors, leftOut } = preferredSafetensors(top);
   let weights;
-  if (sharded.length > 0) {
-    weights = [...sharded, ...index.filter((f) => !base(f).startsWith("consolidated"))];
-    if (consolidated.length > 0) notes.push(`staging ${sharded.length} sharded safetensors file(s); leaving out ${consolidated.map((f) => f.path).join(", ")} (one weight format per prefix)`);
-  } else if (consolidated.length > 0) {
-    weights = [...consolidated, ...index];
+  if (safetensors.length > 0 && !isConsolidatedSafetensors(safetensors[0].path)) {
+    weights = [...safetensors, ...index.filter((f) => !base(f).startsWith("consolidated"))];
+    if (leftOut.length > 0) notes.push(`staging ${safetensors.length} sharded safetensors file(s); leaving out ${leftOut.map((f) => f.path).join(", ")} (one weight format per prefix)`);
+  } else if (safetensors.length > 0) {
+    weights = [...safetensors, ...index];
   } else {
     weights = top.filter((f) => OTHER_WEIGHTS.test(f.path));
     if (weights.length > 0) notes.push(`no safetensors in the source; staging ${weights.length} file(s) in another weight format`);
@@ -76099,7 +76122,7 @@ async function readReceipts(session, prefix) {
 
 // ../core/src/catalog-staging/select-models.ts
 import { basename as basename5, join as join6 } from "node:path";
-async function selectCatalogModels(request, catalogDir, outDir) {
+async function selectCatalogModels(request, catalogDir, outDir, loadEntry = loadCatalogEntry) {
   const words = request.split(/[\s,]+/).filter((word) => word !== "");
   if (words.length === 1 && (words[0] === "all" || words[0] === "pending")) {
     const names = (await listCatalogFiles(catalogDir)).map((file) => basename5(file).replace(/\.ya?ml$/, ""));
@@ -76107,7 +76130,7 @@ async function selectCatalogModels(request, catalogDir, outDir) {
     const previous = await readPreviousRender(outDir);
     const pending = [];
     for (const name of names) {
-      if (awaitsStaging(await loadCatalogEntry(catalogDir, name), previous.placements.get(name))) pending.push(name);
+      if (awaitsStaging(await loadEntry(catalogDir, name), previous.placements.get(name))) pending.push(name);
     }
     return pending;
   }
@@ -76161,14 +76184,19 @@ async function finalizeAsStageResult(options) {
 // ../core/src/catalog-staging/stage-catalog.ts
 async function stageCatalogModels(options) {
   const { reporter, catalogDir } = options;
-  const selected = await selectCatalogModels(options.models, catalogDir, options.outDir);
+  const loaded = /* @__PURE__ */ new Map();
+  const loadEntry = (dir, name) => {
+    if (!loaded.has(name)) loaded.set(name, loadCatalogEntry(dir, name));
+    return loaded.get(name);
+  };
+  const selected = await selectCatalogModels(options.models, catalogDir, options.outDir, loadEntry);
   if (selected.length === 0) reporter.info(`nothing to stage: no entry of ${catalogDir} matches '${options.models}'`);
   const staged = [];
   const inS3 = [];
   const failed = [];
   for (const name of selected) {
     try {
-      const entry = await loadCatalogEntry(catalogDir, name);
+      const entry = await loadEntry(catalogDir, name);
       const source = await reporter.group(`Resolve ${name}`, async () => {
         if (entry.source.kind === "s3") return void 0;
         return resolveSource({ kind: "catalog", name, source: entry.source }, options.resolve);
