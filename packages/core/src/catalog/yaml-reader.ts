@@ -36,6 +36,10 @@ export function readYamlMapping(text: string, file: string): YamlReadResult {
     const [code, message] = describeYamlError(error.code, error.message);
     return diagnostic(code, message, at(error.pos[0]));
   });
+  // once the parser gave up on the nesting, what it says after that is noise (how much of it depends on
+  // the stack the parse had left), so the one line that matters is said alone
+  const tooDeep = syntax.find((d) => d.code === 'catalog/too-deep');
+  if (tooDeep) return { ok: false, diagnostics: [tooDeep] };
   if (syntax.length > 0) return { ok: false, diagnostics: syntax };
 
   const root = document.contents;
