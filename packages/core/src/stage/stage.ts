@@ -1,4 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import { partChecksumsFor } from './checksum-support.js';
 import type { StageContext } from './context.js';
 import { StageError } from './errors.js';
 import { formatBytes } from './format.js';
@@ -129,11 +130,13 @@ async function stageModelUnchecked(options: StageOptions): Promise<StageResult> 
   const partSize = partSizeFor(Math.max(...files.map((f) => f.size)), options.partSize ?? 8 * MiB);
   const bufferCount = Math.max(1, Math.floor((options.maxBufferedBytes ?? 40 * MiB) / partSize));
   const progress = new Progress(totalBytes, files.length, reporter, options.progressIntervalMs ?? 5000);
+  const checksums = await partChecksumsFor(session, `${modelPrefix}.checksum-probe`);
   const ctx: StageContext = {
     ...session,
     source,
     storageClass,
     partSize,
+    checksums,
     buffers: new PartBuffers(partSize, bufferCount),
     slots: new Semaphore(concurrency),
     progress,
