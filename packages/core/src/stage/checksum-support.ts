@@ -63,7 +63,8 @@ async function probe(session: S3Session, key: string): Promise<PartChecksums> {
   const wrong = crc32cBase64((crc32c(body) ^ 1) >>> 0);
   const refused = await s3Call(session, describeCall(session, 'PutObject (checksum probe)', key), async (abortSignal) => {
     try {
-      const put = new session.sdk.PutObjectCommand({ Bucket: session.bucket, Key: key, Body: body, ContentLength: body.length, ChecksumCRC32C: wrong });
+      const request = { Bucket: session.bucket, Key: key, Body: body, ContentLength: body.length, ChecksumCRC32C: wrong };
+      const put = new session.sdk.PutObjectCommand(request);
       await session.s3.send(put, signalOption(abortSignal));
       return false;
     } catch (error) {

@@ -30,7 +30,10 @@ export interface StageOptions {
   readonly selection?: SelectOptions;
   /** parts in flight across all files, as far as maxBufferedBytes holds them; default 8 */
   readonly concurrency?: number;
-  /** cap on part buffers held in memory at once (at least one part); default 40 MiB, which keeps peak RSS under 200 MiB */
+  /**
+   * cap on part buffers held in memory at once (at least one part); default 24 MiB (three 8 MiB parts):
+   * on loopback Ceph a larger pool bought no speed, only resident memory (docs/benchmarks.md)
+   */
   readonly maxBufferedBytes?: number;
   /** smallest part; default 8 MiB, grown so the largest file stays under 9,000 parts */
   readonly partSize?: number;
@@ -128,7 +131,7 @@ async function stageModelUnchecked(options: StageOptions): Promise<StageResult> 
 
   const concurrency = Math.max(1, options.concurrency ?? 8);
   const partSize = partSizeFor(Math.max(...files.map((f) => f.size)), options.partSize ?? 8 * MiB);
-  const bufferCount = Math.max(1, Math.floor((options.maxBufferedBytes ?? 40 * MiB) / partSize));
+  const bufferCount = Math.max(1, Math.floor((options.maxBufferedBytes ?? 24 * MiB) / partSize));
   const progress = new Progress(totalBytes, files.length, reporter, options.progressIntervalMs ?? 5000);
   const checksums = await partChecksumsFor(session, `${modelPrefix}.checksum-probe`);
   const ctx: StageContext = {
