@@ -126,14 +126,14 @@ export class S3FaultProxy {
     // the body is read whole here: it has to be checked, or damaged, before it goes on
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
+    req.on('end', async () => {
       const body = Buffer.concat(chunks);
       const middle = Math.floor(body.length / 2);
       if (corrupt && body.length > 0) body[middle] = 255 - body[middle]!;
       const claimed = req.headers['x-amz-checksum-crc32c'];
       if (this.faults.checkCrc32c && typeof claimed === 'string') {
         const actual = Buffer.alloc(4);
-        actual.writeUInt32BE(crc32c(body));
+        actual.writeUInt32BE(await crc32c(body));
         if (actual.toString('base64') !== claimed) {
           this.ops.push({ method: req.method!, key, query: [...url.searchParams.keys()], status: 400, bodyBytes: body.length, ...integrity });
           res.writeHead(400, { 'content-type': 'application/xml' });

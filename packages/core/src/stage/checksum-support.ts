@@ -60,7 +60,7 @@ export function partChecksumsFor(session: S3Session, probeKey: string): Promise<
 async function probe(session: S3Session, key: string): Promise<PartChecksums> {
   const body = Buffer.from('ray-gitops checksum probe: a store that checks CRC32C refuses this object\n');
   // eslint-disable-next-line no-bitwise -- one flipped bit: a CRC32C the body does not have
-  const wrong = crc32cBase64((crc32c(body) ^ 1) >>> 0);
+  const wrong = crc32cBase64(((await crc32c(body)) ^ 1) >>> 0);
   const refused = await s3Call(session, describeCall(session, 'PutObject (checksum probe)', key), async (abortSignal) => {
     try {
       const request = { Bucket: session.bucket, Key: key, Body: body, ContentLength: body.length, ChecksumCRC32C: wrong };

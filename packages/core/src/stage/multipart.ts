@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CompletedPart } from '@aws-sdk/client-s3';
 import type { StageContext } from './context.js';
-import { crc32c, crc32cBase64 } from './crc32c.js';
+import { Crc32c } from './crc32c.js';
 import { IntegrityError } from './errors.js';
 import { formatBytes } from './format.js';
 import type { PartBuffer } from './part-buffers.js';
@@ -137,13 +137,13 @@ export async function putMultipart(ctx: StageContext, file: SourceFile, key: str
   let part: PartBuffer | undefined;
   const { checksums } = ctx;
   let md5 = checksums.md5 ? createHash('md5') : undefined;
-  let crc = 0;
+  let crc: Crc32c | undefined;
 
   const beginPart = async () => {
     partLength = Math.min(partSize, file.size - (partNumber - 1) * partSize);
     partBytes = 0;
     md5 = checksums.md5 ? createHash('md5') : undefined;
-    crc = 0;
+    crc = checksums.crc32c ? await Crc32c.create() : undefined;
     if (!existing.has(partNumber)) part = await ctx.buffers.acquire(partLength);
   };
   const uploadPart = async (number: number, lent: PartBuffer, md5Hex: string | undefined, checksum: string | undefined) => {
@@ -181,7 +181,7 @@ export async function putMultipart(ctx: StageContext, file: SourceFile, key: str
   const endPart = () => {
     const number = partNumber;
     const md5Hex = md5?.digest('hex');
-    const checksum = checksums.crc32c ? crc32cBase64(crc) : undefined;
+    const checksum = crc?.base64();
     const previous = existing.get(number);
     if (previous) {
       // a part of an earlier run is kept only when a checksum of this run's bytes vouches for it
@@ -217,7 +217,7 @@ export async function putMultipart(ctx: StageContext, file: SourceFile, key: str
         const take = Math.min(chunk.length - pos, partLength - partBytes);
         const slice = chunk.subarray(pos, pos + take);
         md5?.update(slice);
-        if (checksums.crc32c) crc = crc32c(slice, crc);
+        crc?.update(slice);
         part?.bytes.set(slice, partBytes);
         partBytes += take;
         pos += take;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { StageContext } from './context.js';
-import { crc32c, crc32cBase64 } from './crc32c.js';
+import { Crc32c } from './crc32c.js';
 import { IntegrityError } from './errors.js';
 import { putMultipart } from './multipart.js';
 import { resilientChunks } from './read.js';
@@ -69,7 +69,7 @@ async function putSmall(ctx: StageContext, file: SourceFile, key: string): Promi
     }
     const sha256 = hashes.verify();
     const md5 = ctx.checksums.md5 ? createHash('md5').update(body).digest('base64') : undefined;
-    const checksum = ctx.checksums.crc32c ? crc32cBase64(crc32c(body)) : undefined;
+    const checksum = ctx.checksums.crc32c ? (await Crc32c.create()).update(body).base64() : undefined;
     await ctx.slots.acquire(1);
     let stored: { ETag?: string; ChecksumCRC32C?: string };
     try {
