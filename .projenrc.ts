@@ -66,7 +66,7 @@ const packages: PackageSpec[] = [
   {
     dir: 'core',
     description: 'The ray-gitops domain: catalog, render, validate, stage, image, gitops. No @actions/* imports.',
-    deps: ['ajv@^8.20.0', 'yaml@^2.9.1', 'kubernetes-models@^5.1.0', '@kubernetes-models/apimachinery@^3.0.2', '@aws-sdk/client-codebuild@^3.1142.0', '@aws-sdk/client-ecr@^3.1169.0', '@aws-sdk/client-cloudwatch-logs@^3.1169.0', '@aws-sdk/client-s3@^3.1175.0', 'dockerfile-ast@^0.7.1', '@balena/dockerignore@^1.0.2', '@marcbachmann/cel-js@^8.0.0'],
+    deps: ['ajv@^8.20.0', 'yaml@^2.9.1', 'kubernetes-models@^5.1.0', '@kubernetes-models/apimachinery@^3.0.2', '@aws-sdk/client-codebuild@^3.1142.0', '@aws-sdk/client-ecr@^3.1169.0', '@aws-sdk/client-cloudwatch-logs@^3.1169.0', '@aws-sdk/client-s3@^3.1175.0', 'hash-wasm@^4.12.0', 'dockerfile-ast@^0.7.1', '@balena/dockerignore@^1.0.2', '@marcbachmann/cel-js@^8.0.0'],
   },
   {
     dir: 'cli',

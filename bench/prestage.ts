@@ -7,7 +7,7 @@
 // medians, so a busy machine and a filling S3 weigh on every method alike (BENCH_ROUNDS=3 for that).
 // The stager runs as the action ships it: one esbuild bundle. A last line times the S3 upload alone
 // (the same bytes from memory, no source, no checksums): no method can beat it on this machine.
-// Needs: radosgw & co. (started here via ../shared/scripts/s3-ceph.sh), awscli, rclone, /usr/bin/time.
+// Needs: Ceph (the test kit starts it), and from Debian: `apt-get install -y rclone awscli time`.
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -206,7 +206,8 @@ try {
     const pick = (key: keyof Measure) => median(all.map((m) => m[key]));
     return { wall: pick('wall'), cpu: pick('cpu'), rssMiB: pick('rssMiB'), scratchMiB: pick('scratchMiB'), serverCpu: pick('serverCpu'), walls: all.map((m) => m.wall.toFixed(1)).join(', ') };
   };
-  process.stdout.write(`\nprestage bench: ${(total / MiB).toFixed(0)} MiB model, ${files.length} files, ${rounds} round(s) (medians), Ceph RGW on loopback, ${(await run('nproc')).stdout.trim()} CPUs\n\n`);
+  const load = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
+  process.stdout.write(`\nprestage bench: ${(total / MiB).toFixed(0)} MiB model, ${files.length} files, ${rounds} round(s) (medians), Ceph RGW on loopback, ${(await run('nproc')).stdout.trim()} CPUs, load average ${load}\n\n`);
   process.stdout.write('| method | wall s | CPU s | peak RSS MiB | scratch disk MiB | S3 daemons CPU s | walls per round |\n| --- | ---: | ---: | ---: | ---: | ---: | --- |\n');
   for (const name of methods) {
     const r = row(name);
@@ -216,9 +217,10 @@ try {
 
   const [stagerRow, seedRow, rcloneRow] = methods.map(row) as [ReturnType<typeof row>, ReturnType<typeof row>, ReturnType<typeof row>];
   const targets = [
-    { name: 'wall ≤ 0.5 × seed', met: stagerRow.wall <= 0.5 * seedRow.wall, detail: `${stagerRow.wall.toFixed(1)} s vs ${(0.5 * seedRow.wall).toFixed(1)} s` },
+    { name: 'wall ≤ 0.8 × seed', met: stagerRow.wall <= 0.8 * seedRow.wall, detail: `${stagerRow.wall.toFixed(1)} s vs ${(0.8 * seedRow.wall).toFixed(1)} s` },
     { name: 'wall ≤ 1.0 × rclone', met: stagerRow.wall <= rcloneRow.wall, detail: `${stagerRow.wall.toFixed(1)} s vs ${rcloneRow.wall.toFixed(1)} s` },
-    { name: 'peak RSS ≤ 200 MiB', met: stagerRow.rssMiB <= 200, detail: `${stagerRow.rssMiB.toFixed(0)} MiB` },
+    { name: 'client CPU ≤ seed', met: stagerRow.cpu <= seedRow.cpu, detail: `${stagerRow.cpu.toFixed(1)} s vs ${seedRow.cpu.toFixed(1)} s` },
+    { name: 'peak RSS ≤ 128 MiB', met: stagerRow.rssMiB <= 128, detail: `${stagerRow.rssMiB.toFixed(0)} MiB` },
     { name: '0 bytes scratch disk', met: stagerRow.scratchMiB === 0, detail: `${stagerRow.scratchMiB} MiB written` },
   ];
   for (const t of targets) process.stdout.write(`${t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.detail}\n`);

@@ -1,5 +1,6 @@
 import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { crc32c } from '@ray-gitops/core';
 
 export interface S3Faults {
   /** fraction of requests answered 503 SlowDown / 500 InternalError without reaching S3 */
@@ -12,6 +13,13 @@ export interface S3Faults {
   stall?: (req: IncomingMessage, url: URL) => boolean;
   /** matching answers carry another ETag than the store's: a store that kept other bytes than it was sent */
   wrongEtag?: (req: IncomingMessage, url: URL) => boolean;
+  /** matching request bodies get one byte flipped on the way: bytes damaged after the client checksummed them */
+  corruptBody?: (req: IncomingMessage, url: URL) => boolean;
+  /**
+   * check `x-amz-checksum-crc32c` against the body, as AWS S3 does, answering 400 BadDigest on a
+   * mismatch (Ceph RGW, behind the proxy, stores the header without checking it)
+   */
+  checkCrc32c?: boolean;
 }
 
 /** One request that reached S3, for assertions on what the stager did. */
@@ -21,10 +29,14 @@ export interface S3Op {
   readonly query: string[];
   readonly status: number;
   readonly bodyBytes: number;
+  /** the integrity headers the request carried */
+  readonly contentMd5: boolean;
+  readonly crc32c: boolean;
 }
 
 const slowDown = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>';
 const internal = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>';
+const badDigest = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>BadDigest</Code><Message>The CRC32C you specified did not match the calculated checksum.</Message></Error>';
 const denied = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>';
 
 /**
@@ -34,7 +46,7 @@ const denied = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied<
 export class S3FaultProxy {
   readonly faults: S3Faults = { errorRate: 0, resetRate: 0 };
   readonly ops: S3Op[] = [];
-  readonly injected = { errors: 0, resets: 0 };
+  readonly injected = { errors: 0, resets: 0, corrupted: 0 };
   private requests = 1;
   /** requests left unanswered by the stall fault */
   stalled = 0;
@@ -103,13 +115,44 @@ export class S3FaultProxy {
       req.on('end', () => req.socket.resetAndDestroy());
       return;
     }
-    let bodyBytes = 0;
+    const corrupt = isWrite && this.faults.corruptBody?.(req, url) === true;
+    if (corrupt) this.injected.corrupted++;
+    const key = decodeURIComponent(url.pathname);
+    const integrity = { contentMd5: req.headers['content-md5'] !== undefined, crc32c: req.headers['x-amz-checksum-crc32c'] !== undefined };
+    if (!isWrite || (!corrupt && !this.faults.checkCrc32c)) {
+      this.forward(req, res, url, key, integrity, req);
+      return;
+    }
+    // the body is read whole here: it has to be checked, or damaged, before it goes on
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', async () => {
+      const body = Buffer.concat(chunks);
+      const middle = Math.floor(body.length / 2);
+      if (corrupt && body.length > 0) body[middle] = 255 - body[middle]!;
+      const claimed = req.headers['x-amz-checksum-crc32c'];
+      if (this.faults.checkCrc32c && typeof claimed === 'string') {
+        const actual = Buffer.alloc(4);
+        actual.writeUInt32BE(await crc32c(body));
+        if (actual.toString('base64') !== claimed) {
+          this.ops.push({ method: req.method!, key, query: [...url.searchParams.keys()], status: 400, bodyBytes: body.length, ...integrity });
+          res.writeHead(400, { 'content-type': 'application/xml' });
+          res.end(badDigest);
+          return;
+        }
+      }
+      this.forward(req, res, url, key, integrity, body);
+    });
+  }
+
+  /** Sends the request on to S3 as it came (or with `body` instead of the client's) and its answer back. */
+  private forward(req: IncomingMessage, res: ServerResponse, url: URL, key: string, integrity: Pick<S3Op, 'contentMd5' | 'crc32c'>, body: IncomingMessage | Buffer) {
+    let bodyBytes = Buffer.isBuffer(body) ? body.length : 0;
     const upstream = request(
       `${this.upstream}${req.url}`,
       { method: req.method, headers: req.headers, agent: this.agent },
       (answer) => {
-        const key = decodeURIComponent(url.pathname);
-        const op = { method: req.method!, key, query: [...url.searchParams.keys()], status: answer.statusCode ?? 0, bodyBytes };
+        const op = { method: req.method!, key, query: [...url.searchParams.keys()], status: answer.statusCode ?? 0, bodyBytes, ...integrity };
         this.ops.push(op);
         const headers = { ...answer.headers };
         if (headers.etag && this.faults.wrongEtag?.(req, url)) headers.etag = '"0123456789abcdef0123456789abcdef"';
@@ -118,6 +161,10 @@ export class S3FaultProxy {
       },
     );
     upstream.on('error', () => res.destroy());
+    if (Buffer.isBuffer(body)) {
+      upstream.end(body);
+      return;
+    }
     req.on('data', (chunk: Buffer) => (bodyBytes += chunk.length));
     req.pipe(upstream);
   }

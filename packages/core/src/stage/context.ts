@@ -1,4 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { PartChecksums } from './checksum-support.js';
 import type { PartBuffers } from './part-buffers.js';
 import type { Progress } from './progress.js';
 import type { RetryPolicy } from './retry.js';
@@ -18,6 +19,8 @@ export interface StageContext extends S3Session {
   readonly storageClass: string;
   /** one part size for the whole run, so every part buffer can serve every file */
   readonly partSize: number;
+  /** CRC32C where the store checks it, Content-MD5 where it does not: found out once per endpoint */
+  readonly checksums: PartChecksums;
   readonly buffers: PartBuffers;
   /** uploads in flight */
   readonly slots: Semaphore;

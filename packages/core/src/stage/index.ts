@@ -5,7 +5,7 @@ export * from './s3.js';
 export * from './select.js';
 export * from './stage.js';
 export * from './types.js';
-export { crc32c } from './crc32c.js';
+export { Crc32c, crc32c, crc32cBase64 } from './crc32c.js';
 export { formatBytes } from './format.js';
 export { STAGE_TOOL_VERSION, stagedKeys } from './manifest.js';
 export { partSizeFor } from './multipart.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CompletedPart } from '@aws-sdk/client-s3';
 import type { StageContext } from './context.js';
-import { crc32c, crc32cBase64 } from './crc32c.js';
+import { Crc32c } from './crc32c.js';
 import { IntegrityError } from './errors.js';
 import { formatBytes } from './format.js';
 import type { PartBuffer } from './part-buffers.js';
@@ -105,7 +105,7 @@ async function openUpload(ctx: StageContext, file: SourceFile, key: string): Pro
       new ctx.sdk.CreateMultipartUploadCommand({
         Bucket: ctx.bucket,
         Key: key,
-        ChecksumAlgorithm: 'CRC32C',
+        ...(ctx.checksums.crc32c ? { ChecksumAlgorithm: 'CRC32C' as const } : {}),
         Metadata: objectMetadata(file),
         ...(ctx.storageClass ? { StorageClass: ctx.storageClass as never } : {}),
       }),
@@ -135,17 +135,18 @@ export async function putMultipart(ctx: StageContext, file: SourceFile, key: str
   let partBytes = 0;
   let partLength = 0;
   let part: PartBuffer | undefined;
-  let md5 = createHash('md5');
-  let crc = 0;
+  const { checksums } = ctx;
+  let md5 = checksums.md5 ? createHash('md5') : undefined;
+  let crc: Crc32c | undefined;
 
   const beginPart = async () => {
     partLength = Math.min(partSize, file.size - (partNumber - 1) * partSize);
     partBytes = 0;
-    md5 = createHash('md5');
-    crc = 0;
+    md5 = checksums.md5 ? createHash('md5') : undefined;
+    crc = checksums.crc32c ? await Crc32c.create() : undefined;
     if (!existing.has(partNumber)) part = await ctx.buffers.acquire(partLength);
   };
-  const uploadPart = async (number: number, lent: PartBuffer, md5Hex: string, checksum: string) => {
+  const uploadPart = async (number: number, lent: PartBuffer, md5Hex: string | undefined, checksum: string | undefined) => {
     const body = lent.bytes;
     await ctx.slots.acquire(1);
     try {
@@ -159,17 +160,17 @@ export async function putMultipart(ctx: StageContext, file: SourceFile, key: str
               PartNumber: number,
               Body: body,
               ContentLength: body.length,
-              ContentMD5: Buffer.from(md5Hex, 'hex').toString('base64'),
-              ChecksumCRC32C: checksum,
+              ...(md5Hex ? { ContentMD5: Buffer.from(md5Hex, 'hex').toString('base64') } : {}),
+              ...(checksum ? { ChecksumCRC32C: checksum } : {}),
             }),
           ),
           signalOption(abortSignal),
         ),
       );
       const etag = (answer.ETag ?? '').replace(/"/g, '');
-      if (isMd5Hex(etag) && etag !== md5Hex) throw new IntegrityError(`${file.path}: S3 stored part ${number} with MD5 ${etag}, not ${md5Hex}`);
-      if (answer.ChecksumCRC32C && answer.ChecksumCRC32C !== checksum) throw new IntegrityError(`${file.path}: S3 computed CRC32C ${answer.ChecksumCRC32C} for part ${number}, not ${checksum}`);
-      completed.push({ PartNumber: number, ETag: answer.ETag!, ChecksumCRC32C: checksum });
+      if (md5Hex && isMd5Hex(etag) && etag !== md5Hex) throw new IntegrityError(`${file.path}: S3 stored part ${number} with MD5 ${etag}, not ${md5Hex}`);
+      if (checksum && answer.ChecksumCRC32C && answer.ChecksumCRC32C !== checksum) throw new IntegrityError(`${file.path}: S3 computed CRC32C ${answer.ChecksumCRC32C} for part ${number}, not ${checksum}`);
+      completed.push({ PartNumber: number, ETag: answer.ETag!, ...(checksum ? { ChecksumCRC32C: checksum } : {}) });
       uploaded += body.length;
       ctx.progress.add(body.length, body.length);
     } finally {
@@ -179,14 +180,19 @@ export async function putMultipart(ctx: StageContext, file: SourceFile, key: str
   };
   const endPart = () => {
     const number = partNumber;
-    const md5Hex = md5.digest('hex');
-    const checksum = crc32cBase64(crc);
+    const md5Hex = md5?.digest('hex');
+    const checksum = crc?.base64();
     const previous = existing.get(number);
     if (previous) {
-      if ((isMd5Hex(previous.etag) && previous.etag !== md5Hex) || (previous.crc32c && previous.crc32c !== checksum)) {
-        throw new IntegrityError(`${file.path}: part ${number} already in S3 does not match the source (ETag ${previous.etag}, MD5 ${md5Hex})`);
+      // a part of an earlier run is kept only when a checksum of this run's bytes vouches for it
+      const md5Known = md5Hex !== undefined && isMd5Hex(previous.etag);
+      const crcKnown = checksum !== undefined && previous.crc32c !== undefined;
+      const vouched = (md5Known && previous.etag === md5Hex) || (crcKnown && previous.crc32c === checksum);
+      const contradicted = (md5Known && previous.etag !== md5Hex) || (crcKnown && previous.crc32c !== checksum);
+      if (!vouched || contradicted) {
+        throw new IntegrityError(`${file.path}: part ${number} already in S3 does not match the source (ETag ${previous.etag}${md5Hex ? `, MD5 ${md5Hex}` : ''}${checksum ? `, CRC32C ${checksum}` : ''})`);
       }
-      completed.push({ PartNumber: number, ETag: previous.etag, ChecksumCRC32C: checksum });
+      completed.push({ PartNumber: number, ETag: previous.etag, ...(checksum ? { ChecksumCRC32C: checksum } : {}) });
       reused += previous.size;
       ctx.progress.skip(previous.size, false);
       return;
@@ -210,8 +216,8 @@ export async function putMultipart(ctx: StageContext, file: SourceFile, key: str
       while (pos < chunk.length) {
         const take = Math.min(chunk.length - pos, partLength - partBytes);
         const slice = chunk.subarray(pos, pos + take);
-        md5.update(slice);
-        crc = crc32c(slice, crc);
+        md5?.update(slice);
+        crc?.update(slice);
         part?.bytes.set(slice, partBytes);
         partBytes += take;
         pos += take;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { StageContext } from './context.js';
-import { crc32c, crc32cBase64 } from './crc32c.js';
+import { Crc32c } from './crc32c.js';
 import { IntegrityError } from './errors.js';
 import { putMultipart } from './multipart.js';
 import { resilientChunks } from './read.js';
@@ -68,8 +68,8 @@ async function putSmall(ctx: StageContext, file: SourceFile, key: string): Promi
       hashes.update(chunk);
     }
     const sha256 = hashes.verify();
-    const md5 = createHash('md5').update(body).digest('base64');
-    const checksum = crc32cBase64(crc32c(body));
+    const md5 = ctx.checksums.md5 ? createHash('md5').update(body).digest('base64') : undefined;
+    const checksum = ctx.checksums.crc32c ? (await Crc32c.create()).update(body).base64() : undefined;
     await ctx.slots.acquire(1);
     let stored: { ETag?: string; ChecksumCRC32C?: string };
     try {
@@ -81,8 +81,8 @@ async function putSmall(ctx: StageContext, file: SourceFile, key: string): Promi
               Key: key,
               Body: body,
               ContentLength: file.size,
-              ContentMD5: md5,
-              ChecksumCRC32C: checksum,
+              ...(md5 ? { ContentMD5: md5 } : {}),
+              ...(checksum ? { ChecksumCRC32C: checksum } : {}),
               Metadata: objectMetadata(file, sha256),
               ...(ctx.storageClass ? { StorageClass: ctx.storageClass as never } : {}),
             }),
@@ -92,10 +92,10 @@ async function putSmall(ctx: StageContext, file: SourceFile, key: string): Promi
       );
       // a single-part object's ETag is the MD5 of its bytes, as a multipart part's is
       const etag = (answer.ETag ?? '').replace(/"/g, '');
-      const md5Hex = Buffer.from(md5, 'base64').toString('hex');
-      const mismatch = /^[0-9a-f]{32}$/.test(etag) && etag !== md5Hex
+      const md5Hex = md5 ? Buffer.from(md5, 'base64').toString('hex') : undefined;
+      const mismatch = md5Hex && /^[0-9a-f]{32}$/.test(etag) && etag !== md5Hex
         ? `S3 stored the object with MD5 ${etag}, not ${md5Hex}`
-        : answer.ChecksumCRC32C && answer.ChecksumCRC32C !== checksum
+        : checksum && answer.ChecksumCRC32C && answer.ChecksumCRC32C !== checksum
           ? `S3 computed CRC32C ${answer.ChecksumCRC32C}, not ${checksum}`
           : undefined;
       if (mismatch) {
