@@ -3,12 +3,10 @@ import type { PartChecksums } from './checksum-support.js';
 import type { PartBuffers } from './part-buffers.js';
 import type { Progress } from './progress.js';
 import type { RetryPolicy } from './retry.js';
-import type { S3Session } from './s3-call.js';
+import type { S3Session, Sdk } from './s3-call.js';
 import type { Semaphore } from './semaphore.js';
 import type { ResolvedSource } from './types.js';
 import type { Reporter } from '../report/index.js';
-
-export type Sdk = typeof import('@aws-sdk/client-s3');
 
 /** What every file upload of one staging run shares. */
 export interface StageContext extends S3Session {

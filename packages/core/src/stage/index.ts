@@ -9,7 +9,7 @@ export { Crc32c, crc32c, crc32cBase64 } from './crc32c.js';
 export { formatBytes } from './format.js';
 export { STAGE_TOOL_VERSION, stagedKeys } from './manifest.js';
 export { partSizeFor } from './multipart.js';
-export type { FileAction, StagedFile } from './upload-file.js';
+export type { FileAction, StagedFile } from './types.js';
 export { isRetryable, withRetry, DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 export * from './tar-url.js';
 export * from './resolve-source.js';

@@ -10,8 +10,7 @@ import { describeCall, s3Call, signalOption } from './s3-call.js';
 import { describeError, isNotFound, isUnsupported, unsignedPayload } from './s3-requests.js';
 import { objectMetadata, SourceHashes } from './source-hashes.js';
 import { storedChecksums } from './staged-object.js';
-import type { SourceFile } from './types.js';
-import type { StagedFile } from './upload-file.js';
+import type { SourceFile, StagedFile } from './types.js';
 
 const MiB = 1024 * 1024;
 /** S3's limits: parts of 5 MiB..5 GiB, at most 10,000 of them; we stay under 9,000 for headroom. */

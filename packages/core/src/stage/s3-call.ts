@@ -1,10 +1,12 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Sdk } from './context.js';
 import { withRetry, type RetryPolicy } from './retry.js';
 import { attemptCause, explainS3Error } from './s3-errors.js';
 import { isNotFound, isUnsupported } from './s3-requests.js';
 import { formatSeconds } from '../net/index.js';
 import type { Reporter } from '../report/index.js';
+
+/** The S3 module of the AWS SDK, passed in so callers share the client's own classes. */
+export type Sdk = typeof import('@aws-sdk/client-s3');
 
 /** What every S3 call of a staging run needs: the client, where it goes (for messages), the retry rules. */
 export interface S3Session {

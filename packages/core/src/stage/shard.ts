@@ -1,7 +1,6 @@
 import { describeCall, s3Call, signalOption, type S3Session } from './s3-call.js';
 import { joinKey, type S3Location } from './s3.js';
-import type { SourceFile } from './types.js';
-import type { StagedFile } from './upload-file.js';
+import type { SourceFile, StagedFile } from './types.js';
 import { UsageError } from '../errors/index.js';
 
 /** Shard `index` (0-based, as Kubernetes' JOB_COMPLETION_INDEX) of `count`. */

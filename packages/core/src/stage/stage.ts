@@ -14,8 +14,8 @@ import { createStageS3Client, DEFAULT_TIMEOUT_MS, describeS3Endpoint, parseS3Uri
 import { selectFiles, type SelectOptions } from './select.js';
 import { Semaphore } from './semaphore.js';
 import { assignShards, receiptFiles, shardReceiptKey, writeShardReceipt, type ShardSpec } from './shard.js';
-import type { ResolvedSource, StageManifest } from './types.js';
-import { stageFileWithRetry, type StagedFile } from './upload-file.js';
+import type { ResolvedSource, StageManifest, StagedFile } from './types.js';
+import { stageFileWithRetry } from './upload-file.js';
 import { RayGitopsError } from '../errors/index.js';
 import { isStall } from '../net/index.js';
 import { silentReporter, type Reporter } from '../report/index.js';

@@ -45,3 +45,17 @@ export interface StagedFileRecord {
   /** S3's full-object CRC32C, where the store returned one */
   readonly crc32c?: string;
 }
+
+export type FileAction = 'uploaded' | 'resumed' | 'skipped';
+
+export interface StagedFile {
+  readonly path: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly action: FileAction;
+  /** bytes this run sent to S3 for the file */
+  readonly bytesUploaded: number;
+  /** the object's ETag and full-object CRC32C as S3 stored them, for later runs to compare */
+  readonly etag?: string;
+  readonly crc32c?: string;
+}

@@ -8,21 +8,7 @@ import { describeCall, s3Call, signalOption } from './s3-call.js';
 import { unsignedPayload } from './s3-requests.js';
 import { objectMetadata, SourceHashes } from './source-hashes.js';
 import { headStaged, readBackSha256, storedChecksums } from './staged-object.js';
-import type { SourceFile } from './types.js';
-
-export type FileAction = 'uploaded' | 'resumed' | 'skipped';
-
-export interface StagedFile {
-  readonly path: string;
-  readonly size: number;
-  readonly sha256: string;
-  readonly action: FileAction;
-  /** bytes this run sent to S3 for the file */
-  readonly bytesUploaded: number;
-  /** the object's ETag and full-object CRC32C as S3 stored them, for later runs to compare */
-  readonly etag?: string;
-  readonly crc32c?: string;
-}
+import type { SourceFile, StagedFile } from './types.js';
 
 /** Stages one file; one whose bytes did not match the source's checksum is staged once more from scratch. */
 export async function stageFileWithRetry(ctx: StageContext, file: SourceFile, key: string): Promise<StagedFile> {
