@@ -85,7 +85,7 @@ const packages: PackageSpec[] = [
     description: 'Test support for every package: Ceph RGW, the fake Hub, AWS and GitHub servers, the action runner, the git fixture.',
     workspaceDeps: ['core'],
     // xmllint compiled to WebAssembly checks JUnit output; yauzl reads the build-context zip: no system tools
-    deps: ['yaml@^2.9.1', 's3rver@^3.7.1', 'xmllint-wasm@^5.3.0', 'yauzl@^3.4.0', 'vitest@~4.1.12'],
+    deps: ['yaml@^2.9.1', 's3rver@^3.7.1', 'xmllint-wasm@^5.3.0', 'yauzl@^3.4.0', 'vitest@~4.1.12', '@aws-sdk/client-s3@^3.1175.0'],
     devDeps: ['@types/yauzl@^3.4.0', '@types/s3rver@^3.7.4'],
     testSupport: true,
   },
@@ -290,7 +290,7 @@ new TextFile(root, 'vitest.config.mts', {
     "const conditions = ['source', 'node', 'import', 'default'];",
     "const include = ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'];",
     '// a test file that imports one of these test-kit modules (or the CLI runner) talks to a server or a child process',
-    "const WIRE = /from '(@ray-gitops[/]testkit[/](ceph|action-runner|hf-server|fake-aws|github-server|hub|s3rver|s3-proxy|gitops-repo)|[.][/]run-cli[.]js)'/;",
+    "const WIRE = /from '(@ray-gitops[/]testkit[/](ceph|action-runner|hf-server|fake-aws|github-server|hub|s3rver|s3-proxy|gitops-repo|staging-bench|registry|sts-server|git-http-server|archives)|[.][/]run-cli[.]js)'/;",
     "const wire = globSync(include, { ignore: ['**/node_modules/**'] }).filter((file) => WIRE.test(readFileSync(file, 'utf8')));",
     '',
     'export default defineConfig({',

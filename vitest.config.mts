@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
 const conditions = ['source', 'node', 'import', 'default'];
 const include = ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'];
 // a test file that imports one of these test-kit modules (or the CLI runner) talks to a server or a child process
-const WIRE = /from '(@ray-gitops[/]testkit[/](ceph|action-runner|hf-server|fake-aws|github-server|hub|s3rver|s3-proxy|gitops-repo)|[.][/]run-cli[.]js)'/;
+const WIRE = /from '(@ray-gitops[/]testkit[/](ceph|action-runner|hf-server|fake-aws|github-server|hub|s3rver|s3-proxy|gitops-repo|staging-bench|registry|sts-server|git-http-server|archives)|[.][/]run-cli[.]js)'/;
 const wire = globSync(include, { ignore: ['**/node_modules/**'] }).filter((file) => WIRE.test(readFileSync(file, 'utf8')));
 
 export default defineConfig({

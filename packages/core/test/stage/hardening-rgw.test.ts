@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -25,19 +23,18 @@ import {
   type StageManifest,
 } from '@ray-gitops/core';
 import { closedPort, gnuTarList, pythonTar, serveArchive, startSilentServer } from '@ray-gitops/testkit/archives';
-import { startRgw, type Rgw } from '@ray-gitops/testkit/ceph';
-import { FakeHub } from '@ray-gitops/testkit/hf-server';
 import { generatedModel, writeModelDir } from '@ray-gitops/testkit/model';
-import { S3FaultProxy } from '@ray-gitops/testkit/s3-proxy';
+import type { S3FaultProxy } from '@ray-gitops/testkit/s3-proxy';
+import { startStagingBench, type StagingBench } from '@ray-gitops/testkit/staging-bench';
+import { tempDir } from '@ray-gitops/testkit/temp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const BUCKET = 'hardening';
 const MiB = 1024 * 1024;
-let rgw: Rgw;
+let bench: StagingBench;
 let proxy: S3FaultProxy;
 let direct: S3Client;
 let work: string;
-let hub: FakeHub;
 const stalled = generatedModel('acme/stalled-llm', [12], { commit: '5a'.repeat(20) });
 
 function recordingReporter(): Reporter & { lines: string[] } {
@@ -69,28 +66,11 @@ function patterned(length: number, seed: number): Buffer {
 }
 
 beforeAll(async () => {
-  rgw = await startRgw('hardening');
-  process.env.AWS_ACCESS_KEY_ID = rgw.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = rgw.secretAccessKey;
-  process.env.AWS_REGION = 'us-east-1';
-  proxy = new S3FaultProxy(rgw.endpoint);
-  await proxy.start();
-  process.env.AWS_ENDPOINT_URL_S3 = proxy.endpoint;
-  direct = new S3Client({ region: 'us-east-1', endpoint: rgw.endpoint, forcePathStyle: true });
-  await direct.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  work = await mkdtemp(join(tmpdir(), 'stage-hardening-'));
-  hub = new FakeHub([stalled]);
-  await hub.start();
-  process.env.HF_ENDPOINT = hub.endpoint;
-  delete process.env.HF_TOKEN;
+  ({ proxy, direct } = bench = await startStagingBench('hardening', BUCKET, [stalled]));
+  work = await tempDir('stage-hardening-');
 }, 600_000);
 
-afterAll(async () => {
-  await hub?.stop();
-  await proxy?.stop();
-  await rgw?.stop();
-  if (work) await rm(work, { recursive: true, force: true });
-}, 120_000);
+afterAll(() => bench?.stop(), 120_000);
 
 describe('the .tar reader reads what tar writes', () => {
   it('stages a member whose size is only in its pax header, pax path/linkpath, a global header and GNU long names, byte-identical', async () => {

@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import {
   createStageS3Client,
   IntegrityError,
@@ -17,17 +17,17 @@ import {
   type Reporter,
   type StageManifest,
 } from '@ray-gitops/core';
-import { startRgw, type Rgw } from '@ray-gitops/testkit/ceph';
 import { FakeHub, fileBytes, TEST_TOKEN, type FakeRepo } from '@ray-gitops/testkit/hf-server';
 import { expectedPaths, generatedModel, writeModelDir } from '@ray-gitops/testkit/model';
-import { S3FaultProxy } from '@ray-gitops/testkit/s3-proxy';
+import type { S3FaultProxy } from '@ray-gitops/testkit/s3-proxy';
+import { startStagingBench, type StagingBench } from '@ray-gitops/testkit/staging-bench';
 import { tempDir } from '@ray-gitops/testkit/temp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const BUCKET = 'models';
 const MiB = 1024 * 1024;
-let rgw: Rgw;
+let bench: StagingBench;
 let proxy: S3FaultProxy;
 let direct: S3Client;
 let hub: FakeHub;
@@ -68,26 +68,10 @@ async function expectStaged(repo: FakeRepo, prefix: string, paths = expectedPath
 }
 
 beforeAll(async () => {
-  rgw = await startRgw('stage');
-  process.env.AWS_ACCESS_KEY_ID = rgw.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = rgw.secretAccessKey;
-  process.env.AWS_REGION = 'us-east-1';
-  proxy = new S3FaultProxy(rgw.endpoint);
-  await proxy.start();
-  process.env.AWS_ENDPOINT_URL_S3 = proxy.endpoint;
-  direct = new S3Client({ region: 'us-east-1', endpoint: rgw.endpoint, forcePathStyle: true });
-  await direct.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  hub = new FakeHub([big, tiny, gated, killed, corrupt]);
-  await hub.start();
-  process.env.HF_ENDPOINT = hub.endpoint;
-  delete process.env.HF_TOKEN;
+  ({ proxy, direct, hub } = bench = await startStagingBench('stage', BUCKET, [big, tiny, gated, killed, corrupt]));
 }, 600_000);
 
-afterAll(async () => {
-  await hub?.stop();
-  await proxy?.stop();
-  await rgw?.stop();
-}, 120_000);
+afterAll(() => bench?.stop(), 120_000);
 
 describe('stageModel against the Ceph RADOS Gateway', () => {
   it('stages a Hugging Face model byte-identical, one weight format, manifest last', async () => {
