@@ -10,6 +10,8 @@ import {
   nonManifestPatterns,
   parseFeatureGates,
   OUTPUT_FORMATS,
+  PARALLEL_MIN_FILES,
+  UsageError,
   summaryLine,
   validateManifests,
 } from '@ray-gitops/core';
@@ -29,7 +31,7 @@ export const validateCommand: CommandDefinition = {
   path: ['validate'],
   summary: 'Validate manifests against real schemas (Kubernetes, KubeRay, kro, Argo CD) and GPU-workload policy.',
   synopsis:
-    '[PATH…] [--crds DIR]… [--schema-location TEMPLATE]… [--strict] [--no-policy] [--disable-rule ID]… [--kuberay-feature-gates GATES] [--previous REF] [--repo-root DIR] [--ignore-missing-schemas] [--format FORMAT]',
+    '[PATH…] [--crds DIR]… [--schema-location TEMPLATE]… [--strict] [--no-policy] [--disable-rule ID]… [--kuberay-feature-gates GATES] [--previous REF] [--repo-root DIR] [--ignore-missing-schemas] [--workers N] [--format FORMAT]',
   positionals: 'PATH',
   options: {
     'crds': {
@@ -68,6 +70,11 @@ export const validateCommand: CommandDefinition = {
     },
     'repo-root': { type: 'string', value: 'DIR', description: 'repository root that Argo CD source paths are resolved against (default: the git repository holding the current directory)' },
     'ignore-missing-schemas': { type: 'boolean', description: 'skip resources whose kind has no schema instead of failing' },
+    'workers': {
+      type: 'string',
+      value: 'N',
+      description: `worker threads that parse and validate beside the main thread: 0 = none; default: from ${PARALLEL_MIN_FILES} files up, one per core beyond two (at most 4)`,
+    },
     'format': { type: 'string', value: 'FORMAT', default: 'text', description: OUTPUT_FORMATS.join(' | ') },
     'kubernetes-version': {
       type: 'string',
@@ -94,6 +101,7 @@ export const validateCommand: CommandDefinition = {
     const platform = join(tree, PLATFORM_IN_TREE);
     const crds = [...strings('crds'), ...(cached ? [cacheDir] : []), ...(existsSync(platform) ? [platform] : [])];
 
+    const workers = typeof values.workers === 'string' ? workerThreads(values.workers) : undefined;
     const summary = await validateManifests({
       paths,
       crds,
@@ -114,6 +122,7 @@ export const validateCommand: CommandDefinition = {
       repoRoot: typeof values['repo-root'] === 'string' ? values['repo-root'] : repositoryRoot(),
       ...(typeof values.previous === 'string' ? { previous: values.previous } : {}),
       reporters: [output],
+      ...(workers !== undefined ? { workers } : {}),
       ...(paths.includes('-') ? { stdin: process.stdin } : {}),
     });
 
@@ -130,3 +139,8 @@ export const validateCommand: CommandDefinition = {
     return summary.ok ? ExitCode.ok : ExitCode.problemsFound;
   },
 };
+
+function workerThreads(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) > 64) throw new UsageError(`--workers must be a whole number from 0 to 64, not '${text}'`);
+  return Number(text);
+}

@@ -1,12 +1,10 @@
 // gitops-checks: the set of checks `ray-gitops validate` and the validate-manifests action run on the
 // gitops tree. It sits above validate/ (which defines what a check is) and the folders that implement
 // checks (policy/, kro/), so none of them imports the other upwards.
-import { kroBreakingChangeCheck } from '../kro-checks/breaking-check.js';
-import { kroCheck } from '../kro-checks/rgd-check.js';
-import { KUBERAY_CHECK_ID, kuberayCheck } from '../kuberay/check.js';
+import { namedCheck } from './checks-by-name.js';
+import { KUBERAY_CHECK_ID } from '../kuberay/check.js';
 import type { KubeRayFeatureGates } from '../kuberay/feature-gates.js';
-import { argocdCheck } from '../policy/argocd.js';
-import { POLICY_CHECK_ID, policyCheck } from '../policy/check.js';
+import { POLICY_CHECK_ID } from '../policy/check.js';
 import type { ResourceCheck } from '../validate/checks.js';
 
 /**
@@ -15,7 +13,13 @@ import type { ResourceCheck } from '../validate/checks.js';
  * (`kuberay`), the offline kro RGD analysis and, with `--previous`, breaking RGD schema changes (`kro`),
  * and Argo CD consistency (`argocd`).
  */
-export const GITOPS_CHECKS: readonly ResourceCheck[] = [policyCheck(), kuberayCheck(), kroCheck(), kroBreakingChangeCheck(), argocdCheck()];
+export const GITOPS_CHECKS: readonly ResourceCheck[] = [
+  namedCheck('policy'),
+  namedCheck('kuberay'),
+  namedCheck('kro'),
+  namedCheck('kro-breaking-change'),
+  namedCheck('argocd'),
+];
 
 interface GitopsCheckOptions {
   /** false drops the GPU-workload policy (`--no-policy`) */
@@ -29,7 +33,7 @@ export function gitopsChecks(options: GitopsCheckOptions = {}): readonly Resourc
   let checks = GITOPS_CHECKS;
   if (options.kuberayFeatureGates) {
     const gates = options.kuberayFeatureGates;
-    checks = checks.map((check) => (check.id === KUBERAY_CHECK_ID ? kuberayCheck({ featureGates: gates }) : check));
+    checks = checks.map((check) => (check.id === KUBERAY_CHECK_ID ? namedCheck('kuberay', { featureGates: gates }) : check));
   }
   return options.policy === false ? checks.filter((check) => check.id !== POLICY_CHECK_ID) : checks;
 }

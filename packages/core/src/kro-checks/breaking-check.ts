@@ -31,16 +31,21 @@ export function kroBreakingChangeCheck(): ResourceCheck {
   const rgds: RgdChanges[] = [];
   const instances: ManifestResource[] = [];
   let instanceKinds: Set<string> | undefined;
+  const isRgd = (resource: ManifestResource) => resource.signature.kind === 'ResourceGraphDefinition' && resource.signature.group === 'kro.run';
+  const isInstance = (resource: ManifestResource, previous: PreviousTree) => {
+    instanceKinds ??= previousInstanceKinds(previous);
+    return instanceKinds.has(`${resource.signature.group}/${resource.signature.kind}`);
+  };
   return {
     id: 'kro',
+    // without --previous there is nothing to compare with
+    appliesTo: (resource, context) => context.previous !== undefined && (isRgd(resource) || isInstance(resource, context.previous)),
     check: (resource, context) => {
       if (!context.previous) return [];
-      instanceKinds ??= previousInstanceKinds(context.previous);
-      const { signature } = resource;
-      if (signature.kind === 'ResourceGraphDefinition' && signature.group === 'kro.run') {
+      if (isRgd(resource)) {
         const changes = rgdChanges(resource, context);
         if (changes) rgds.push(changes);
-      } else if (instanceKinds.has(`${signature.group}/${signature.kind}`)) {
+      } else if (isInstance(resource, context.previous)) {
         instances.push(resource);
       }
       return [];

@@ -33,7 +33,7 @@ export interface ResourceCheck {
   /** stable identifier, the prefix of the check's diagnostic codes (e.g. `policy`, `kro`) */
   readonly id: string;
   /** whether this check looks at the resource at all; default: every resource */
-  appliesTo?(resource: ManifestResource): boolean;
+  appliesTo?(resource: ManifestResource, context: CheckContext): boolean;
   check(resource: ManifestResource, context: CheckContext): readonly Diagnostic[] | Promise<readonly Diagnostic[]>;
   /**
    * Checks that need the whole file set (Argo CD sync-wave order) return a fresh instance per run
@@ -42,6 +42,21 @@ export interface ResourceCheck {
    */
   forRun?(): ResourceCheck;
   finish?(): readonly ValidationResult[] | Promise<readonly ValidationResult[]>;
+  /**
+   * How a worker thread builds the same check, so large inputs can be validated on several cores.
+   * A run whose checks do not all have one stays on one thread. A check with `finish` only ever sees
+   * the files that hold a resource it applies to: those are validated on the main thread.
+   */
+  readonly source?: CheckSource;
+}
+
+/** A check named in a worker entry module (see serveValidationWorker), with the options to build it. */
+export interface CheckSource {
+  /** file URL of the module a worker thread runs: it builds checks from their names */
+  readonly workerEntry: string;
+  readonly name: string;
+  /** plain data (structured-cloneable) */
+  readonly options?: unknown;
 }
 
 /** Runs the registered checks that apply, in order, and gathers their findings. */
@@ -53,7 +68,7 @@ export async function runChecks(
   const disabled = [...(context.disabledRules ?? []), ...annotationDisabledRules(resource.object)];
   const diagnostics: Diagnostic[] = [];
   for (const check of checks) {
-    if (check.appliesTo && !check.appliesTo(resource)) continue;
+    if (check.appliesTo && !check.appliesTo(resource, context)) continue;
     for (const diagnostic of await check.check(resource, context)) {
       if (disabled.length === 0 || !ruleDisabled(diagnostic.code, disabled)) diagnostics.push(diagnostic);
     }

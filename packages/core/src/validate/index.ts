@@ -1,6 +1,7 @@
 // validate: manifests against real schemas, kubeconform's pipeline in small stages.
 //   discover → parse → schema registry → validate (+ checks) → result → reporters
 export { validateManifests, type ValidateManifestsOptions } from './pipeline.js';
+export { PARALLEL_MIN_FILES } from './parallel.js';
 export * from './types.js';
 export { discoverFiles, hasManifestExtension, STDIN_PATH, type DiscoveredFile } from './discover.js';
 export { parseManifests, type ParsedManifest } from './parse.js';

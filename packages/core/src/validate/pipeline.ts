@@ -1,16 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { DEFAULT_CHECKS, fileDisabledRules, type ResourceCheck } from './checks.js';
+import { DEFAULT_CHECKS, type ResourceCheck } from './checks.js';
 import { discoverFiles, STDIN_PATH, type DiscoveredFile } from './discover.js';
+import { validateInParallel, workerCount, workerEntryOf } from './parallel.js';
 import type { ResultReporter } from './output/result-reporter.js';
-import { parseManifests } from './parse.js';
 import { loadPreviousTree, type PreviousTree } from './previous.js';
 import { UsageError } from '../errors/errors.js';
 import { checkCacheDir } from './schema/location-source.js';
 import { checkKubernetesVersion } from './schema/location-template.js';
 import { SchemaRegistry, type SchemaRegistryOptions } from './schema/registry.js';
 import { addToSummary, emptySummary, type ValidationResult, type ValidationSummary } from './types.js';
-import { validateParsed } from './validator.js';
+import { validateFile, type ValidateFileOptions } from './validate-file.js';
+import type { WorkerSetup } from './worker-thread.js';
 
 export interface ValidateManifestsOptions extends SchemaRegistryOptions {
   /** files and directories to validate, in order; `-` reads `stdin` */
@@ -42,6 +42,12 @@ export interface ValidateManifestsOptions extends SchemaRegistryOptions {
    * CEL transition rules (`oldSelf`) and breaking RGD schema changes; or a tree already loaded
    */
   readonly previous?: string | PreviousTree;
+  /**
+   * worker threads that validate besides the main thread: 0 = none; default: from PARALLEL_MIN_FILES
+   * files up, one per core beyond two (at most 4). Runs given a registry, a fetch
+   * function, standard input or checks without a source stay on the main thread.
+   */
+  readonly workers?: number;
 }
 
 /**
@@ -60,12 +66,13 @@ export async function validateManifests(options: ValidateManifestsOptions): Prom
   const previous = typeof options.previous === 'string' ? await loadPreviousTree(options.previous, options.paths) : options.previous;
   const reporters = options.reporters ?? [];
   const concurrency = Math.max(1, options.concurrency ?? 8);
+  const checks = options.checks ?? DEFAULT_CHECKS;
   const fileOptions: ValidateFileOptions = {
     registry,
     ignoreMissingSchemas: options.ignoreMissingSchemas ?? false,
     skipKinds: new Set(options.skipKinds ?? []),
     rejectKinds: new Set(options.rejectKinds ?? []),
-    checks: (options.checks ?? DEFAULT_CHECKS).map((check) => (check.forRun ? check.forRun() : check)),
+    checks: checks.map((check) => (check.forRun ? check.forRun() : check)),
     disabledRules: options.disabledRules ?? [],
     ...(options.repoRoot !== undefined ? { repoRoot: options.repoRoot } : {}),
     ...(options.stdin ? { stdin: options.stdin } : {}),
@@ -85,14 +92,27 @@ export async function validateManifests(options: ValidateManifestsOptions): Prom
     }
   };
 
-  const window: Promise<ValidationResult[]>[] = [];
-  for await (const file of discoverFiles(options.paths, { ignorePatterns })) {
-    const pending = validateFile(file, fileOptions);
-    pending.catch(() => undefined); // awaited below, in order; this only marks it handled meanwhile
-    window.push(pending);
-    if (window.length >= concurrency) emit(await window.shift()!);
+  const discovered = discoverFiles(options.paths, { ignorePatterns });
+  const entry = options.registry || options.fetch || options.paths.includes(STDIN_PATH) || options.workers === 0 ? undefined : workerEntryOf(checks);
+  let files: AsyncIterable<DiscoveredFile> | DiscoveredFile[] = discovered;
+  if (entry !== undefined) {
+    // deciding needs the number of files: paths are small, so the listing is read first
+    files = [];
+    for await (const file of discovered) files.push(file);
   }
-  while (window.length > 0) emit(await window.shift()!);
+  const workers = Array.isArray(files) ? workerCount(files.length, options.workers) : 0;
+  if (entry !== undefined && workers > 0) {
+    await validateInParallel(files as DiscoveredFile[], fileOptions, { workers, entry, setup: workerSetup(options, kubernetesVersion, fileOptions) }, emit);
+  } else {
+    const window: Promise<ValidationResult[]>[] = [];
+    for await (const file of files) {
+      const pending = validateFile(file, fileOptions) as Promise<ValidationResult[]>;
+      pending.catch(() => undefined); // awaited below, in order; this only marks it handled meanwhile
+      window.push(pending);
+      if (window.length >= concurrency) emit(await window.shift()!);
+    }
+    while (window.length > 0) emit(await window.shift()!);
+  }
   // checks that need every file (Argo CD sync waves) report once all files are in
   for (const check of fileOptions.checks) {
     if (!check.finish) continue;
@@ -113,6 +133,26 @@ export async function validateManifests(options: ValidateManifestsOptions): Prom
   return summary;
 }
 
+/** What a worker thread rebuilds this run's registry, checks and previous tree from. */
+function workerSetup(options: ValidateManifestsOptions, kubernetesVersion: string, fileOptions: ValidateFileOptions): WorkerSetup {
+  return {
+    registry: {
+      ...(options.crds ? { crds: options.crds } : {}),
+      ...(options.schemaLocations ? { schemaLocations: options.schemaLocations } : {}),
+      ...(options.strict !== undefined ? { strict: options.strict } : {}),
+      ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+      kubernetesVersion,
+    },
+    ignoreMissingSchemas: fileOptions.ignoreMissingSchemas,
+    skipKinds: [...fileOptions.skipKinds],
+    rejectKinds: [...fileOptions.rejectKinds],
+    checks: (options.checks ?? DEFAULT_CHECKS).flatMap((check) => (check.source ? [check.source] : [])),
+    disabledRules: fileOptions.disabledRules ?? [],
+    ...(fileOptions.repoRoot !== undefined ? { repoRoot: fileOptions.repoRoot } : {}),
+    ...(fileOptions.previous ? { previous: { ref: fileOptions.previous.ref, objects: fileOptions.previous.objects } } : {}),
+  };
+}
+
 function resultKey(result: ValidationResult): string {
   const { file, documentIndex, listIndex } = result.resource;
   return `${file}\u0000${documentIndex}\u0000${listIndex ?? ''}`;
@@ -122,56 +162,6 @@ function resultKey(result: ValidationResult): string {
 function amendToInvalid(summary: ValidationSummary, before: 'valid' | 'skipped'): ValidationSummary {
   const next = { ...summary, [before]: summary[before] - 1, invalid: summary.invalid + 1 };
   return { ...next, ok: next.invalid === 0 && next.errors === 0 };
-}
-
-/** What validating one file needs (validateManifests builds it from its options). */
-interface ValidateFileOptions {
-  readonly registry: SchemaRegistry;
-  readonly ignoreMissingSchemas: boolean;
-  readonly skipKinds: ReadonlySet<string>;
-  readonly rejectKinds: ReadonlySet<string>;
-  readonly checks: readonly ResourceCheck[];
-  readonly stdin?: AsyncIterable<string | Uint8Array>;
-  readonly disabledRules?: readonly string[];
-  readonly repoRoot?: string;
-  readonly previous?: PreviousTree;
-}
-
-/** All results of one file, in document order. */
-async function validateFile(file: DiscoveredFile, options: ValidateFileOptions): Promise<ValidationResult[]> {
-  const name = file.path === STDIN_PATH ? 'stdin' : file.path;
-  if (file.error) return [unreadable(name, file.error)];
-  let text: string;
-  try {
-    // manifests are small: one synchronous read costs a fraction of the promise round trips (open,
-    // fstat, read, close through the thread pool), and the CPU-bound pipeline would wait anyway
-    text = file.path === STDIN_PATH ? await readStream(options.stdin) : readFileSync(file.path, 'utf8');
-  } catch (error) {
-    return [unreadable(name, (error as Error).message)];
-  }
-  const results: ValidationResult[] = [];
-  const fileDisabled = fileDisabledRules(text);
-  const resourceOptions = fileDisabled.length > 0 ? { ...options, disabledRules: [...(options.disabledRules ?? []), ...fileDisabled] } : options;
-  for (const parsed of parseManifests(name, text, { strict: options.registry.strict })) {
-    results.push(await validateParsed(parsed, resourceOptions));
-  }
-  return results;
-}
-
-function unreadable(file: string, problem: string): ValidationResult {
-  const location = { file, line: 1, column: 1 };
-  return {
-    resource: { file, documentIndex: 0, location },
-    status: 'error',
-    diagnostics: [{ severity: 'error', location, message: `cannot read ${file}: ${problem}`, code: 'input/unreadable' }],
-  };
-}
-
-async function readStream(stream: AsyncIterable<string | Uint8Array> | undefined): Promise<string> {
-  if (!stream) throw new UsageError("'-' reads manifests from standard input, but none was given");
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 async function checkCrdPath(path: string): Promise<void> {

@@ -14,6 +14,8 @@ export interface PreviousTree {
   find(identity: ObjectIdentity): Record<string, unknown> | undefined;
   /** every previous object of a kind (e.g. every ResourceGraphDefinition) */
   ofKind(apiVersionPrefix: string, kind: string): Record<string, unknown>[];
+  /** every object of the tree, as plain data (what a worker thread rebuilds the tree from) */
+  readonly objects: readonly Record<string, unknown>[];
 }
 
 interface ObjectIdentity {
@@ -36,6 +38,7 @@ export function previousTreeOf(ref: string, objects: readonly Record<string, unk
   }
   return {
     ref,
+    objects,
     find: (identity) => byKey.get(identityKey(identity)),
     ofKind: (apiVersionPrefix, kind) => objects.filter((o) => o.kind === kind && typeof o.apiVersion === 'string' && o.apiVersion.startsWith(apiVersionPrefix)),
   };
