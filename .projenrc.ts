@@ -59,6 +59,11 @@ interface PackageSpec {
   readonly bin?: Record<string, string>;
   /** test support shared by every package's tests: never compiled to lib/ nor bundled, read from src/ */
   readonly testSupport?: boolean;
+  /**
+   * each folder of src/ is also an entry of its own (`@ray-gitops/core/validate`): a command that
+   * needs one area loads that area's modules, not the whole package (validate starts ~100 ms sooner)
+   */
+  readonly areaEntries?: boolean;
   readonly devDeps?: string[];
 }
 
@@ -66,6 +71,7 @@ const packages: PackageSpec[] = [
   {
     dir: 'core',
     description: 'The ray-gitops domain: catalog, render, validate, stage, image, gitops. No @actions/* imports.',
+    areaEntries: true,
     deps: ['ajv@^8.20.0', 'yaml@^2.9.1', 'kubernetes-models@^5.1.0', '@kubernetes-models/apimachinery@^3.0.2', '@aws-sdk/client-codebuild@^3.1142.0', '@aws-sdk/client-ecr@^3.1169.0', '@aws-sdk/client-cloudwatch-logs@^3.1169.0', '@aws-sdk/client-s3@^3.1175.0', 'hash-wasm@^4.12.0', 'dockerfile-ast@^0.7.1', '@balena/dockerignore@^1.0.2', '@marcbachmann/cel-js@^8.0.0'],
   },
   {
@@ -143,6 +149,7 @@ const subprojects = packages.map((spec) => {
         { './*': { source: './src/*.ts', default: './src/*.ts' }, './package.json': './package.json' }
       : {
         '.': { source: './src/index.ts', types: './lib/index.d.ts', default: './lib/index.js' },
+        ...(spec.areaEntries ? { './*': { source: './src/*/index.ts', types: './lib/*/index.d.ts', default: './lib/*/index.js' } } : {}),
         './package.json': './package.json',
       },
   );

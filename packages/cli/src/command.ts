@@ -1,4 +1,4 @@
-import type { Reporter } from '@ray-gitops/core';
+import type { Reporter } from '@ray-gitops/core/report';
 
 /** One command-line option: how to parse it and how --help describes it. */
 export interface CliOption {

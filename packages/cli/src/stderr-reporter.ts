@@ -1,4 +1,4 @@
-import { formatDiagnostic, type Reporter, type SourceLocation } from '@ray-gitops/core';
+import { formatDiagnostic, type Reporter, type SourceLocation } from '@ray-gitops/core/report';
 import type { CliStreams } from './command.js';
 
 /** Width of the bar drawn for progress on a terminal, in characters. */

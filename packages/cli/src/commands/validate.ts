@@ -1,20 +1,21 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+// the areas validate needs, not the whole of core: this command is run often and on large trees
+import { UsageError } from '@ray-gitops/core/errors';
+import { gitopsChecks } from '@ray-gitops/core/gitops-checks';
+import { parseFeatureGates } from '@ray-gitops/core/kuberay';
+import { nonManifestPatterns } from '@ray-gitops/core/render';
 import {
   BUILTIN_LOCATION,
   cachedCrdFiles,
-  missingUpstreamCrds,
-  schemaCacheDir,
   createResultReporter,
-  gitopsChecks,
-  nonManifestPatterns,
-  parseFeatureGates,
+  missingUpstreamCrds,
   OUTPUT_FORMATS,
   PARALLEL_MIN_FILES,
-  UsageError,
+  schemaCacheDir,
   summaryLine,
   validateManifests,
-} from '@ray-gitops/core';
+} from '@ray-gitops/core/validate';
 import { ExitCode, type CommandDefinition } from '../command.js';
 import { defaultPath, repositoryRoot } from '../repository.js';
 

@@ -19,6 +19,8 @@ export interface FastDocument {
   readonly column: number;
 }
 
+import { MAX_NESTING_DEPTH } from './nesting.js';
+
 class GiveUp extends Error {}
 const giveUp = (): never => {
   throw new GiveUp();
@@ -37,6 +39,7 @@ interface Line {
 export function fastParseStream(text: string): FastDocument[] | undefined {
   if (text.includes('\r') || text.includes('\t') || text.charCodeAt(0) === 0xfeff) return undefined;
   keyCache = new Map();
+  depth = 0;
   try {
     return parseStream(text);
   } catch (error) {
@@ -49,6 +52,15 @@ export function fastParseStream(text: string): FastDocument[] | undefined {
 
 const MARKER = /^---[ ]*(?:#.*)?$/;
 
+/**
+ * Collections open around the one being read. Past MAX_NESTING_DEPTH the reader gives up, so it never
+ * recurses deep enough to overflow the stack, and the caller's full reader reports where it is too deep.
+ */
+let depth = 0;
+const enter = () => {
+  if (++depth > MAX_NESTING_DEPTH) giveUp();
+};
+
 function parseStream(text: string): FastDocument[] {
   const raw = text.split('\n');
   const documents: FastDocument[] = [];
@@ -59,7 +71,8 @@ function parseStream(text: string): FastDocument[] {
     for (let i = start; i < end; i += 1) {
       const line = raw[i]!;
       if (line.startsWith('%') || line === '...' || line.startsWith('... ') || line.startsWith('---')) giveUp();
-      const indent = line.length - line.trimStart().length;
+      let indent = 0;
+      while (line.charCodeAt(indent) === 0x20) indent += 1;
       lines.push({ indent, text: line.slice(indent), no: i + 1, raw: line });
     }
     const first = nextSignificant(lines, 0);
@@ -116,6 +129,7 @@ function isSeqEntry(text: string): boolean {
 }
 
 function parseSeq(lines: Line[], index: number, indent: number): Parsed {
+  enter();
   const items: unknown[] = [];
   let i = index;
   for (;;) {
@@ -144,12 +158,12 @@ function parseSeq(lines: Line[], index: number, indent: number): Parsed {
     }
     items.push(parsed.value);
     const j = nextSignificant(lines, parsed.next);
-    if (j < 0) return { value: items, next: lines.length };
+    if (j < 0) return leave({ value: items, next: lines.length });
     const next = lines[j]!;
-    if (next.indent < indent) return { value: items, next: j };
+    if (next.indent < indent) return leave({ value: items, next: j });
     if (next.indent > indent || !isSeqEntry(next.text)) {
       // a mapping at the same indentation ends a compact sequence (`key:\n- a\nother: b`)
-      if (next.indent === indent && mapKey(next.text)) return { value: items, next: j };
+      if (next.indent === indent && mapKey(next.text)) return leave({ value: items, next: j });
       return giveUp();
     }
     i = j;
@@ -157,6 +171,7 @@ function parseSeq(lines: Line[], index: number, indent: number): Parsed {
 }
 
 function parseMap(lines: Line[], index: number, indent: number): Parsed {
+  enter();
   const map: Record<string, unknown> = {};
   let i = index;
   for (;;) {
@@ -175,15 +190,20 @@ function parseMap(lines: Line[], index: number, indent: number): Parsed {
     }
     map[entry.key] = parsed.value;
     const j = nextSignificant(lines, parsed.next);
-    if (j < 0) return { value: map, next: lines.length };
+    if (j < 0) return leave({ value: map, next: lines.length });
     const next = lines[j]!;
-    if (next.indent < indent) return { value: map, next: j };
+    if (next.indent < indent) return leave({ value: map, next: j });
     if (next.indent > indent || !mapKey(next.text)) {
-      if (next.indent === indent && isSeqEntry(next.text)) return { value: map, next: j };
+      if (next.indent === indent && isSeqEntry(next.text)) return leave({ value: map, next: j });
       return giveUp();
     }
     i = j;
   }
+}
+
+function leave(parsed: Parsed): Parsed {
+  depth -= 1;
+  return parsed;
 }
 
 type MapKey = { key: string; valueStart: number } | undefined;
@@ -432,12 +452,14 @@ class FlowReader {
   }
 
   private sequence(): unknown[] {
+    enter();
     this.at += 1;
     const items: unknown[] = [];
     for (;;) {
       this.space();
       if (this.text[this.at] === ']') {
         this.at += 1;
+        depth -= 1;
         return items;
       }
       items.push(this.value());
@@ -449,12 +471,14 @@ class FlowReader {
   }
 
   private mapping(): Record<string, unknown> {
+    enter();
     this.at += 1;
     const map: Record<string, unknown> = {};
     for (;;) {
       this.space();
       if (this.text[this.at] === '}') {
         this.at += 1;
+        depth -= 1;
         return map;
       }
       const c = this.text[this.at];
@@ -510,7 +534,10 @@ class FlowReader {
  */
 export function resolvePlain(source: string): unknown {
   // most scalars are names, images and paths: no YAML 1.1 type starts with their first character
-  if (!MAYBE_TYPED.has(source.charCodeAt(0))) return source;
+  const first = source.charCodeAt(0);
+  if (!MAYBE_TYPED.has(first)) return source;
+  // a letter starts only the null and boolean words (`name`, `type`, `true`): one lookup, no patterns
+  if (LETTER.test(source[0]!)) return WORDS.has(source) ? WORDS.get(source) : source;
   if (/^(?:~|[Nn]ull|NULL)?$/.test(source)) return null;
   if (/^(?:Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/.test(source)) return true;
   if (/^(?:N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/.test(source)) return false;
@@ -527,6 +554,13 @@ export function resolvePlain(source: string): unknown {
 }
 
 const MAYBE_TYPED = new Set([...'~nNyYtTfFoO0123456789+-.'].map((c) => c.charCodeAt(0)));
+const LETTER = /^[A-Za-z]$/;
+/** The YAML 1.1 null and boolean words that start with a letter, as the patterns below read them. */
+const WORDS = new Map<string, null | boolean>([
+  ...['null', 'Null', 'NULL'].map((word) => [word, null] as const),
+  ...['Y', 'y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON'].map((word) => [word, true] as const),
+  ...['N', 'n', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF'].map((word) => [word, false] as const),
+]);
 
 function integer(source: string, offset: number, radix: number): number {
   const sign = source[0];

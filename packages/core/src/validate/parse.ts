@@ -59,13 +59,16 @@ export const YAML_OPTIONS = { uniqueKeys: false, version: '1.1', prettyErrors: f
  * get positions the same way.
  */
 export function parseManifests(file: string, text: string, options: ParseOptions = {}): ParsedManifest[] {
-  const deep = tooDeepAt(text);
-  if (deep !== undefined) {
-    const location = offsetLocation(file, text, deep);
-    const message = `the YAML is nested more than ${MAX_NESTING_DEPTH} levels deep here; no Kubernetes object is, so the file is not read further`;
-    return [errorAt({ file, documentIndex: 0, location }, location, message, 'yaml/too-deep')];
-  }
+  // the fast readers never return anything nested deeper than MAX_NESTING_DEPTH
   const fast = options.fast === false ? undefined : fastDocuments(text, options.strict === true);
+  if (!fast) {
+    const deep = tooDeepAt(text);
+    if (deep !== undefined) {
+      const location = offsetLocation(file, text, deep);
+      const message = `the YAML is nested more than ${MAX_NESTING_DEPTH} levels deep here; no Kubernetes object is, so the file is not read further`;
+      return [errorAt({ file, documentIndex: 0, location }, location, message, 'yaml/too-deep')];
+    }
+  }
   if (fast) {
     const source = new DeferredSource(file, text);
     return fast.flatMap((document, documentIndex) => {
@@ -87,7 +90,8 @@ export function parseManifests(file: string, text: string, options: ParseOptions
 function fastDocuments(text: string, strict: boolean): FastDocument[] | undefined {
   const start = text.search(/\S/);
   if (start < 0) return [];
-  if (!strict && (text[start] === '{' || text[start] === '[') && text.charCodeAt(0) !== 0xfeff && !text.includes('\t')) {
+  // JSON.parse takes any depth: a JSON file that might be too deep goes to the full reader, which says where
+  if (!strict && (text[start] === '{' || text[start] === '[') && text.charCodeAt(0) !== 0xfeff && !text.includes('\t') && tooDeepAt(text) === undefined) {
     try {
       const value: unknown = JSON.parse(text);
       const before = text.slice(0, start).split('\n');
