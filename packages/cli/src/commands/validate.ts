@@ -2,9 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 // the areas validate needs, not the whole of core: this command is run often and on large trees
 import { UsageError } from '@ray-gitops/core/errors';
-import { gitopsChecks } from '@ray-gitops/core/gitops-checks';
+import { gitopsChecks, nonManifestPatterns } from '@ray-gitops/core/gitops-checks';
 import { parseFeatureGates } from '@ray-gitops/core/kuberay';
-import { nonManifestPatterns } from '@ray-gitops/core/render';
 import {
   BUILTIN_LOCATION,
   cachedCrdFiles,

@@ -37,3 +37,4 @@ export function gitopsChecks(options: GitopsCheckOptions = {}): readonly Resourc
   }
   return options.policy === false ? checks.filter((check) => check.id !== POLICY_CHECK_ID) : checks;
 }
+export { nonManifestPatterns } from './non-manifests.js';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { gitopsChecks } from '../gitops-checks/index.js';
-import { nonManifestPatterns } from '../render/non-manifests.js';
+import { nonManifestPatterns } from '../gitops-checks/non-manifests.js';
 import type { Diagnostic } from '../report/diagnostic.js';
 import { validateManifests } from '../validate/pipeline.js';
 

@@ -28,4 +28,3 @@ export { GENERATED_MARKER, manifestFile, type RenderedFile } from './yaml-out.js
 
 // The GPU table's label schemes (catalog/gpu-types.ts) are part of the render settings' vocabulary.
 export { GPU_NODE_LABEL_SCHEMES, gpuMemoryMiB, gpuNodeSelector, gpuWorkerPerGpu, type GpuNodeLabelScheme } from '../catalog/gpu-types.js';
-export { nonManifestPatterns } from './non-manifests.js';

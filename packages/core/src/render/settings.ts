@@ -3,6 +3,9 @@ import { parse } from 'yaml';
 import { parseStagingSettings, type StagingSettings } from './staging-job.js';
 import { GPU_NODE_LABEL_SCHEMES, type GpuNodeLabelScheme } from '../catalog/gpu-types.js';
 import { InputFileError } from '../errors/errors.js';
+import { SETTINGS_FILE_NAME } from './settings-file.js';
+
+export { SETTINGS_FILE_NAME };
 
 /**
  * What the rendered tree needs to know about the cluster and the repository that the catalog does not
@@ -75,7 +78,6 @@ interface AddonSettings {
   readonly version: string;
 }
 
-export const SETTINGS_FILE_NAME = 'render-settings.yaml';
 
 /** Versions of the operators whose CRDs ../shared/crds holds: KubeRay v1.7.0, kro v0.9.3. */
 const DEFAULT_ADDON_VERSIONS = { kuberay: '1.7.0', kro: '0.9.3', ackEks: '1.20.0' } as const;

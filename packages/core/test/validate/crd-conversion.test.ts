@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { CRDS, FIXTURES } from './helpers.js';
 import { crdToJsonSchema, crdVersions } from '../../src/validate/index.js';
-import { createAjv } from '../../src/validate/schema/ajv.js';
+import { createAjv } from '../../src/validate/schema/ajv-compiler.js';
 import { scanCrdHeader, splitDocuments } from '../../src/validate/schema/crd-source.js';
 
 /** Compiles a converted schema and says whether `value` passes. */

@@ -1,32 +1,11 @@
-import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
-import { addKubernetesFormats } from './formats.js';
+// What every schema source shares about ajv's validators and errors. Creating an ajv instance (to
+// compile) is in ajv-compiler.ts, loaded only when a validator is not in the cache.
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { ResourceSchema, SchemaViolation } from './source.js';
 import { RayGitopsError } from '../../errors/errors.js';
 
 /** A schema file or CRD cannot be read, fetched or compiled. */
 export class SchemaLoadError extends RayGitopsError {}
-
-/**
- * ajv configured for Kubernetes schemas: every error reported (not just the first), OpenAPI's
- * vendor keywords tolerated, Kubernetes formats registered, no meta-schema checks (the schemas are
- * draft-04/OpenAPI flavoured and would not pass draft-07's).
- */
-export function createAjv(options: Pick<Options, 'loadSchema' | 'code'> = {}): Ajv {
-  const ajv = new Ajv({
-    allErrors: true,
-    strict: false,
-    validateSchema: false,
-    logger: false,
-    allowUnionTypes: true,
-    // our own messages are built from keyword + params; unoptimised code compiles CRDs 2-3x faster
-    // and validates just as fast
-    messages: false,
-    ...options,
-    code: { optimize: false, ...options.code },
-  });
-  addKubernetesFormats(ajv);
-  return ajv;
-}
 
 /** Wraps a compiled ajv validator as a ResourceSchema. */
 export function ajvResourceSchema(source: string, validate: ValidateFunction): ResourceSchema {

@@ -4,12 +4,13 @@ import { InputFileError } from '../../errors/errors.js';
 import { discoverFiles } from '../discover.js';
 import { fastParseStream } from '../fast-yaml.js';
 import { YAML_OPTIONS } from '../parse.js';
-import { ajvResourceSchema, createAjv, SchemaLoadError } from './ajv.js';
+import type { Ajv } from 'ajv';
+import { ajvResourceSchema, SchemaLoadError } from './ajv.js';
 import { objectMetaSchema } from './builtin-source.js';
 import { compileCelRules } from './cel-rules.js';
 import { crdToJsonSchema, crdVersions, type CrdVersion } from './crd.js';
 import type { ResourceSchema, SchemaRequest, SchemaSource } from './source.js';
-import { compileCached, STANDALONE_CODE_OPTIONS } from './validator-cache.js';
+import { compileCached } from './validator-cache.js';
 
 interface IndexedCrd {
   readonly version: CrdVersion;
@@ -30,7 +31,10 @@ interface CrdDocument {
  */
 export function crdSchemaSource(paths: readonly string[]): SchemaSource {
   let index: Promise<Map<string, CrdDocument[]>> | undefined;
-  const ajv = createAjv({ code: STANDALONE_CODE_OPTIONS });
+  // one ajv per source, created the first time a CRD is not in the validator cache
+  let ajv: Promise<Ajv> | undefined;
+  const compiler = () =>
+    (ajv ??= import('./ajv-compiler.js').then(({ createAjv, STANDALONE_CODE_OPTIONS }) => createAjv({ code: STANDALONE_CODE_OPTIONS })));
   return {
     name: `CRDs (${paths.join(', ')})`,
     async find(request: SchemaRequest) {
@@ -38,18 +42,18 @@ export function crdSchemaSource(paths: readonly string[]): SchemaSource {
       const { group, version, kind } = request.signature;
       for (const document of (await index).get(`${group}/${kind}`) ?? []) {
         const found = crdDocumentVersions(document).find((v) => v.group === group && v.kind === kind && v.version === version);
-        if (found) return compileCrd({ version: found, file: document.file }, request, ajv);
+        if (found) return compileCrd({ version: found, file: document.file }, request, compiler);
       }
       return undefined;
     },
   };
 }
 
-async function compileCrd(found: IndexedCrd, request: SchemaRequest, ajv: ReturnType<typeof createAjv>): Promise<ResourceSchema> {
+async function compileCrd(found: IndexedCrd, request: SchemaRequest, compiler: () => Promise<Ajv>): Promise<ResourceSchema> {
   const { version, file } = found;
   let validate;
   try {
-    validate = compileCached(ajv, crdToJsonSchema(version.openApiSchema, { strict: request.strict }));
+    validate = await compileCached(crdToJsonSchema(version.openApiSchema, { strict: request.strict }), compiler);
   } catch (error) {
     throw new SchemaLoadError(
       `${file}: the schema of ${version.kind} ${version.group}/${version.version} does not compile: ${(error as Error).message}`,
@@ -128,7 +132,8 @@ function crdDocumentVersions(document: CrdDocument): CrdVersion[] {
 
 /** Splits a YAML stream at `---` lines (document markers are never indented, block scalars always are). */
 export function splitDocuments(text: string): string[] {
-  return text.split(/^---[ \t]*(?:#.*)?$/m).filter((chunk) => /\S/.test(chunk.replace(/^\s*#.*$/gm, '')));
+  // a chunk counts when some line has more than blanks and a comment (tested up to the first such line)
+  return text.split(/^---[ \t]*(?:#.*)?$/m).filter((chunk) => /^[^\S\n]*[^\s#]/m.test(chunk));
 }
 
 /**
@@ -137,15 +142,19 @@ export function splitDocuments(text: string): string[] {
  */
 export function scanCrdHeader(text: string): { group: string; kind: string } | undefined {
   if (!/^kind:[ \t]*["']?CustomResourceDefinition["']?[ \t]*$/m.test(text)) return undefined;
-  const lines = text.split('\n');
-  const spec = lines.findIndex((line) => /^spec:[ \t]*$/.test(line));
-  if (spec < 0) return undefined;
+  const spec = /^spec:[ \t]*$/m.exec(text);
+  if (!spec) return undefined;
   let group: string | undefined;
   let kind: string | undefined;
   let inNames = false;
-  for (let i = spec + 1; i < lines.length; i += 1) {
-    const line = lines[i]!;
+  // line by line from spec: on, without splitting the megabyte that follows
+  for (let at = text.indexOf('\n', spec.index) + 1; at > 0 && at < text.length; ) {
+    const end = text.indexOf('\n', at);
+    const line = text.slice(at, end < 0 ? text.length : end);
+    at = end < 0 ? text.length : end + 1;
     if (/^\S/.test(line)) break;
+    // deeper than spec's own keys: only names.kind is wanted there (versions' schemas are most of the file)
+    if (!inNames && line.startsWith('   ')) continue;
     const top = /^ {2}([\w-]+):[ \t]*(.*?)[ \t]*$/.exec(line);
     if (top) {
       inNames = top[1] === 'names' && top[2] === '';

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ajvResourceSchema, createAjv, normalizeOpenApi, SchemaLoadError } from './ajv.js';
+import type { Ajv } from 'ajv';
+import { ajvResourceSchema, normalizeOpenApi, SchemaLoadError } from './ajv.js';
 import { parseLocationTemplate, templateData } from './location-template.js';
 import type { ResourceSchema, SchemaRequest, SchemaSource } from './source.js';
 import { UsageError } from '../../errors/errors.js';
@@ -25,7 +26,9 @@ interface LocationSourceOptions {
 export function locationSchemaSource(location: string, options: LocationSourceOptions = {}): SchemaSource {
   const template = parseLocationTemplate(location);
   const loader = new SchemaLoader(options);
-  const ajv = createAjv({ loadSchema: async (uri) => (await loader.load(uri, true)) as Record<string, unknown> });
+  let ajv: Promise<Ajv> | undefined;
+  const compiler = () =>
+    (ajv ??= import('./ajv-compiler.js').then(({ createAjv }) => createAjv({ loadSchema: async (uri) => (await loader.load(uri, true)) as Record<string, unknown> })));
   // one compile per schema address, shared by every kind that expands to it
   const compiled = new Map<string, Promise<ResourceSchema | undefined>>();
   const compile = async (address: string): Promise<ResourceSchema | undefined> => {
@@ -33,7 +36,7 @@ export function locationSchemaSource(location: string, options: LocationSourceOp
     const schema = await loader.load(id, false);
     if (schema === undefined) return undefined;
     try {
-      return ajvResourceSchema(address, await ajv.compileAsync({ ...(schema as object), $id: id }));
+      return ajvResourceSchema(address, await (await compiler()).compileAsync({ ...(schema as object), $id: id }));
     } catch (error) {
       if (error instanceof SchemaLoadError) throw error;
       throw new SchemaLoadError(`schema ${address} does not compile: ${(error as Error).message}`, { cause: error });

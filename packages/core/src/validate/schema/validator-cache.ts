@@ -6,17 +6,17 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
-import { _, type Ajv, type ValidateFunction } from 'ajv';
+import type { Ajv, ValidateFunction } from 'ajv';
 import equal from 'ajv/dist/runtime/equal.js';
 import ucs2length from 'ajv/dist/runtime/ucs2length.js';
 import uri from 'ajv/dist/runtime/uri.js';
 import validationError from 'ajv/dist/runtime/validation_error.js';
-import * as standalone from 'ajv/dist/standalone/index.js';
 import { FORMAT_CHECKS } from './formats.js';
 
 /** Bump when the generated code's contract (the runtime it requires, the format module) changes. */
 const CACHE_FORMAT = 'ray-gitops-validator-1';
-const FORMATS_MODULE = 'ray-gitops:formats';
+/** What cached code requires for the Kubernetes formats (given it by `load`). */
+export const FORMATS_MODULE = 'ray-gitops:formats';
 const AJV_VERSION = '8';
 
 /** Where compiled validators are kept: RAY_GITOPS_CACHE_DIR, else $XDG_CACHE_HOME/ray-gitops, else ~/.cache/ray-gitops; `off` disables. */
@@ -26,22 +26,22 @@ export function validatorCacheDir(env: NodeJS.ProcessEnv = process.env): string 
   return join(base, 'validators');
 }
 
-/** The ajv options a cacheable validator is compiled with: its source kept, formats taken from one module. */
-export const STANDALONE_CODE_OPTIONS = { source: true, formats: _`require(${FORMATS_MODULE})` } as const;
-
 /**
  * The validator for `schema`: from the cache when a validator for the same schema was compiled before,
- * else compiled with `ajv` (created with STANDALONE_CODE_OPTIONS) and written to the cache.
+ * else compiled with the ajv `compiler` gives (created with STANDALONE_CODE_OPTIONS, loaded only now)
+ * and written to the cache.
  */
-export function compileCached(ajv: Ajv, schema: Record<string, unknown>, dir = validatorCacheDir()): ValidateFunction {
-  if (!dir) return ajv.compile(schema);
+export async function compileCached(schema: Record<string, unknown>, compiler: () => Promise<Ajv>, dir = validatorCacheDir()): Promise<ValidateFunction> {
+  if (!dir) return (await compiler()).compile(schema);
   const key = createHash('sha256').update(CACHE_FORMAT).update(AJV_VERSION).update(JSON.stringify(schema)).digest('hex');
   const file = join(dir, `${key}.cjs`);
   const cached = load(file);
   if (cached) return cached;
+  const ajv = await compiler();
   const validate = ajv.compile(schema);
   try {
-    const code = standaloneCode()(ajv, validate);
+    const { standaloneCode } = await import('./ajv-compiler.js');
+    const code = standaloneCode(ajv, validate);
     mkdirSync(dir, { recursive: true });
     const temporary = `${file}.${process.pid}.tmp`;
     writeFileSync(temporary, code);
@@ -50,15 +50,6 @@ export function compileCached(ajv: Ajv, schema: Record<string, unknown>, dir = v
     // read-only home, full disk: the next run compiles again
   }
   return validate;
-}
-
-type Generate = (ajv: Ajv, validate: ValidateFunction) => string;
-
-/** ajv's CommonJS modules look different through Node's ESM loader and through a bundler: take either. */
-function standaloneCode(): Generate {
-  const module = standalone as unknown as { default?: Generate | { default?: Generate } };
-  const found = typeof module.default === 'function' ? module.default : module.default?.default ?? (standalone as unknown as Generate);
-  return found;
 }
 
 /** `require("ajv/dist/runtime/equal").default`, as the generated code reads it. */

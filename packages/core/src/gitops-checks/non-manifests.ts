@@ -1,4 +1,4 @@
-import { SETTINGS_FILE_NAME } from './settings.js';
+import { SETTINGS_FILE_NAME } from '../render/settings-file.js';
 
 /**
  * Regular expressions for the files in a gitops tree that are not Kubernetes objects: the catalog
