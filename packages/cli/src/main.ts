@@ -153,6 +153,9 @@ function parseArgsMessage(
   command: CommandDefinition,
   closestMatch: (typed: string, candidates: readonly string[]) => string | undefined,
 ): string {
+  const ambiguous = /^Option '(-{1,2}[^']+)' argument is ambiguous/.exec(error.message);
+  // `--workers -1`: parseArgs explains over three lines; one is enough
+  if (ambiguous) return `${ambiguous[1]} needs a value; a value starting with '-' is written ${ambiguous[1]}=VALUE`;
   const message = error.message.replace(/\.? To specify (a positional|an option) argument[\s\S]*$/, '');
   const unknown = error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /^Unknown option '(-{1,2})([^'=]+)/.exec(message) : null;
   if (!unknown) return message;

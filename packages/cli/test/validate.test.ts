@@ -79,11 +79,21 @@ describe('ray-gitops validate', () => {
       ['--kubernetes-version', '1.25'],
       ['--cache', `${FIXTURES}cache_does_not_exist`],
       ['--crds', `${FIXTURES}no-such-crds`],
+      ['--workers', 'many'],
+      ['--workers', '-1'],
     ]) {
       const { code, stderr } = await validate(`${FIXTURES}valid.yaml`, ...args);
       expect(code, args.join(' ')).toBe(2);
       expect(stderr).toMatch(/^ray-gitops validate: .+\nRun 'ray-gitops validate --help' for usage\.\n$/);
     }
+  });
+
+  test('--workers N spreads the files over worker threads with the same output; 0 keeps one thread', async () => {
+    const files = ['valid.yaml', 'multi_valid.yaml', 'invalid.yaml', 'test_crd.yaml'].map((name) => `${FIXTURES}${name}`);
+    const one = await validate(...files, '--no-policy', '--workers', '0', '--format', 'json');
+    const spread = await validate(...files, '--no-policy', '--workers', '2', '--format', 'json');
+    expect(one.code).toBe(1);
+    expect(spread).toEqual(one);
   });
 
   test('--no-policy is accepted (the policy stage registers no check yet)', async () => {

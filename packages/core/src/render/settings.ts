@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
+import { SETTINGS_FILE_NAME } from './settings-file.js';
 import { parseStagingSettings, type StagingSettings } from './staging-job.js';
 import { GPU_NODE_LABEL_SCHEMES, type GpuNodeLabelScheme } from '../catalog/gpu-types.js';
 import { InputFileError } from '../errors/errors.js';
-import { SETTINGS_FILE_NAME } from './settings-file.js';
 
 export { SETTINGS_FILE_NAME };
 

@@ -32,6 +32,12 @@ export interface CheckContext {
 export interface ResourceCheck {
   /** stable identifier, the prefix of the check's diagnostic codes (e.g. `policy`, `kro`) */
   readonly id: string;
+  /**
+   * How a worker thread builds the same check, so large inputs can be validated on several cores.
+   * A run whose checks do not all have one stays on one thread. A check with `finish` only ever sees
+   * the files that hold a resource it applies to: those are validated on the main thread.
+   */
+  readonly source?: CheckSource;
   /** whether this check looks at the resource at all; default: every resource */
   appliesTo?(resource: ManifestResource, context: CheckContext): boolean;
   check(resource: ManifestResource, context: CheckContext): readonly Diagnostic[] | Promise<readonly Diagnostic[]>;
@@ -42,12 +48,6 @@ export interface ResourceCheck {
    */
   forRun?(): ResourceCheck;
   finish?(): readonly ValidationResult[] | Promise<readonly ValidationResult[]>;
-  /**
-   * How a worker thread builds the same check, so large inputs can be validated on several cores.
-   * A run whose checks do not all have one stays on one thread. A check with `finish` only ever sees
-   * the files that hold a resource it applies to: those are validated on the main thread.
-   */
-  readonly source?: CheckSource;
 }
 
 /** A check named in a worker entry module (see serveValidationWorker), with the options to build it. */

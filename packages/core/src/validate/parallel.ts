@@ -93,13 +93,11 @@ export async function validateInParallel(
     wake?.();
   };
 
-  const entry = new URL(plan.entry);
   const workers = Array.from({ length: plan.workers }, () => {
-    const worker = new Worker(entry, {
-      workerData: plan.setup,
-      // from the TypeScript sources (tests, benches) the worker loads them as the parent does
-      ...(entry.pathname.endsWith('.ts') ? { execArgv: ['--import', 'tsx'] } : {}),
-    });
+    const worker = plan.entry.endsWith('.ts')
+      ? // run from the TypeScript sources (tests, benches): the worker registers tsx's loader first
+      new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(plan.entry)}); })`, { eval: true, workerData: plan.setup })
+      : new Worker(new URL(plan.entry), { workerData: plan.setup });
     worker.on('message', (message: FromWorker) => {
       if (message.type === 'results') {
         inFlight.delete(worker);

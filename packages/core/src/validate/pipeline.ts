@@ -1,15 +1,15 @@
 import { stat } from 'node:fs/promises';
 import { DEFAULT_CHECKS, type ResourceCheck } from './checks.js';
 import { discoverFiles, STDIN_PATH, type DiscoveredFile } from './discover.js';
-import { validateInParallel, workerCount, workerEntryOf } from './parallel.js';
 import type { ResultReporter } from './output/result-reporter.js';
+import { validateInParallel, workerCount, workerEntryOf } from './parallel.js';
 import { loadPreviousTree, type PreviousTree } from './previous.js';
+import { validateFile, type ValidateFileOptions } from './validate-file.js';
 import { UsageError } from '../errors/errors.js';
 import { checkCacheDir } from './schema/location-source.js';
 import { checkKubernetesVersion } from './schema/location-template.js';
 import { SchemaRegistry, type SchemaRegistryOptions } from './schema/registry.js';
 import { addToSummary, emptySummary, type ValidationResult, type ValidationSummary } from './types.js';
-import { validateFile, type ValidateFileOptions } from './validate-file.js';
 import type { WorkerSetup } from './worker-thread.js';
 
 export interface ValidateManifestsOptions extends SchemaRegistryOptions {
@@ -102,7 +102,8 @@ export async function validateManifests(options: ValidateManifestsOptions): Prom
   }
   const workers = Array.isArray(files) ? workerCount(files.length, options.workers) : 0;
   if (entry !== undefined && workers > 0) {
-    await validateInParallel(files as DiscoveredFile[], fileOptions, { workers, entry, setup: workerSetup(options, kubernetesVersion, fileOptions) }, emit);
+    const setup = workerSetup(options, kubernetesVersion, fileOptions);
+    await validateInParallel(files as DiscoveredFile[], fileOptions, { workers, entry, setup }, emit);
   } else {
     const window: Promise<ValidationResult[]>[] = [];
     for await (const file of files) {

@@ -11,11 +11,11 @@ import { UsageError } from '../errors/errors.js';
 export interface PreviousTree {
   /** the revision as the user named it */
   readonly ref: string;
+  /** every object of the tree, as plain data (what a worker thread rebuilds the tree from) */
+  readonly objects: readonly Record<string, unknown>[];
   find(identity: ObjectIdentity): Record<string, unknown> | undefined;
   /** every previous object of a kind (e.g. every ResourceGraphDefinition) */
   ofKind(apiVersionPrefix: string, kind: string): Record<string, unknown>[];
-  /** every object of the tree, as plain data (what a worker thread rebuilds the tree from) */
-  readonly objects: readonly Record<string, unknown>[];
 }
 
 interface ObjectIdentity {

@@ -58,9 +58,15 @@ export function serveValidationWorker(checkFromSource: (source: CheckSource) => 
     ...(setup.repoRoot !== undefined ? { repoRoot: setup.repoRoot } : {}),
     ...(previous ? { previous } : {}),
   };
-  const context: CheckContext = { strict: registry.strict, schemas: registry, ...(setup.repoRoot !== undefined ? { repoRoot: setup.repoRoot } : {}), ...(previous ? { previous } : {}) };
+  const context: CheckContext = {
+    strict: registry.strict,
+    schemas: registry,
+    ...(setup.repoRoot !== undefined ? { repoRoot: setup.repoRoot } : {}),
+    ...(previous ? { previous } : {}),
+  };
   const crossFile = checks.filter((check) => check.finish);
-  const handBack = crossFile.length === 0 ? undefined : (resource: ManifestResource) => crossFile.some((check) => !check.appliesTo || check.appliesTo(resource, context));
+  const wantedAcrossFiles = (resource: ManifestResource) => crossFile.some((check) => !check.appliesTo || check.appliesTo(resource, context));
+  const handBack = crossFile.length === 0 ? undefined : wantedAcrossFiles;
 
   port.on('message', (message: ToWorker) => {
     void (async () => {

@@ -76,8 +76,8 @@ describe('compiled validators cached on disk (ajv standalone code, keyed by the 
           '--input-type=module',
           '-e',
           [
-            `import { readFileSync } from 'node:fs';`,
-            `import { parse } from 'yaml';`,
+            'import { readFileSync } from \'node:fs\';',
+            'import { parse } from \'yaml\';',
             `import { compileCached } from ${JSON.stringify(pathToFileURL(join(import.meta.dirname, '../../src/validate/schema/validator-cache.ts')).href)};`,
             `const schema = JSON.parse(readFileSync(${JSON.stringify(schemaFile)}, 'utf8'));`,
             `const validate = await compileCached(schema, async () => { throw new Error('compiled'); }, ${JSON.stringify(dir)});`,

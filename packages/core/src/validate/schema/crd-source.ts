@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
+import type { Ajv } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { InputFileError } from '../../errors/errors.js';
 import { discoverFiles } from '../discover.js';
 import { fastParseStream } from '../fast-yaml.js';
 import { YAML_OPTIONS } from '../parse.js';
-import type { Ajv } from 'ajv';
 import { ajvResourceSchema, SchemaLoadError } from './ajv.js';
 import { objectMetaSchema } from './builtin-source.js';
 import { compileCelRules } from './cel-rules.js';

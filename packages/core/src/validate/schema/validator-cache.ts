@@ -31,7 +31,11 @@ export function validatorCacheDir(env: NodeJS.ProcessEnv = process.env): string 
  * else compiled with the ajv `compiler` gives (created with STANDALONE_CODE_OPTIONS, loaded only now)
  * and written to the cache.
  */
-export async function compileCached(schema: Record<string, unknown>, compiler: () => Promise<Ajv>, dir = validatorCacheDir()): Promise<ValidateFunction> {
+export async function compileCached(
+  schema: Record<string, unknown>,
+  compiler: () => Promise<Ajv>,
+  dir = validatorCacheDir(),
+): Promise<ValidateFunction> {
   if (!dir) return (await compiler()).compile(schema);
   const key = createHash('sha256').update(CACHE_FORMAT).update(AJV_VERSION).update(JSON.stringify(schema)).digest('hex');
   const file = join(dir, `${key}.cjs`);
