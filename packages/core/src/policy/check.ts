@@ -27,15 +27,19 @@ function policyDiagnostics(resource: ManifestResource, rules: readonly PolicyRul
     const pods = podSpecs(site.kind, site.object, site.path);
     for (const rule of rules) {
       if (disabled.length > 0 && ruleDisabled(rule.id, disabled)) continue;
-      const findings = [...(rule.object?.(site) ?? []), ...(rule.pod ? pods.flatMap((pod) => rule.pod!(pod, site)) : [])];
-      for (const finding of findings) {
-        diagnostics.push({
-          severity: finding.severity ?? 'error',
-          location: resource.locator.locate(finding.path, finding.target ?? 'value'),
-          message: `${finding.message} [${rule.id}]`,
-          code: rule.id,
-        });
-      }
+      // every rule on every resource: no intermediate arrays for the (usual) rule with nothing to say
+      const add = (findings: ReturnType<NonNullable<PolicyRule['object']>>) => {
+        for (const finding of findings) {
+          diagnostics.push({
+            severity: finding.severity ?? 'error',
+            location: resource.locator.locate(finding.path, finding.target ?? 'value'),
+            message: `${finding.message} [${rule.id}]`,
+            code: rule.id,
+          });
+        }
+      };
+      if (rule.object) add(rule.object(site));
+      if (rule.pod) for (const pod of pods) add(rule.pod(pod, site));
     }
   }
   return diagnostics;

@@ -27,7 +27,16 @@ interface ContainerSite {
   readonly container: Record<string, unknown>;
 }
 
+/** per pod spec: every pod rule asks for the containers, and there are many resources */
+const containersOfPod = new WeakMap<PodSpecSite, ContainerSite[]>();
+
 function containers(pod: PodSpecSite): ContainerSite[] {
+  let found = containersOfPod.get(pod);
+  if (!found) containersOfPod.set(pod, (found = findContainers(pod)));
+  return found;
+}
+
+function findContainers(pod: PodSpecSite): ContainerSite[] {
   const found: ContainerSite[] = [];
   for (const list of CONTAINER_LISTS) {
     asArray(pod.spec[list]).forEach((item, index) => {

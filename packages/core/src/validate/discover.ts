@@ -1,5 +1,4 @@
-import type { Dirent } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 
 /** A file to validate, or a path that could not be read (reported as an `error` result). */
@@ -32,7 +31,9 @@ export async function* discoverFiles(paths: readonly string[], options: Discover
     }
     let isDirectory: boolean;
     try {
-      isDirectory = (await stat(path)).isDirectory();
+      // synchronous, like the reads after it: the work is CPU-bound, and a thread-pool round trip per
+      // directory would leave the one thread that validates idle
+      isDirectory = statSync(path).isDirectory();
     } catch (error) {
       yield { path, error: describeFsError(error) };
       continue;
@@ -48,7 +49,7 @@ export async function* discoverFiles(paths: readonly string[], options: Discover
 async function* walk(dir: string, ignored: (path: string) => boolean): AsyncGenerator<DiscoveredFile> {
   let entries: Dirent[];
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch (error) {
     yield { path: dir, error: describeFsError(error) };
     return;

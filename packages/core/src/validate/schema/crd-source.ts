@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import type { Ajv } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { InputFileError } from '../../errors/errors.js';
@@ -92,7 +92,7 @@ async function loadCrdIndex(paths: readonly string[]): Promise<Map<string, CrdDo
     if (entry.error) throw new InputFileError(`--crds ${entry.path}: ${entry.error}`);
     let text: string;
     try {
-      text = await readFile(entry.path, 'utf8');
+      text = readFileSync(entry.path, 'utf8'); // before any resource can be validated: nothing to overlap with
     } catch (error) {
       throw new InputFileError(`cannot read CRD file ${entry.path}: ${(error as Error).message}`, { cause: error });
     }

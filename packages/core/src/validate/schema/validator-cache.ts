@@ -52,8 +52,10 @@ export async function compileCached(
     renameSync(temporary, file); // atomic: a concurrent run reads the whole file or none
   } catch {
     // read-only home, full disk: the next run compiles again
+    return validate;
   }
-  return validate;
+  // validated through the cached code from the first run on, so V8's code cache is written at its end too
+  return load(file) ?? validate;
 }
 
 /** `require("ajv/dist/runtime/equal").default`, as the generated code reads it. */
