@@ -1,7 +1,8 @@
 // `ray-gitops validate` as a user runs it, on 10,000 resources (Deployments, Services, RayServices) in
 // 1,000 files with the upstream CRDs: wall time, resources/s and peak RSS (GNU time), cold (first run
 // after writing the files, empty schema cache) and warm (the same run again), and `ray-gitops --help`.
-// Prints the machine's load beside the figures: the numbers mean little on a busy machine.
+// Then the warm run with one and two worker threads (--workers N). Prints the machine's load beside
+// the figures: the numbers mean little on a busy machine.
 //   npm run bench   (or: node --import tsx bench/validate-cli.ts; needs the compiled CLI: npx tsc --build)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -55,6 +56,8 @@ for (let round = 0; round < ROUNDS; round += 1) {
 }
 report('cold (empty schema cache)', cold);
 report('warm (cache filled by the cold run)', warm);
+// the same warm run spread over worker threads: the default starts them only from a third core on
+for (const workers of ['1', '2']) report(`warm, --workers ${workers}`, Array.from({ length: ROUNDS }, () => timed([...args, '--workers', workers], env)));
 
 const help = Array.from({ length: 7 }, () => timed(['--help']));
 console.log(`  ray-gitops --help: ${(median(help.map((r) => r.seconds)) * 1000).toFixed(0)} ms (median of 7); node -e 0 here: ${(median(Array.from({ length: 5 }, () => { const s = performance.now(); execFileSync(process.execPath, ['-e', '0']); return (performance.now() - s) / 1000; })) * 1000).toFixed(0)} ms`);
