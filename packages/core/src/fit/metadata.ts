@@ -72,8 +72,8 @@ function parseJson(text: string, what: string): unknown {
 }
 
 export interface HubOptions extends HubConnectionOptions {
-  /** the fetch under the Hub client; a caller that bounds its requests (the plan's Hub lookups) passes its own */
-  readonly fetch?: typeof globalThis.fetch;
+  /** a signal for each Hub request; a caller that bounds its requests (the plan's Hub lookups) passes one */
+  readonly requestSignal?: () => AbortSignal;
 }
 
 /** A metadata lookup is small: a stalled Hub fails it after this, and a busy one is asked a few times only. */
@@ -103,7 +103,7 @@ export async function loadModelMetadataFromHub(spec: string, options: HubOptions
   const get = async (url: string): Promise<HubAnswer | undefined> => {
     let answer: HubAnswer;
     try {
-      answer = await hubGet(hub, url, { timeoutMs: HUB_TIMEOUT_MS, retry: HUB_RETRY, ...(options.fetch ? { fetch: options.fetch } : {}) });
+      answer = await hubGet(hub, url, { timeoutMs: HUB_TIMEOUT_MS, retry: HUB_RETRY, ...(options.requestSignal ? { requestSignal: options.requestSignal } : {}) });
     } catch (error) {
       throw new ModelMetadataError(`cannot reach the Hugging Face Hub at ${endpoint} (${(error as Error).message}); check HF_ENDPOINT and the network, or pass a local directory`, { cause: error });
     }

@@ -8,8 +8,8 @@ export interface HubGetOptions {
   readonly onRetry?: (event: RetryEvent) => void;
   /** ends the request and its retries (a caller's deadline) */
   readonly signal?: AbortSignal;
-  /** the fetch under guardedFetch; default the global one (a caller bounding its requests passes its own) */
-  readonly fetch?: typeof globalThis.fetch;
+  /** a signal for each request (a caller bounding its requests, such as the plan's Hub lookups, passes one) */
+  readonly requestSignal?: () => AbortSignal;
 }
 
 /** The Hub's answer, read whole: the caller decides what its status means. */
@@ -47,12 +47,11 @@ export async function hubGet(hub: HubConnection, url: string, options: HubGetOpt
   try {
     return await retrying(
       async (_attempt, signal) => {
-        const signals = [signal, options.signal].filter((one): one is AbortSignal => one !== undefined);
+        const signals = [signal, options.signal, options.requestSignal?.()].filter((one): one is AbortSignal => one !== undefined);
         const answer = await guardedFetch(url, {
           headers: (target) => ({ accept: 'application/json', ...hub.authorization(target) }),
           idleTimeoutMs: options.timeoutMs,
           ...(signals.length > 0 ? { signal: signals.length === 1 ? signals[0]! : AbortSignal.any(signals) } : {}),
-          ...(options.fetch ? { fetch: options.fetch } : {}),
         });
         const { status, headers } = answer.response;
         const read: HubAnswer = { status, headers, text: await answer.text() };

@@ -39,10 +39,6 @@ export class HubLookups {
     return AbortSignal.any([this.deadline, AbortSignal.timeout(LOOKUP_TIMEOUT_MS)]);
   }
 
-  /** fetch for the Hub clients, with requestSignal() on every request. */
-  readonly fetch: typeof globalThis.fetch = (input, init) =>
-    globalThis.fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, this.requestSignal()]) : this.requestSignal() });
-
   /** Runs `work` under the bounds; the same `key` runs once and shares its result. */
   run<T>(key: string, work: () => Promise<T>): Promise<T | typeof TIMED_OUT> {
     let pending = this.memo.get(key) as Promise<T | typeof TIMED_OUT> | undefined;

@@ -25,7 +25,7 @@ interface PlanModelsOptions {
  */
 export async function planModels(entries: readonly CatalogEntry[], options: PlanModelsOptions): Promise<ModelPlan[]> {
   const lookups = options.lookups ?? new HubLookups();
-  const source = hubMetadataSource({ ...options.hub, fetch: lookups.fetch });
+  const source = hubMetadataSource({ ...options.hub, requestSignal: () => lookups.requestSignal() });
   // all at once here; the lookups bound what actually reaches the Hub
   return Promise.all(
     entries.map(async (item): Promise<ModelPlan> => {

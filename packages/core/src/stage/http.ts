@@ -1,6 +1,6 @@
 import { RetryableError, SourceAccessError, SourceNotFoundError, StageError } from './errors.js';
 import { networkCause } from './s3-errors.js';
-import { formatSeconds, isStall, retryAfterMs } from '../net/index.js';
+import { formatSeconds, isStall, retryAfterMs, type HttpAnswer } from '../net/index.js';
 
 export { printableUrl, retryAfterMs } from '../net/index.js';
 
@@ -9,7 +9,7 @@ export { printableUrl, retryAfterMs } from '../net/index.js';
  * (GatedRepo, RepoNotFound, RevisionNotFound, EntryNotFound) and 401/403 into messages that say
  * what to do.
  */
-export function httpError(response: Response, what: string, context: { repo?: string; endpoint?: string; hasToken?: boolean } = {}): StageError {
+export function httpError(response: HttpAnswer, what: string, context: { repo?: string; endpoint?: string; hasToken?: boolean } = {}): StageError {
   const status = response.status;
   const code = response.headers.get('x-error-code') ?? '';
   const where = `${what} (HTTP ${status}${code ? ` ${code}` : ''})`;
@@ -35,22 +35,6 @@ export function httpError(response: Response, what: string, context: { repo?: st
     );
   }
   return new StageError(`${where}: unexpected answer from the source`);
-}
-
-/** Iterates a fetch body as Uint8Array chunks. */
-export async function* bodyChunks(response: Response): AsyncIterable<Uint8Array> {
-  if (!response.body) return;
-  const reader = response.body.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    reader.releaseLock();
-    await response.body.cancel().catch(() => undefined);
-  }
 }
 
 export interface HttpFailure {
