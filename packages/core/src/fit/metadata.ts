@@ -103,7 +103,8 @@ export async function loadModelMetadataFromHub(spec: string, options: HubOptions
   const get = async (url: string): Promise<HubAnswer | undefined> => {
     let answer: HubAnswer;
     try {
-      answer = await hubGet(hub, url, { timeoutMs: HUB_TIMEOUT_MS, retry: HUB_RETRY, ...(options.requestSignal ? { requestSignal: options.requestSignal } : {}) });
+      const bound = options.requestSignal ? { requestSignal: options.requestSignal } : {};
+      answer = await hubGet(hub, url, { timeoutMs: HUB_TIMEOUT_MS, retry: HUB_RETRY, ...bound });
     } catch (error) {
       throw new ModelMetadataError(`cannot reach the Hugging Face Hub at ${endpoint} (${(error as Error).message}); check HF_ENDPOINT and the network, or pass a local directory`, { cause: error });
     }
