@@ -1,3 +1,5 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { IdleTimer } from './stall.js';
 import { isAllowedUrl, printableUrl } from './url-policy.js';
 import { RayGitopsError } from '../errors/index.js';
@@ -17,7 +19,12 @@ export interface GuardedFetchOptions {
   readonly signal?: AbortSignal;
   /** hops to follow; default 5 */
   readonly maxRedirects?: number;
-  /** default the global fetch; a caller that bounds its requests (the plan's Hub lookups) passes its own */
+  /**
+   * default node:http(s): its body arrives as Buffers straight from the socket and the socket pauses while
+   * the reader is busy, where fetch's web streams buffered tens of MiB and doubled the GC work of a
+   * model download (docs/staging.md). A caller that bounds its requests (the plan's Hub lookups) passes
+   * its own fetch.
+   */
   readonly fetch?: typeof globalThis.fetch;
 }
 
@@ -44,14 +51,16 @@ export async function guardedFetch(url: string, options: GuardedFetchOptions): P
     const what = `${options.method ?? 'GET'} ${printableUrl(target.toString())}`;
     const timer = new IdleTimer(what, options.idleTimeoutMs);
     const signal = options.signal ? AbortSignal.any([timer.signal, options.signal]) : timer.signal;
+    const headers = { ...(options.headers?.(target) ?? {}), 'accept-encoding': 'identity' };
     let response: Response;
+    let body: BodySource;
     try {
-      response = await (options.fetch ?? fetch)(target, {
-        method: options.method ?? 'GET',
-        headers: { ...(options.headers?.(target) ?? {}), 'accept-encoding': 'identity' },
-        redirect: 'manual',
-        signal,
-      });
+      if (options.fetch) {
+        response = await options.fetch(target, { method: options.method ?? 'GET', headers, redirect: 'manual', signal });
+        body = webBody(response);
+      } else {
+        ({ response, body } = await nodeRequest(target, options.method ?? 'GET', headers, signal));
+      }
     } catch (error) {
       timer.stop();
       throw timer.signal.aborted ? timer.signal.reason : error;
@@ -60,7 +69,7 @@ export async function guardedFetch(url: string, options: GuardedFetchOptions): P
     if (response.status >= 300 && response.status < 400 && response.status !== 304) {
       const location = response.headers.get('location');
       timer.stop();
-      await response.body?.cancel().catch(() => undefined);
+      await body.cancel();
       if (!location) throw new InsecureRedirectError(`${what} redirected (HTTP ${response.status}) without a Location`);
       const next = new URL(location, target);
       if (target.protocol === 'https:' && next.protocol !== 'https:') {
@@ -74,36 +83,91 @@ export async function guardedFetch(url: string, options: GuardedFetchOptions): P
     const encoding = (response.headers.get('content-encoding') ?? '').trim().toLowerCase();
     if (encoding !== '' && encoding !== 'identity') {
       timer.stop();
-      await response.body?.cancel().catch(() => undefined);
+      await body.cancel();
       throw new ContentEncodingError(`${what} answered with Content-Encoding '${encoding.slice(0, 40)}'; only uncompressed bodies are accepted (the size and checksums must describe the bytes on the wire)`);
     }
-    return wrap(response, target.toString(), timer);
+    return wrap(response, body, target.toString(), timer);
   }
 }
 
-function wrap(response: Response, url: string, timer: IdleTimer): GuardedResponse {
-  async function* chunks(): AsyncIterable<Uint8Array> {
-    if (!response.body) {
-      timer.stop();
-      return;
-    }
-    const reader = response.body.getReader();
-    try {
-      for (;;) {
-        let step: Awaited<ReturnType<typeof reader.read>>;
-        try {
-          step = await reader.read();
-        } catch (error) {
-          throw timer.signal.aborted ? timer.signal.reason : error;
+/** An answer's body, whichever transport carried it. */
+interface BodySource {
+  /** the bytes as they arrive; throws what broke the transfer */
+  chunks(): AsyncIterable<Uint8Array>;
+  /** drops the rest of the body (and a node:http socket it left mid-answer) */
+  cancel(): Promise<void>;
+}
+
+function webBody(response: Response): BodySource {
+  return {
+    async *chunks() {
+      if (!response.body) return;
+      const reader = response.body.getReader();
+      try {
+        for (;;) {
+          const step = await reader.read();
+          if (step.done) return;
+          yield step.value;
         }
-        if (step.done) return;
-        timer.touch();
-        yield step.value;
+      } finally {
+        reader.releaseLock();
       }
+    },
+    cancel: () => (response.body?.cancel() ?? Promise.resolve()).catch(() => undefined),
+  };
+}
+
+/**
+ * One request over node:http(s) (the global agent keeps connections alive). The status and headers
+ * come back as a body-less Response, so callers read them as they read fetch's.
+ */
+function nodeRequest(target: URL, method: string, headers: Record<string, string>, signal: AbortSignal): Promise<{ response: Response; body: BodySource }> {
+  return new Promise((resolve, reject) => {
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    const request = send(target, { method, headers, signal }, (message: IncomingMessage) => {
+      const answerHeaders = new Headers();
+      for (let i = 0; i + 1 < message.rawHeaders.length; i += 2) answerHeaders.append(message.rawHeaders[i]!, message.rawHeaders[i + 1]!);
+      const status = message.statusCode ?? 0;
+      if (status < 200 || status > 599) {
+        message.destroy();
+        reject(new Error(`${method} ${printableUrl(target.toString())} answered HTTP ${status}`));
+        return;
+      }
+      const drop = () => {
+        // a socket left mid-answer cannot carry the next request: it goes, an ended one stays in the pool
+        if (!message.complete) message.destroy();
+      };
+      resolve({
+        response: new Response(null, { status, statusText: message.statusMessage ?? '', headers: answerHeaders }),
+        body: {
+          async *chunks() {
+            try {
+              for await (const chunk of message) yield chunk as Buffer;
+            } finally {
+              drop();
+            }
+          },
+          cancel: async () => drop(),
+        },
+      });
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+function wrap(response: Response, body: BodySource, url: string, timer: IdleTimer): GuardedResponse {
+  async function* chunks(): AsyncIterable<Uint8Array> {
+    try {
+      for await (const chunk of body.chunks()) {
+        timer.touch();
+        yield chunk;
+      }
+    } catch (error) {
+      throw timer.signal.aborted ? timer.signal.reason : error;
     } finally {
       timer.stop();
-      reader.releaseLock();
-      await response.body.cancel().catch(() => undefined);
+      await body.cancel();
     }
   }
   return {
@@ -117,7 +181,7 @@ function wrap(response: Response, url: string, timer: IdleTimer): GuardedRespons
     },
     async discard() {
       timer.stop();
-      await response.body?.cancel().catch(() => undefined);
+      await body.cancel();
     },
   };
 }
