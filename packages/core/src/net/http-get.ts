@@ -28,8 +28,20 @@ export interface GuardedFetchOptions {
   readonly fetch?: typeof globalThis.fetch;
 }
 
+/**
+ * What callers read of an answer's head. fetch's Response has it; the node:http transport builds a plain
+ * one, because a Response or Headers would load Node's bundled undici (about 12 MiB of resident memory,
+ * measured) into a stager that otherwise never touches it.
+ */
+export interface AnswerHead {
+  readonly status: number;
+  readonly statusText: string;
+  readonly ok: boolean;
+  readonly headers: { get(name: string): string | null };
+}
+
 export interface GuardedResponse {
-  readonly response: Response;
+  readonly response: AnswerHead;
   /** where the answer came from after the redirects */
   readonly url: string;
   /** the body chunk by chunk, the idle timer reset by each; ends the request when left early */
@@ -52,12 +64,13 @@ export async function guardedFetch(url: string, options: GuardedFetchOptions): P
     const timer = new IdleTimer(what, options.idleTimeoutMs);
     const signal = options.signal ? AbortSignal.any([timer.signal, options.signal]) : timer.signal;
     const headers = { ...(options.headers?.(target) ?? {}), 'accept-encoding': 'identity' };
-    let response: Response;
+    let response: AnswerHead;
     let body: BodySource;
     try {
       if (options.fetch) {
-        response = await options.fetch(target, { method: options.method ?? 'GET', headers, redirect: 'manual', signal });
-        body = webBody(response);
+        const fetched = await options.fetch(target, { method: options.method ?? 'GET', headers, redirect: 'manual', signal });
+        response = fetched;
+        body = webBody(fetched);
       } else {
         ({ response, body } = await nodeRequest(target, options.method ?? 'GET', headers, signal));
       }
@@ -117,16 +130,11 @@ function webBody(response: Response): BodySource {
   };
 }
 
-/**
- * One request over node:http(s) (the global agent keeps connections alive). The status and headers
- * come back as a body-less Response, so callers read them as they read fetch's.
- */
-function nodeRequest(target: URL, method: string, headers: Record<string, string>, signal: AbortSignal): Promise<{ response: Response; body: BodySource }> {
+/** One request over node:http(s) (the global agent keeps connections alive). */
+function nodeRequest(target: URL, method: string, headers: Record<string, string>, signal: AbortSignal): Promise<{ response: AnswerHead; body: BodySource }> {
   return new Promise((resolve, reject) => {
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
     const request = send(target, { method, headers, signal }, (message: IncomingMessage) => {
-      const answerHeaders = new Headers();
-      for (let i = 0; i + 1 < message.rawHeaders.length; i += 2) answerHeaders.append(message.rawHeaders[i]!, message.rawHeaders[i + 1]!);
       const status = message.statusCode ?? 0;
       if (status < 200 || status > 599) {
         message.destroy();
@@ -134,11 +142,24 @@ function nodeRequest(target: URL, method: string, headers: Record<string, string
         return;
       }
       const drop = () => {
-        // a socket left mid-answer cannot carry the next request: it goes, an ended one stays in the pool
-        if (!message.complete) message.destroy();
+        // a socket left mid-answer cannot carry the next request: it goes. One whose answer arrived whole
+        // (a redirect's empty body) is drained, or it would stay busy and keep the process alive
+        if (message.complete) message.resume();
+        else message.destroy();
       };
       resolve({
-        response: new Response(null, { status, statusText: message.statusMessage ?? '', headers: answerHeaders }),
+        response: {
+          status,
+          statusText: message.statusMessage ?? '',
+          ok: status >= 200 && status < 300,
+          headers: {
+            // node joins repeated headers with ', ' as fetch's Headers does (set-cookie comes as a list)
+            get(name) {
+              const value = message.headers[name.toLowerCase()];
+              return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+            },
+          },
+        },
         body: {
           async *chunks() {
             try {
@@ -156,7 +177,7 @@ function nodeRequest(target: URL, method: string, headers: Record<string, string
   });
 }
 
-function wrap(response: Response, body: BodySource, url: string, timer: IdleTimer): GuardedResponse {
+function wrap(response: AnswerHead, body: BodySource, url: string, timer: IdleTimer): GuardedResponse {
   async function* chunks(): AsyncIterable<Uint8Array> {
     try {
       for await (const chunk of body.chunks()) {

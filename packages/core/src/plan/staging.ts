@@ -3,7 +3,7 @@ import type { StagingItem, StagingReason, StagingSize } from './types.js';
 import type { CatalogEntry } from '../catalog/check-catalog.js';
 import type { ModelSource } from '../catalog/model-entry.js';
 import { RayGitopsError } from '../errors/errors.js';
-import { guardedFetch, isAllowedUrl, printableUrl } from '../net/index.js';
+import { guardedFetch, isAllowedUrl, printableUrl, type AnswerHead } from '../net/index.js';
 import { awaitsStaging, type PreviousPlacement } from '../render/staged.js';
 import { DEFAULT_HF_ENDPOINT, resolveHuggingFace, type HuggingFaceOptions } from '../stage/hf.js';
 import { isRetryable, type RetryPolicy } from '../stage/retry.js';
@@ -89,7 +89,7 @@ function networkCause(error: unknown): string {
 
 /** The archive's size from a HEAD request: staging lists its files only while reading it whole. */
 async function archiveSize(url: string): Promise<StagingSize> {
-  let response: Response;
+  let response: AnswerHead;
   try {
     // the staging rules: never from https to http, nothing compressed, http only on loopback hosts
     if (!isAllowedUrl(new URL(url))) return { status: 'unknown', reason: `${printableUrl(url)} is not https; staging will refuse it` };

@@ -1,6 +1,6 @@
 import { RetryableError, SourceAccessError, SourceNotFoundError, StageError } from './errors.js';
 import { networkCause } from './s3-errors.js';
-import { formatSeconds, isStall, retryAfterMs } from '../net/index.js';
+import { formatSeconds, isStall, retryAfterMs, type AnswerHead } from '../net/index.js';
 
 export { printableUrl, retryAfterMs } from '../net/index.js';
 
@@ -9,7 +9,7 @@ export { printableUrl, retryAfterMs } from '../net/index.js';
  * (GatedRepo, RepoNotFound, RevisionNotFound, EntryNotFound) and 401/403 into messages that say
  * what to do.
  */
-export function httpError(response: Response, what: string, context: { repo?: string; endpoint?: string; hasToken?: boolean } = {}): StageError {
+export function httpError(response: AnswerHead, what: string, context: { repo?: string; endpoint?: string; hasToken?: boolean } = {}): StageError {
   const status = response.status;
   const code = response.headers.get('x-error-code') ?? '';
   const where = `${what} (HTTP ${status}${code ? ` ${code}` : ''})`;

@@ -22,9 +22,10 @@ export function describeError(error: unknown): string {
 }
 
 /**
- * Sends `command`'s body as UNSIGNED-PAYLOAD: SigV4 otherwise hashes every byte once more (on plain
- * HTTP endpoints). Only for bodies that carry Content-MD5 and a CRC32C checksum: both are signed
- * headers, so the server still rejects altered bytes.
+ * Sends `command`'s body as UNSIGNED-PAYLOAD: SigV4 otherwise hashes every byte once more with sha256
+ * (the SDK signs the payload on plain-HTTP endpoints). Only for bodies that carry the checksum the store
+ * checks (Content-MD5, or CRC32C where the probe showed it is checked): that header is signed, so the
+ * store still refuses altered bytes (docs/staging.md).
  */
 export function unsignedPayload<C extends PutObjectCommand | UploadPartCommand>(command: C): C {
   (command.middlewareStack as UploadPartCommand['middlewareStack']).add(
