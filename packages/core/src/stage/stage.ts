@@ -84,7 +84,8 @@ export interface StageResult {
 
 /**
  * Stages a resolved source into S3: one streaming pass per file, multipart uploads with a CRC32C on
- * every part where the store checks it and Content-MD5 where it does not, the sha256 of every file checked against the source's before the upload
+ * every part where the store checks it, else the part's signed sha256 where the store checks that, else
+ * Content-MD5 (checksum-support.ts), the sha256 of every file checked against the source's before the upload
  * is completed, the manifest written last. Re-runs skip a staged model after reading its manifest,
  * skip verified objects, and continue open multipart uploads from their uploaded parts.
  */
