@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { crc32c, crc32cBase64 } from './crc32c.js';
 import { describeCall, s3Call, signalOption, type S3Session } from './s3-call.js';
 import { withPayloadHash } from './s3-requests.js';
 
@@ -20,6 +19,13 @@ export interface PartChecksums {
 const CRC32C_ONLY: PartChecksums = { crc32c: true, sha256: false, md5: false };
 const SHA256_ONLY: PartChecksums = { crc32c: false, sha256: true, md5: false };
 const MD5_ONLY: PartChecksums = { crc32c: false, sha256: false, md5: true };
+
+export const PROBE_BODY = 'ray-gitops checksum probe: a store that checks CRC32C refuses this object\n';
+/**
+ * A CRC32C the probe body does not have: its own (0x52b0d4f6) with one bit flipped, written out so a
+ * store that does not check CRC32C never costs the WebAssembly CRC32C (a unit test recomputes it).
+ */
+export const PROBE_WRONG_CRC32C = 'UrDU9w==';
 
 /** per endpoint, for the life of the process: one probe per store, however many models a run stages */
 const known = new Map<string, Promise<PartChecksums>>();
@@ -84,10 +90,9 @@ async function refusesWrong(session: S3Session, key: string, what: string, put: 
 }
 
 async function probe(session: S3Session, key: string): Promise<PartChecksums> {
-  const body = Buffer.from('ray-gitops checksum probe: a store that checks CRC32C refuses this object\n');
+  const body = Buffer.from(PROBE_BODY);
   const request = { Bucket: session.bucket, Key: key, Body: body, ContentLength: body.length };
-  // eslint-disable-next-line no-bitwise -- one flipped bit: a CRC32C the body does not have
-  const wrongCrc = crc32cBase64(((await crc32c(body)) ^ 1) >>> 0);
+  const wrongCrc = PROBE_WRONG_CRC32C;
   if (await refusesWrong(session, key, 'CRC32C', () => new session.sdk.PutObjectCommand({ ...request, ChecksumCRC32C: wrongCrc }))) return CRC32C_ONLY;
   // the sha256 of other bytes: a store that checks the signed payload hash answers XAmzContentSHA256Mismatch
   const wrongSha256 = createHash('sha256').update('not the probe body').digest('hex');
