@@ -3,6 +3,8 @@
 // `aws s3 sync`) vs `rclone copy` from a local dir. Wall time, CPU seconds, peak RSS (GNU time), scratch
 // disk, and the CPU the S3 daemons spent, per method; then the targets, checked (exit 1 when missed).
 //   node --conditions source --import tsx bench/prestage.ts     (BENCH_MODEL_MIB, default 1024; BENCH_ROUNDS, default 1)
+// BENCH_PROFILE=1 runs the stager under `node --cpu-prof` and prints its top self-time functions (the
+// profiler's own cost inflates that run's figures: profile to find work, not to measure it).
 // Rounds run the methods one after another, each round starting with the next method, and report
 // medians, so a busy machine and a filling S3 weigh on every method alike (BENCH_ROUNDS=3 for that).
 // The stager runs as the action ships it: one esbuild bundle. A last line times the S3 upload alone
@@ -61,6 +63,26 @@ async function timed(rgw: Rgw, method: string, command: string[], env: NodeJS.Pr
   // a scratch directory's size, or else what the process wrote to any file system (512-byte blocks)
   const scratchMiB = scratch ? Number((await run('du', ['-sm', scratch])).stdout.split('\t')[0]) : Math.round((field('File system outputs') * 512) / MiB);
   return { wall, cpu: field('User time \\(seconds\\)') + field('System time \\(seconds\\)'), rssMiB: field('Maximum resident set size \\(kbytes\\)') / 1024, scratchMiB, serverCpu };
+}
+
+/** The `count` functions with the most self time in a V8 .cpuprofile, as `ms  function  file:line` lines. */
+async function topSelfTime(dir: string, count: number): Promise<string> {
+  const [file] = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
+  if (!file) return 'no profile written';
+  interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }
+  const profile = JSON.parse(await readFile(join(dir, file), 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const selfUs = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    const frame = byId.get(id)!.callFrame;
+    const name = `${frame.functionName || '(anonymous)'}  ${frame.url.replace(/^.*\//, '')}:${frame.lineNumber + 1}`;
+    selfUs.set(name, (selfUs.get(name) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
+  return [...selfUs.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([name, us]) => `${(us / 1000).toFixed(0).padStart(7)} ms  ${name}`)
+    .join('\n');
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -181,7 +203,13 @@ try {
 
   const methods = ['ray-gitops prestage (HF → S3, streamed)', 'seed: 8 KiB reads to disk + aws s3 sync', 'rclone copy (local dir → S3)'] as const;
   const commands: Record<(typeof methods)[number], (round: number) => Promise<Measure>> = {
-    [methods[0]]: (round) => timed(rgw, methods[0], [process.execPath, stager, 'bench/model', `s3://bench/stager-${round}`], env),
+    [methods[0]]: async (round) => {
+      const profileDir = join(work, `profile-${round}`);
+      const profiling = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+      const measure = await timed(rgw, methods[0], [process.execPath, ...profiling, stager, 'bench/model', `s3://bench/stager-${round}`], env);
+      if (profiling.length > 0) process.stderr.write(`stager's top self time (round ${round}):\n${await topSelfTime(profileDir, 25)}\n`);
+      return measure;
+    },
     [methods[1]]: async (round) => {
       const scratch = join(work, `scratch-${round}`);
       const seed = `python3 ${join(work, 'download.py')} ${hub.endpoint} bench/model ${repo.commit} ${scratch} ${files.map((f) => f.path).join(' ')} && aws --endpoint-url ${rgw.endpoint} s3 sync --only-show-errors ${scratch} s3://bench/seed-${round}/`;

@@ -32,6 +32,8 @@ export interface S3Op {
   /** the integrity headers the request carried */
   readonly contentMd5: boolean;
   readonly crc32c: boolean;
+  /** x-amz-content-sha256 was UNSIGNED-PAYLOAD: the signature covers the headers, not the body's sha256 */
+  readonly unsignedPayload: boolean;
 }
 
 const slowDown = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>';
@@ -118,7 +120,11 @@ export class S3FaultProxy {
     const corrupt = isWrite && this.faults.corruptBody?.(req, url) === true;
     if (corrupt) this.injected.corrupted++;
     const key = decodeURIComponent(url.pathname);
-    const integrity = { contentMd5: req.headers['content-md5'] !== undefined, crc32c: req.headers['x-amz-checksum-crc32c'] !== undefined };
+    const integrity = {
+      contentMd5: req.headers['content-md5'] !== undefined,
+      crc32c: req.headers['x-amz-checksum-crc32c'] !== undefined,
+      unsignedPayload: req.headers['x-amz-content-sha256'] === 'UNSIGNED-PAYLOAD',
+    };
     if (!isWrite || (!corrupt && !this.faults.checkCrc32c)) {
       this.forward(req, res, url, key, integrity, req);
       return;
@@ -146,7 +152,7 @@ export class S3FaultProxy {
   }
 
   /** Sends the request on to S3 as it came (or with `body` instead of the client's) and its answer back. */
-  private forward(req: IncomingMessage, res: ServerResponse, url: URL, key: string, integrity: Pick<S3Op, 'contentMd5' | 'crc32c'>, body: IncomingMessage | Buffer) {
+  private forward(req: IncomingMessage, res: ServerResponse, url: URL, key: string, integrity: Pick<S3Op, 'contentMd5' | 'crc32c' | 'unsignedPayload'>, body: IncomingMessage | Buffer) {
     let bodyBytes = Buffer.isBuffer(body) ? body.length : 0;
     const upstream = request(
       `${this.upstream}${req.url}`,

@@ -1,5 +1,5 @@
 import type { HubConnection } from './connection.js';
-import { DEFAULT_RETRY, guardedFetch, isStall, retryAfterMs, retrying, type RetryEvent, type RetryPolicy } from '../net/index.js';
+import { DEFAULT_RETRY, guardedFetch, isStall, retryAfterMs, retrying, type HttpAnswer, type RetryEvent, type RetryPolicy } from '../net/index.js';
 
 export interface HubGetOptions {
   /** no byte for this long fails an attempt (retried, the call ending within twice this) */
@@ -15,7 +15,7 @@ export interface HubGetOptions {
 /** The Hub's answer, read whole: the caller decides what its status means. */
 export interface HubAnswer {
   readonly status: number;
-  readonly headers: Headers;
+  readonly headers: HttpAnswer['headers'];
   readonly text: string;
 }
 

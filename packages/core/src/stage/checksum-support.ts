@@ -1,18 +1,31 @@
-import { crc32c, crc32cBase64 } from './crc32c.js';
+import { createHash } from 'node:crypto';
 import { describeCall, s3Call, signalOption, type S3Session } from './s3-call.js';
+import { withPayloadHash } from './s3-requests.js';
 
 /**
  * What a part carries so the store refuses altered bytes: a CRC32C where the store checks the
- * `x-amz-checksum-crc32c` header (AWS S3 does), Content-MD5 where it does not (Ceph RGW stores the
- * header without checking it). Never both: each is a full pass over every byte.
+ * `x-amz-checksum-crc32c` header (AWS S3 does); else the part's sha256 as the signed payload hash
+ * (`x-amz-content-sha256`) where the store checks that (Ceph RGW does; sha256 runs at more than twice
+ * MD5's speed on CPUs with SHA extensions); Content-MD5 only where the store checks neither. One of
+ * them, never two: each is a full pass over every byte. Without the signed sha256 the body is sent as
+ * UNSIGNED-PAYLOAD.
  */
 export interface PartChecksums {
   readonly crc32c: boolean;
+  readonly sha256: boolean;
   readonly md5: boolean;
 }
 
-const CRC32C_ONLY: PartChecksums = { crc32c: true, md5: false };
-const MD5_ONLY: PartChecksums = { crc32c: false, md5: true };
+const CRC32C_ONLY: PartChecksums = { crc32c: true, sha256: false, md5: false };
+const SHA256_ONLY: PartChecksums = { crc32c: false, sha256: true, md5: false };
+const MD5_ONLY: PartChecksums = { crc32c: false, sha256: false, md5: true };
+
+export const PROBE_BODY = 'ray-gitops checksum probe: a store that checks CRC32C refuses this object\n';
+/**
+ * A CRC32C the probe body does not have: its own (0x52b0d4f6) with one bit flipped, written out so a
+ * store that does not check CRC32C never costs the WebAssembly CRC32C (a unit test recomputes it).
+ */
+export const PROBE_WRONG_CRC32C = 'UrDU9w==';
 
 /** per endpoint, for the life of the process: one probe per store, however many models a run stages */
 const known = new Map<string, Promise<PartChecksums>>();
@@ -34,7 +47,7 @@ async function isAwsEndpoint(session: S3Session): Promise<{ aws: boolean; key: s
 /** A store's answer to a checksum it computed differently: AWS says BadDigest, some stores InvalidRequest. */
 function isChecksumRefusal(error: unknown): boolean {
   const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-  if (e?.name === 'BadDigest' || e?.name === 'XAmzContentChecksumMismatch') return true;
+  if (e?.name === 'BadDigest' || e?.name === 'XAmzContentChecksumMismatch' || e?.name === 'XAmzContentSHA256Mismatch') return true;
   return e?.$metadata?.httpStatusCode === 400 && /checksum|crc32c|digest/i.test(`${e.name ?? ''} ${e.message ?? ''}`);
 }
 
@@ -57,25 +70,36 @@ export function partChecksumsFor(session: S3Session, probeKey: string): Promise<
   });
 }
 
-async function probe(session: S3Session, key: string): Promise<PartChecksums> {
-  const body = Buffer.from('ray-gitops checksum probe: a store that checks CRC32C refuses this object\n');
-  // eslint-disable-next-line no-bitwise -- one flipped bit: a CRC32C the body does not have
-  const wrong = crc32cBase64(((await crc32c(body)) ^ 1) >>> 0);
-  const refused = await s3Call(session, describeCall(session, 'PutObject (checksum probe)', key), async (abortSignal) => {
+/** Whether the store refuses `body` sent with one of its checksums deliberately wrong; what it kept is deleted. */
+async function refusesWrong(session: S3Session, key: string, what: string, put: () => InstanceType<S3Session['sdk']['PutObjectCommand']>): Promise<boolean> {
+  const refused = await s3Call(session, describeCall(session, `PutObject (checksum probe, ${what})`, key), async (abortSignal) => {
     try {
-      const request = { Bucket: session.bucket, Key: key, Body: body, ContentLength: body.length, ChecksumCRC32C: wrong };
-      const put = new session.sdk.PutObjectCommand(request);
-      await session.s3.send(put, signalOption(abortSignal));
+      await session.s3.send(put(), signalOption(abortSignal));
       return false;
     } catch (error) {
       if (isChecksumRefusal(error)) return true;
       throw error;
     }
   });
-  if (refused) return CRC32C_ONLY;
-  await s3Call(session, describeCall(session, 'DeleteObject', key), (abortSignal) =>
-    session.s3.send(new session.sdk.DeleteObjectCommand({ Bucket: session.bucket, Key: key }), signalOption(abortSignal)),
-  ).catch(() => session.reporter.warning(`could not delete the checksum probe s3://${session.bucket}/${key}; it holds no model bytes and is safe to delete`));
-  session.reporter.info(`${session.where} does not check CRC32C checksums; every part carries Content-MD5 instead`);
+  if (!refused) {
+    await s3Call(session, describeCall(session, 'DeleteObject', key), (abortSignal) =>
+      session.s3.send(new session.sdk.DeleteObjectCommand({ Bucket: session.bucket, Key: key }), signalOption(abortSignal)),
+    ).catch(() => session.reporter.warning(`could not delete the checksum probe s3://${session.bucket}/${key}; it holds no model bytes and is safe to delete`));
+  }
+  return refused;
+}
+
+async function probe(session: S3Session, key: string): Promise<PartChecksums> {
+  const body = Buffer.from(PROBE_BODY);
+  const request = { Bucket: session.bucket, Key: key, Body: body, ContentLength: body.length };
+  const wrongCrc = PROBE_WRONG_CRC32C;
+  if (await refusesWrong(session, key, 'CRC32C', () => new session.sdk.PutObjectCommand({ ...request, ChecksumCRC32C: wrongCrc }))) return CRC32C_ONLY;
+  // the sha256 of other bytes: a store that checks the signed payload hash answers XAmzContentSHA256Mismatch
+  const wrongSha256 = createHash('sha256').update('not the probe body').digest('hex');
+  if (await refusesWrong(session, key, 'sha256', () => withPayloadHash(new session.sdk.PutObjectCommand(request), wrongSha256))) {
+    session.reporter.info(`${session.where} does not check CRC32C checksums; every part is signed with its sha256 instead`);
+    return SHA256_ONLY;
+  }
+  session.reporter.info(`${session.where} checks neither CRC32C checksums nor signed payload hashes; every part carries Content-MD5 instead`);
   return MD5_ONLY;
 }

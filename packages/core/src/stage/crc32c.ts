@@ -1,4 +1,4 @@
-import { createCRC32, type IHasher } from 'hash-wasm';
+import type { IHasher } from 'hash-wasm';
 
 /** The Castagnoli polynomial (reversed), which S3's `ChecksumAlgorithm: CRC32C` means. */
 const CASTAGNOLI = 0x82f63b78;
@@ -10,6 +10,9 @@ const CASTAGNOLI = 0x82f63b78;
  */
 export class Crc32c {
   static async create(): Promise<Crc32c> {
+    // loaded on first use: a run against a store that does not check CRC32C never instantiates the
+    // WebAssembly (about 2 MiB of resident memory)
+    const { createCRC32 } = await import('hash-wasm');
     const hasher = await createCRC32(CASTAGNOLI);
     hasher.init();
     return new Crc32c(hasher);

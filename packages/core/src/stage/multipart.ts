@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import type { CompletedPart } from '@aws-sdk/client-s3';
 import type { StageContext } from './context.js';
 import { Crc32c } from './crc32c.js';
@@ -7,7 +7,7 @@ import { formatBytes } from './format.js';
 import type { PartBuffer } from './part-buffers.js';
 import { resilientChunks } from './read.js';
 import { describeCall, s3Call, signalOption } from './s3-call.js';
-import { describeError, isNotFound, isUnsupported, unsignedPayload } from './s3-requests.js';
+import { describeError, isNotFound, isUnsupported, withPayloadHash } from './s3-requests.js';
 import { objectMetadata, SourceHashes } from './source-hashes.js';
 import { storedChecksums } from './staged-object.js';
 import type { SourceFile, StagedFile } from './types.js';
@@ -135,23 +135,26 @@ export async function putMultipart(ctx: StageContext, file: SourceFile, key: str
   let partLength = 0;
   let part: PartBuffer | undefined;
   const { checksums } = ctx;
-  let md5 = checksums.md5 ? createHash('md5') : undefined;
+  let md5: Hash | undefined;
+  let partSha256: Hash | undefined;
   let crc: Crc32c | undefined;
 
   const beginPart = async () => {
     partLength = Math.min(partSize, file.size - (partNumber - 1) * partSize);
     partBytes = 0;
-    md5 = checksums.md5 ? createHash('md5') : undefined;
+    // a part an earlier run left is vouched for by its ETag, the MD5 of its bytes, where no CRC32C is kept
+    md5 = checksums.md5 || (existing.has(partNumber) && !checksums.crc32c) ? createHash('md5') : undefined;
+    partSha256 = checksums.sha256 && !existing.has(partNumber) ? createHash('sha256') : undefined;
     crc = checksums.crc32c ? await Crc32c.create() : undefined;
     if (!existing.has(partNumber)) part = await ctx.buffers.acquire(partLength);
   };
-  const uploadPart = async (number: number, lent: PartBuffer, md5Hex: string | undefined, checksum: string | undefined) => {
+  const uploadPart = async (number: number, lent: PartBuffer, md5Hex: string | undefined, checksum: string | undefined, sha256Hex: string | undefined) => {
     const body = lent.bytes;
     await ctx.slots.acquire(1);
     try {
       const answer = await s3Call(ctx, `${describeCall(ctx, 'UploadPart', key)} part ${number}`, (abortSignal) =>
         s3.send(
-          unsignedPayload(
+          withPayloadHash(
             new sdk.UploadPartCommand({
               Bucket: bucket,
               Key: key,
@@ -162,6 +165,7 @@ export async function putMultipart(ctx: StageContext, file: SourceFile, key: str
               ...(md5Hex ? { ContentMD5: Buffer.from(md5Hex, 'hex').toString('base64') } : {}),
               ...(checksum ? { ChecksumCRC32C: checksum } : {}),
             }),
+            sha256Hex,
           ),
           signalOption(abortSignal),
         ),
@@ -196,7 +200,7 @@ export async function putMultipart(ctx: StageContext, file: SourceFile, key: str
       ctx.progress.skip(previous.size, false);
       return;
     }
-    const task = uploadPart(number, part!, md5Hex, checksum);
+    const task = uploadPart(number, part!, md5Hex, checksum, partSha256?.digest('hex'));
     part = undefined;
     task.catch((error: unknown) => {
       failure ??= error;
@@ -216,6 +220,7 @@ export async function putMultipart(ctx: StageContext, file: SourceFile, key: str
         const take = Math.min(chunk.length - pos, partLength - partBytes);
         const slice = chunk.subarray(pos, pos + take);
         md5?.update(slice);
+        partSha256?.update(slice);
         crc?.update(slice);
         part?.bytes.set(slice, partBytes);
         partBytes += take;

@@ -22,18 +22,20 @@ export function describeError(error: unknown): string {
 }
 
 /**
- * Sends `command`'s body as UNSIGNED-PAYLOAD: SigV4 otherwise hashes every byte once more (on plain
- * HTTP endpoints). Only for bodies that carry Content-MD5 and a CRC32C checksum: both are signed
- * headers, so the server still rejects altered bytes.
+ * Sets `x-amz-content-sha256`, the payload hash SigV4 signs: `UNSIGNED-PAYLOAD`, or the hex sha256 the
+ * stager already computed (the SDK's signer takes a header that is set instead of hashing the body).
+ * Unset, the SDK hashes every byte once more on plain-HTTP endpoints. UNSIGNED-PAYLOAD only for bodies
+ * that carry the checksum the store checks (Content-MD5, or CRC32C where the probe showed it is
+ * checked): that header is signed, so the store still refuses altered bytes (docs/staging.md).
  */
-export function unsignedPayload<C extends PutObjectCommand | UploadPartCommand>(command: C): C {
+export function withPayloadHash<C extends PutObjectCommand | UploadPartCommand>(command: C, sha256Hex?: string): C {
   (command.middlewareStack as UploadPartCommand['middlewareStack']).add(
     (next) => async (args) => {
       const request = args.request as { headers?: Record<string, string> };
-      if (request.headers) request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+      if (request.headers) request.headers['x-amz-content-sha256'] = sha256Hex ?? 'UNSIGNED-PAYLOAD';
       return next(args);
     },
-    { step: 'build', name: 'stageUnsignedPayload' },
+    { step: 'build', name: 'stagePayloadHash' },
   );
   return command;
 }

@@ -32,8 +32,9 @@ export interface StageOptions {
   /** parts in flight across all files, as far as maxBufferedBytes holds them; default 8 */
   readonly concurrency?: number;
   /**
-   * cap on part buffers held in memory at once (at least one part); default 24 MiB (three 8 MiB parts):
-   * on loopback Ceph a larger pool bought no speed, only resident memory (docs/benchmarks.md)
+   * cap on part buffers held in memory at once (at least one part); default 16 MiB (two 8 MiB parts: one
+   * filling while one uploads): on loopback Ceph a larger pool bought no speed, only resident memory, and
+   * the third part kept peak RSS above 128 MiB (docs/benchmarks.md)
    */
   readonly maxBufferedBytes?: number;
   /** smallest part; default 8 MiB, grown so the largest file stays under 9,000 parts */
@@ -83,7 +84,8 @@ export interface StageResult {
 
 /**
  * Stages a resolved source into S3: one streaming pass per file, multipart uploads with a CRC32C on
- * every part where the store checks it and Content-MD5 where it does not, the sha256 of every file checked against the source's before the upload
+ * every part where the store checks it, else the part's signed sha256 where the store checks that, else
+ * Content-MD5 (checksum-support.ts), the sha256 of every file checked against the source's before the upload
  * is completed, the manifest written last. Re-runs skip a staged model after reading its manifest,
  * skip verified objects, and continue open multipart uploads from their uploaded parts.
  */
@@ -156,7 +158,7 @@ async function stageModelUnchecked(options: StageOptions): Promise<StageResult> 
 
   const concurrency = Math.max(1, options.concurrency ?? 8);
   const partSize = partSizeFor(Math.max(0, ...files.map((f) => f.size)), options.partSize ?? 8 * MiB);
-  const bufferCount = Math.max(1, Math.floor((options.maxBufferedBytes ?? 24 * MiB) / partSize));
+  const bufferCount = Math.max(1, Math.floor((options.maxBufferedBytes ?? 16 * MiB) / partSize));
   const progress = new Progress(totalBytes, files.length, reporter, options.progressIntervalMs ?? 5000);
   // the probe object sits beside the manifest, never under the model prefix a reader loads every file of
   const checksums = await partChecksumsFor(session, `${manifestKey}.checksum-probe`);

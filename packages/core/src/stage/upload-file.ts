@@ -5,7 +5,7 @@ import { IntegrityError } from './errors.js';
 import { putMultipart } from './multipart.js';
 import { resilientChunks } from './read.js';
 import { describeCall, s3Call, signalOption } from './s3-call.js';
-import { unsignedPayload } from './s3-requests.js';
+import { withPayloadHash } from './s3-requests.js';
 import { objectMetadata, SourceHashes } from './source-hashes.js';
 import { headStaged, readBackSha256, storedChecksums } from './staged-object.js';
 import type { SourceFile, StagedFile } from './types.js';
@@ -54,14 +54,16 @@ async function putSmall(ctx: StageContext, file: SourceFile, key: string): Promi
       hashes.update(chunk);
     }
     const sha256 = hashes.verify();
-    const md5 = ctx.checksums.md5 ? createHash('md5').update(body).digest('base64') : undefined;
+    // a small file gets Content-MD5 wherever no CRC32C is checked, even beside a signed sha256: one part
+    // is cheap to hash twice, and the ETag the store answers (the MD5 of what it kept) is then checked too
+    const md5 = ctx.checksums.crc32c ? undefined : createHash('md5').update(body).digest('base64');
     const checksum = ctx.checksums.crc32c ? (await Crc32c.create()).update(body).base64() : undefined;
     await ctx.slots.acquire(1);
     let stored: { ETag?: string; ChecksumCRC32C?: string };
     try {
       const answer = await s3Call(ctx, describeCall(ctx, 'PutObject', key), (abortSignal) =>
         ctx.s3.send(
-          unsignedPayload(
+          withPayloadHash(
             new ctx.sdk.PutObjectCommand({
               Bucket: ctx.bucket,
               Key: key,
@@ -72,6 +74,8 @@ async function putSmall(ctx: StageContext, file: SourceFile, key: string): Promi
               Metadata: objectMetadata(file, sha256),
               ...(ctx.storageClass ? { StorageClass: ctx.storageClass as never } : {}),
             }),
+            // one part is the whole file: its sha256 is the one just checked against the source
+            ctx.checksums.sha256 ? sha256 : undefined,
           ),
           signalOption(abortSignal),
         ),

@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, globalAgent } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { backoffMs, guardedFetch, isLoopbackHost, retryAfterMs, retrying, StallError } from '../../src/net/index.js';
@@ -65,6 +65,61 @@ describe('net kernel', () => {
       const started = Date.now();
       await expect(answer.text()).rejects.toThrow(/no byte moved for 300 ms/);
       expect(Date.now() - started).toBeLessThan(1000);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('a reader that pauses holds the server back instead of buffering the body in memory', async () => {
+    const total = 64 * 1024 * 1024;
+    let written = 0;
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-length': String(total) });
+      const block = Buffer.alloc(1024 * 1024, 0x61);
+      const pump = () => {
+        while (written < total) {
+          written += block.length;
+          if (!res.write(block)) {
+            res.once('drain', pump);
+            return;
+          }
+        }
+        res.end();
+      };
+      pump();
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    try {
+      const answer = await guardedFetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/weights`, { idleTimeoutMs: 5000 });
+      const chunks = answer.chunks()[Symbol.asyncIterator]();
+      let received = (await chunks.next()).value!.length;
+      await new Promise((ok) => setTimeout(ok, 500));
+      // what the server got rid of while the reader slept sits in socket buffers and the stream, not in
+      // an ever-growing queue: a model download's memory does not depend on how fast the Hub sends
+      expect(written).toBeLessThan(24 * 1024 * 1024);
+      for (let step = await chunks.next(); !step.done; step = await chunks.next()) received += step.value.length;
+      expect(received).toBe(total);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('leaves no socket busy after a redirect, so a finished run exits at once instead of waiting on it', async () => {
+    const server = createServer((req, res) => {
+      if (req.url === '/resolve') res.writeHead(302, { location: '/cdn', 'content-length': '0' }).end();
+      else res.writeHead(200, { 'content-length': '2' }).end('ok');
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const answer = await guardedFetch(`http://127.0.0.1:${port}/resolve`, { idleTimeoutMs: 5000 });
+      expect(await answer.text()).toBe('ok');
+      // a busy socket is held by the agent (and keeps the event loop alive) until its answer is read
+      const busy = () => Object.entries(globalAgent.sockets).filter(([name, sockets]) => name.includes(`:${port}:`) && (sockets?.length ?? 0) > 0);
+      for (let wait = 0; wait < 20 && busy().length > 0; wait++) await new Promise((ok) => setTimeout(ok, 10));
+      expect(busy()).toEqual([]);
     } finally {
       server.closeAllConnections();
       server.close();

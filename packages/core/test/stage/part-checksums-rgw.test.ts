@@ -1,5 +1,6 @@
-// Which checksum protects a part: CRC32C where the store checks it, Content-MD5 where it does not
-// (Ceph RGW keeps a wrong x-amz-checksum-crc32c). Found out once per endpoint with a probe object; a
+// Which checksum protects a part: CRC32C where the store checks it, else the signed sha256 payload hash
+// where the store checks that (Ceph RGW keeps a wrong x-amz-checksum-crc32c, refuses a wrong
+// x-amz-content-sha256), Content-MD5 only where it checks neither. Found out once per endpoint with a probe object; a
 // part damaged on the way is refused by whichever the store checks, sent again, and stored intact.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -69,33 +70,37 @@ afterAll(async () => {
 }, 120_000);
 
 describe('part checksums', () => {
-  it('on Ceph RGW, which keeps a wrong CRC32C, sends Content-MD5 only, and a damaged part is refused and sent again', async () => {
+  it('on Ceph RGW, which keeps a wrong CRC32C, signs each part with its sha256 (no MD5), and a damaged part is refused and sent again', async () => {
     const proxy = await proxyFor({ checkCrc32c: false });
     damageFirstPart2(proxy);
     const reporter = recordingReporter();
     const s3 = client(proxy.endpoint);
-    const result = await stageModel({ source: await resolveLocalDir(modelDir), dest: `s3://${BUCKET}/md5`, s3, storageClass: '', partSize: 5 * MiB, reporter });
+    const result = await stageModel({ source: await resolveLocalDir(modelDir), dest: `s3://${BUCKET}/signed`, s3, storageClass: '', partSize: 5 * MiB, reporter });
 
-    expect(reporter.lines.join('\n')).toContain('does not check CRC32C checksums; every part carries Content-MD5 instead');
-    // the probe: one PutObject with a wrong CRC32C that RGW accepted, deleted again
+    expect(reporter.lines.join('\n')).toContain('does not check CRC32C checksums; every part is signed with its sha256 instead');
+    // the probe: a PutObject with a wrong CRC32C that RGW accepted, deleted again, then one with a wrong
+    // payload sha256 that RGW refused
     const probe = proxy.ops.filter((op) => op.key.endsWith('.checksum-probe'));
-    expect(probe.map((op) => [op.method, op.status < 300])).toEqual([['PUT', true], ['DELETE', true]]);
-    const listed = await direct.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'md5/' }));
+    expect(probe.map((op) => [op.method, op.status < 300])).toEqual([['PUT', true], ['DELETE', true], ['PUT', false]]);
+    const listed = await direct.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'signed/' }));
     expect((listed.Contents ?? []).filter((o) => o.Key!.endsWith('.checksum-probe'))).toEqual([]);
 
-    const writes = modelWrites(proxy.ops, 'md5');
+    const writes = modelWrites(proxy.ops, 'signed');
     expect(writes.filter((op) => op.query.includes('partNumber')).length).toBeGreaterThanOrEqual(3);
-    expect(writes.every((op) => op.contentMd5 && !op.crc32c)).toBe(true);
-    // RGW refused the damaged part by its MD5 (BadDigest); the retry stored the right bytes
+    expect(writes.every((op) => !op.crc32c && !op.unsignedPayload)).toBe(true);
+    // parts carry no MD5 (the pass it saves is the point); a single-part file keeps it, so its ETag is checked
+    expect(writes.filter((op) => op.query.includes('partNumber')).every((op) => !op.contentMd5)).toBe(true);
+    expect(writes.filter((op) => !op.query.includes('partNumber')).every((op) => op.contentMd5)).toBe(true);
+    // RGW refused the damaged part by its signed sha256 (XAmzContentSHA256Mismatch); the retry stored the right bytes
     expect(proxy.injected.corrupted).toBe(1);
     expect(writes.filter((op) => op.status === 400).map((op) => op.query.includes('partNumber'))).toEqual([true]);
     await expectIntact(result.s3Uri);
 
     // the answer is remembered for the endpoint: a second model through the same store sends no probe
     const from = proxy.ops.length;
-    await stageModel({ source: await resolveLocalDir(modelDir), dest: `s3://${BUCKET}/md5-again`, s3, storageClass: '', partSize: 5 * MiB });
+    await stageModel({ source: await resolveLocalDir(modelDir), dest: `s3://${BUCKET}/signed-again`, s3, storageClass: '', partSize: 5 * MiB });
     expect(proxy.ops.slice(from).filter((op) => op.key.endsWith('.checksum-probe'))).toEqual([]);
-    expect(modelWrites(proxy.ops.slice(from), 'md5-again').every((op) => op.contentMd5 && !op.crc32c)).toBe(true);
+    expect(modelWrites(proxy.ops.slice(from), 'signed-again').every((op) => !op.crc32c && !op.unsignedPayload)).toBe(true);
   }, 120_000);
 
   it('on a store that checks CRC32C, sends CRC32C and no MD5, and a damaged part is refused by its CRC32C', async () => {
@@ -108,7 +113,7 @@ describe('part checksums', () => {
     // the probe was refused: nothing was stored, nothing to delete
     expect(proxy.ops.filter((op) => op.key.endsWith('.checksum-probe')).map((op) => [op.method, op.status])).toEqual([['PUT', 400]]);
     const writes = modelWrites(proxy.ops, 'crc');
-    expect(writes.every((op) => op.crc32c && !op.contentMd5)).toBe(true);
+    expect(writes.every((op) => op.crc32c && !op.contentMd5 && op.unsignedPayload)).toBe(true);
     expect(proxy.injected.corrupted).toBe(1);
     expect(writes.filter((op) => op.status === 400).map((op) => op.query.includes('partNumber'))).toEqual([true]);
     await expectIntact(result.s3Uri);

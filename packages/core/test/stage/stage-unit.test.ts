@@ -16,6 +16,7 @@ import {
 import { FakeHub, TEST_TOKEN } from '@ray-gitops/testkit/hf-server';
 import { generatedModel } from '@ray-gitops/testkit/model';
 import { describe, expect, it } from 'vitest';
+import { PROBE_BODY, PROBE_WRONG_CRC32C } from '../../src/stage/checksum-support.js';
 import { retryAfterMs } from '../../src/stage/http.js';
 
 const MiB = 1024 * 1024;
@@ -82,6 +83,14 @@ describe('S3 layout and parts', () => {
     const data = Buffer.from('The quick brown fox jumps over the lazy dog, twice over and again');
     expect((await Crc32c.create()).update(data.subarray(0, 13)).update(data.subarray(13)).value()).toBe(await crc32c(data));
     expect((await Crc32c.create()).update(data).base64()).toBe(crc32cBase64(await crc32c(data)));
+  });
+
+  it("probes a store's CRC32C check with a checksum the probe body does not have, one bit from its own", async () => {
+    const own = await crc32c(Buffer.from(PROBE_BODY));
+    const wrong = Buffer.from(PROBE_WRONG_CRC32C, 'base64').readUInt32BE();
+    expect(wrong).not.toBe(own);
+    // eslint-disable-next-line no-bitwise -- the two differ in exactly one bit
+    expect((wrong ^ own) >>> 0).toBe(1);
   });
 
   it('computes the same CRC-32C as the bit-by-bit definition at every alignment and length', async () => {
