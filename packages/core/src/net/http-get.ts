@@ -131,7 +131,12 @@ function webBody(response: Response): BodySource {
 }
 
 /** One request over node:http(s) (the global agent keeps connections alive). */
-function nodeRequest(target: URL, method: string, headers: Record<string, string>, signal: AbortSignal): Promise<{ response: AnswerHead; body: BodySource }> {
+function nodeRequest(
+  target: URL,
+  method: string,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+): Promise<{ response: AnswerHead; body: BodySource }> {
   return new Promise((resolve, reject) => {
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
     const request = send(target, { method, headers, signal }, (message: IncomingMessage) => {
