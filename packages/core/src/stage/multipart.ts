@@ -148,7 +148,7 @@ export async function putMultipart(ctx: StageContext, file: SourceFile, key: str
     crc = checksums.crc32c ? await Crc32c.create() : undefined;
     if (!existing.has(partNumber)) part = await ctx.buffers.acquire(partLength);
   };
-  const uploadPart = async (number: number, lent: PartBuffer, md5Hex: string | undefined, checksum: string | undefined, sha256Hex: string | undefined) => {
+  const uploadPart = async (number: number, lent: PartBuffer, md5Hex?: string, checksum?: string, sha256Hex?: string) => {
     const body = lent.bytes;
     await ctx.slots.acquire(1);
     try {

@@ -108,7 +108,7 @@ describe('net kernel', () => {
 
   it('leaves no socket busy after a redirect, so a finished run exits at once instead of waiting on it', async () => {
     const server = createServer((req, res) => {
-      if (req.url === '/resolve') res.writeHead(302, { location: '/cdn', 'content-length': '0' }).end();
+      if (req.url === '/resolve') res.writeHead(302, { 'location': '/cdn', 'content-length': '0' }).end();
       else res.writeHead(200, { 'content-length': '2' }).end('ok');
     });
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
