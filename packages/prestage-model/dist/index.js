@@ -13611,7 +13611,7 @@ var require_fetch = __commonJS({
     function handleFetchDone(response) {
       finalizeAndReportTiming(response, "fetch");
     }
-    function fetch2(input, init = void 0) {
+    function fetch(input, init = void 0) {
       webidl.argumentLengthCheck(arguments, 1, "globalThis.fetch");
       let p = createDeferredPromise();
       let requestObject;
@@ -14566,7 +14566,7 @@ var require_fetch = __commonJS({
       }
     }
     module.exports = {
-      fetch: fetch2,
+      fetch,
       Fetch,
       fetching,
       finalizeAndReportTiming
@@ -19104,7 +19104,7 @@ var require_undici = __commonJS({
     module.exports.setGlobalDispatcher = setGlobalDispatcher;
     module.exports.getGlobalDispatcher = getGlobalDispatcher;
     var fetchImpl = require_fetch().fetch;
-    module.exports.fetch = async function fetch2(init, options = void 0) {
+    module.exports.fetch = async function fetch(init, options = void 0) {
       try {
         return await fetchImpl(init, options);
       } catch (err) {
@@ -36063,7 +36063,7 @@ var require_config = __commonJS({
   "../../node_modules/@smithy/core/dist-cjs/submodules/config/index.js"(exports) {
     var { homedir } = __require("node:os");
     var { sep: sep4, join: join7 } = __require("node:path");
-    var { createHash: createHash8 } = __require("node:crypto");
+    var { createHash: createHash9 } = __require("node:crypto");
     var { readFile: readFile$1 } = __require("node:fs/promises");
     var { IniSectionType } = require_dist_cjs();
     var { normalizeProvider } = require_client2();
@@ -36223,7 +36223,7 @@ var require_config = __commonJS({
     var DEFAULT_PROFILE = "default";
     var getProfileName = (init) => init.profile || process.env[ENV_PROFILE] || DEFAULT_PROFILE;
     var getSSOTokenFilepath = (id) => {
-      const hasher = createHash8("sha1");
+      const hasher = createHash9("sha1");
       const cacheName = hasher.update(id).digest("hex");
       return join7(getHomeDir(), ".aws", "sso", "cache", `${cacheName}.json`);
     };
@@ -37582,7 +37582,7 @@ var require_endpoints = __commonJS({
 // ../../node_modules/@smithy/core/dist-cjs/submodules/serde/index.js
 var require_serde = __commonJS({
   "../../node_modules/@smithy/core/dist-cjs/submodules/serde/index.js"(exports) {
-    var { createHmac, createHash: createHash8, getRandomValues } = __require("node:crypto");
+    var { createHmac, createHash: createHash9, getRandomValues } = __require("node:crypto");
     var { hasOwn, HttpResponse } = require_transport();
     exports.hasOwn = hasOwn;
     var { ReadStream, lstatSync, fstatSync } = __require("node:fs");
@@ -38489,7 +38489,7 @@ var require_serde = __commonJS({
         return Promise.resolve(this.hash.digest());
       }
       reset() {
-        this.hash = this.secret ? createHmac(this.algorithmIdentifier, castSourceData(this.secret)) : createHash8(this.algorithmIdentifier);
+        this.hash = this.secret ? createHmac(this.algorithmIdentifier, castSourceData(this.secret)) : createHash9(this.algorithmIdentifier);
       }
     };
     function castSourceData(toCast, encoding) {
@@ -39247,7 +39247,7 @@ var require_checksum = __commonJS({
     var { createReadStream: createReadStream2 } = __require("node:fs");
     var { Writable } = __require("node:stream");
     var { toUint8Array, concatBytes } = require_serde();
-    var { createHash: createHash8, createHmac } = __require("node:crypto");
+    var { createHash: createHash9, createHmac } = __require("node:crypto");
     var zlib = __require("node:zlib");
     async function blobReader(blob, onChunk, chunkSize = 1024 * 1024) {
       const size = blob.size;
@@ -39410,7 +39410,7 @@ var require_checksum = __commonJS({
     }
     var hasNativeCrypto$1 = (() => {
       try {
-        createHash8("md5");
+        createHash9("md5");
         return true;
       } catch {
         return false;
@@ -39420,7 +39420,7 @@ var require_checksum = __commonJS({
     function buildNativeClass$2() {
       return class Md5Node {
         digestLength = 16;
-        hash = createHash8("md5");
+        hash = createHash9("md5");
         update(data) {
           this.hash.update(toUint8Array(data));
         }
@@ -39429,7 +39429,7 @@ var require_checksum = __commonJS({
           return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
         }
         reset() {
-          this.hash = createHash8("md5");
+          this.hash = createHash9("md5");
         }
       };
     }
@@ -39717,7 +39717,7 @@ var require_checksum = __commonJS({
     ]);
     var hasNativeCrypto = (() => {
       try {
-        createHash8("sha256");
+        createHash9("sha256");
         return true;
       } catch {
         return false;
@@ -39757,7 +39757,7 @@ var require_checksum = __commonJS({
           this.finished = false;
         }
         createHash() {
-          return this.secret ? createHmac("sha256", toBuffer(this.secret)) : createHash8("sha256");
+          return this.secret ? createHmac("sha256", toBuffer(this.secret)) : createHash9("sha256");
         }
       };
     }
@@ -58522,7 +58522,7 @@ var require_dist_cjs12 = __commonJS({
     var { setCredentialFeature } = require_client3();
     var { CredentialsProviderError, parseKnownFiles, getProfileName } = require_config();
     var { HttpRequest } = require_protocols();
-    var { createHash: createHash8, createPrivateKey, createPublicKey, sign } = __require("node:crypto");
+    var { createHash: createHash9, createPrivateKey, createPublicKey, sign } = __require("node:crypto");
     var { promises: promises3 } = __require("node:fs");
     var { homedir } = __require("node:os");
     var { dirname: dirname3, join: join7 } = __require("node:path");
@@ -58693,7 +58693,7 @@ var require_dist_cjs12 = __commonJS({
       getTokenFilePath() {
         const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join7(homedir(), ".aws", "login", "cache");
         const loginSessionBytes = Buffer.from(this.loginSession, "utf8");
-        const loginSessionSha256 = createHash8("sha256").update(loginSessionBytes).digest("hex");
+        const loginSessionSha256 = createHash9("sha256").update(loginSessionBytes).digest("hex");
         return join7(directory, `${loginSessionSha256}.json`);
       }
       derToRawSignature(derSignature) {
@@ -59294,7 +59294,7 @@ var require_dist_cjs16 = __commonJS({
 var require_sha = __commonJS({
   "../../node_modules/@aws-sdk/checksums/dist-cjs/submodules/sha/index.js"(exports) {
     var { toUint8Array, concatBytes } = require_serde();
-    var { createHmac, createHash: createHash8 } = __require("node:crypto");
+    var { createHmac, createHash: createHash9 } = __require("node:crypto");
     var { Sha256, Sha256Js, Sha256Node } = require_checksum();
     exports.Sha256 = Sha256;
     exports.Sha256Js = Sha256Js;
@@ -59465,7 +59465,7 @@ var require_sha = __commonJS({
     };
     var hasNativeCrypto = (() => {
       try {
-        createHash8("sha1");
+        createHash9("sha1");
         return true;
       } catch {
         return false;
@@ -59505,7 +59505,7 @@ var require_sha = __commonJS({
           this.finished = false;
         }
         createHash() {
-          return this.secret ? createHmac("sha1", toBuffer$1(this.secret)) : createHash8("sha1");
+          return this.secret ? createHmac("sha1", toBuffer$1(this.secret)) : createHash9("sha1");
         }
       };
     }
@@ -60018,7 +60018,7 @@ var require_sha = __commonJS({
     function detectNative() {
       if (nativeSupported === void 0) {
         try {
-          createHash8("sha512");
+          createHash9("sha512");
           nativeSupported = true;
         } catch {
           nativeSupported = false;
@@ -60069,7 +60069,7 @@ var require_sha = __commonJS({
         this.nativeFinished = false;
       }
       createNative() {
-        return this.nativeSecret !== void 0 ? createHmac("sha512", toBuffer(this.nativeSecret)) : createHash8("sha512");
+        return this.nativeSecret !== void 0 ? createHmac("sha512", toBuffer(this.nativeSecret)) : createHash9("sha512");
       }
     };
     function toBuffer(data) {
@@ -70951,7 +70951,7 @@ var require_index_umd = __commonJS({
           return Promise.reject(err);
         }
       }
-      function createCRC322(polynomial = 3988292384) {
+      function createCRC32(polynomial = 3988292384) {
         if (validatePoly(polynomial)) {
           return Promise.reject(validatePoly(polynomial));
         }
@@ -72271,7 +72271,7 @@ var require_index_umd = __commonJS({
       exports2.createBLAKE2b = createBLAKE2b;
       exports2.createBLAKE2s = createBLAKE2s;
       exports2.createBLAKE3 = createBLAKE3;
-      exports2.createCRC32 = createCRC322;
+      exports2.createCRC32 = createCRC32;
       exports2.createCRC64 = createCRC64;
       exports2.createHMAC = createHMAC;
       exports2.createKeccak = createKeccak;
@@ -76367,6 +76367,8 @@ function printableUrl(url) {
 }
 
 // ../core/src/net/http-get.ts
+import { request as plainRequest } from "node:http";
+import { request as tlsRequest } from "node:https";
 var InsecureRedirectError = class extends RayGitopsError {
 };
 var ContentEncodingError = class extends RayGitopsError {
@@ -76378,23 +76380,19 @@ async function guardedFetch(url, options) {
     const what = `${options.method ?? "GET"} ${printableUrl(target.toString())}`;
     const timer = new IdleTimer(what, options.idleTimeoutMs);
     const signal = options.signal ? AbortSignal.any([timer.signal, options.signal]) : timer.signal;
-    let response;
+    let body;
     try {
-      response = await (options.fetch ?? fetch)(target, {
-        method: options.method ?? "GET",
-        headers: { ...options.headers?.(target) ?? {}, "accept-encoding": "identity" },
-        redirect: "manual",
-        signal
-      });
+      body = await send(target, options.method ?? "GET", { ...options.headers?.(target) ?? {}, "accept-encoding": "identity" }, signal);
     } catch (error2) {
       timer.stop();
       throw timer.signal.aborted ? timer.signal.reason : error2;
     }
     timer.touch();
+    const response = answerOf(body);
     if (response.status >= 300 && response.status < 400 && response.status !== 304) {
       const location2 = response.headers.get("location");
       timer.stop();
-      await response.body?.cancel().catch(() => void 0);
+      drop(body);
       if (!location2) throw new InsecureRedirectError(`${what} redirected (HTTP ${response.status}) without a Location`);
       const next = new URL(location2, target);
       if (target.protocol === "https:" && next.protocol !== "https:") {
@@ -76408,35 +76406,54 @@ async function guardedFetch(url, options) {
     const encoding = (response.headers.get("content-encoding") ?? "").trim().toLowerCase();
     if (encoding !== "" && encoding !== "identity") {
       timer.stop();
-      await response.body?.cancel().catch(() => void 0);
+      drop(body);
       throw new ContentEncodingError(`${what} answered with Content-Encoding '${encoding.slice(0, 40)}'; only uncompressed bodies are accepted (the size and checksums must describe the bytes on the wire)`);
     }
-    return wrap(response, target.toString(), timer);
+    return wrap(response, body, target.toString(), timer);
   }
 }
-function wrap(response, url, timer) {
-  async function* chunks() {
-    if (!response.body) {
-      timer.stop();
+function send(target, method, headers, signal) {
+  return new Promise((resolve4, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason);
       return;
     }
-    const reader = response.body.getReader();
-    try {
-      for (; ; ) {
-        let step;
-        try {
-          step = await reader.read();
-        } catch (error2) {
-          throw timer.signal.aborted ? timer.signal.reason : error2;
-        }
-        if (step.done) return;
-        timer.touch();
-        yield step.value;
+    const request = (target.protocol === "https:" ? tlsRequest : plainRequest)(target, { method, headers, signal }, resolve4);
+    request.once("error", reject);
+    request.end();
+  });
+}
+function answerOf(message) {
+  const status = message.statusCode ?? 0;
+  return {
+    status,
+    ok: status >= 200 && status < 300,
+    headers: {
+      // node joins repeated headers with ', ' as fetch's Headers does (set-cookie comes as a list)
+      get(name) {
+        const value = message.headers[name.toLowerCase()];
+        return value === void 0 ? null : Array.isArray(value) ? value.join(", ") : value;
       }
+    }
+  };
+}
+function drop(message) {
+  if (message.complete) message.resume();
+  else message.destroy();
+}
+function wrap(response, body, url, timer) {
+  async function* chunks() {
+    try {
+      for await (const chunk of body) {
+        timer.touch();
+        yield chunk;
+      }
+      if (!body.complete) throw Object.assign(new Error(`${printableUrl(url)}: the connection closed before the whole body arrived`), { code: "ECONNRESET" });
+    } catch (error2) {
+      throw timer.signal.aborted ? timer.signal.reason : error2;
     } finally {
       timer.stop();
-      reader.releaseLock();
-      await response.body.cancel().catch(() => void 0);
+      drop(body);
     }
   }
   return {
@@ -76450,7 +76467,7 @@ function wrap(response, url, timer) {
     },
     async discard() {
       timer.stop();
-      await response.body?.cancel().catch(() => void 0);
+      drop(body);
     }
   };
 }
@@ -77182,40 +77199,8 @@ async function hashFile(path9) {
   return hash.digest("hex");
 }
 
-// ../core/src/stage/crc32c.ts
-var import_hash_wasm = __toESM(require_index_umd(), 1);
-var CASTAGNOLI = 2197175160;
-var Crc32c = class _Crc32c {
-  constructor(hasher) {
-    this.hasher = hasher;
-  }
-  hasher;
-  static async create() {
-    const hasher = await (0, import_hash_wasm.createCRC32)(CASTAGNOLI);
-    hasher.init();
-    return new _Crc32c(hasher);
-  }
-  update(data) {
-    this.hasher.update(data);
-    return this;
-  }
-  /** The CRC as a number; the hasher is spent afterwards. */
-  value() {
-    return Number.parseInt(this.hasher.digest("hex"), 16);
-  }
-  /** The base64 of the big-endian CRC, the form S3 headers carry; the hasher is spent afterwards. */
-  base64() {
-    return Buffer.from(this.hasher.digest("binary")).toString("base64");
-  }
-};
-async function crc32c(data) {
-  return (await Crc32c.create()).update(data).value();
-}
-function crc32cBase64(crc) {
-  const out = Buffer.alloc(4);
-  out.writeUInt32BE(crc);
-  return out.toString("base64");
-}
+// ../core/src/stage/checksum-support.ts
+import { createHash as createHash2 } from "node:crypto";
 
 // ../core/src/stage/s3-requests.ts
 function isNotFound(error2) {
@@ -77232,26 +77217,26 @@ function describeError2(error2) {
   const status = error2.$metadata?.httpStatusCode;
   return `${error2.name}${status ? ` (HTTP ${status})` : ""}: ${error2.message}`;
 }
-function unsignedPayload(command) {
+function withPayloadHash(command, sha256Hex) {
   command.middlewareStack.add(
     (next) => async (args) => {
       const request = args.request;
-      if (request.headers) request.headers["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD";
+      if (request.headers) request.headers["x-amz-content-sha256"] = sha256Hex ?? "UNSIGNED-PAYLOAD";
       return next(args);
     },
-    { step: "build", name: "stageUnsignedPayload" }
+    { step: "build", name: "stagePayloadHash" }
   );
   return command;
 }
 
 // ../core/src/stage/s3-call.ts
-async function s3Call(session, operation, send) {
+async function s3Call(session, operation, send2) {
   let attempts = 0;
   try {
     return await withRetry(
       (attempt, signal) => {
         attempts = attempt + 1;
-        return send(signal);
+        return send2(signal);
       },
       {
         policy: session.retry,
@@ -77274,8 +77259,11 @@ var describeCall = (session, operation, key) => `${operation} s3://${session.buc
 var signalOption = (abortSignal) => abortSignal ? { abortSignal } : {};
 
 // ../core/src/stage/checksum-support.ts
-var CRC32C_ONLY = { crc32c: true, md5: false };
-var MD5_ONLY = { crc32c: false, md5: true };
+var CRC32C_ONLY = { crc32c: true, sha256: false, md5: false };
+var SHA256_ONLY = { crc32c: false, sha256: true, md5: false };
+var MD5_ONLY = { crc32c: false, sha256: false, md5: true };
+var PROBE_BODY = "ray-gitops checksum probe: a store that checks CRC32C refuses this object\n";
+var PROBE_WRONG_CRC32C = "UrDU9w==";
 var known = /* @__PURE__ */ new Map();
 async function isAwsEndpoint(session) {
   let endpoint;
@@ -77291,7 +77279,7 @@ async function isAwsEndpoint(session) {
 }
 function isChecksumRefusal(error2) {
   const e = error2;
-  if (e?.name === "BadDigest" || e?.name === "XAmzContentChecksumMismatch") return true;
+  if (e?.name === "BadDigest" || e?.name === "XAmzContentChecksumMismatch" || e?.name === "XAmzContentSHA256Mismatch") return true;
   return e?.$metadata?.httpStatusCode === 400 && /checksum|crc32c|digest/i.test(`${e.name ?? ""} ${e.message ?? ""}`);
 }
 function partChecksumsFor(session, probeKey) {
@@ -77306,27 +77294,36 @@ function partChecksumsFor(session, probeKey) {
     return answer;
   });
 }
-async function probe(session, key) {
-  const body = Buffer.from("ray-gitops checksum probe: a store that checks CRC32C refuses this object\n");
-  const wrong = crc32cBase64((await crc32c(body) ^ 1) >>> 0);
-  const refused = await s3Call(session, describeCall(session, "PutObject (checksum probe)", key), async (abortSignal) => {
+async function refusesWrong(session, key, what, put) {
+  const refused = await s3Call(session, describeCall(session, `PutObject (checksum probe, ${what})`, key), async (abortSignal) => {
     try {
-      const request = { Bucket: session.bucket, Key: key, Body: body, ContentLength: body.length, ChecksumCRC32C: wrong };
-      const put = new session.sdk.PutObjectCommand(request);
-      await session.s3.send(put, signalOption(abortSignal));
+      await session.s3.send(put(), signalOption(abortSignal));
       return false;
     } catch (error2) {
       if (isChecksumRefusal(error2)) return true;
       throw error2;
     }
   });
-  if (refused) return CRC32C_ONLY;
-  await s3Call(
-    session,
-    describeCall(session, "DeleteObject", key),
-    (abortSignal) => session.s3.send(new session.sdk.DeleteObjectCommand({ Bucket: session.bucket, Key: key }), signalOption(abortSignal))
-  ).catch(() => session.reporter.warning(`could not delete the checksum probe s3://${session.bucket}/${key}; it holds no model bytes and is safe to delete`));
-  session.reporter.info(`${session.where} does not check CRC32C checksums; every part carries Content-MD5 instead`);
+  if (!refused) {
+    await s3Call(
+      session,
+      describeCall(session, "DeleteObject", key),
+      (abortSignal) => session.s3.send(new session.sdk.DeleteObjectCommand({ Bucket: session.bucket, Key: key }), signalOption(abortSignal))
+    ).catch(() => session.reporter.warning(`could not delete the checksum probe s3://${session.bucket}/${key}; it holds no model bytes and is safe to delete`));
+  }
+  return refused;
+}
+async function probe(session, key) {
+  const body = Buffer.from(PROBE_BODY);
+  const request = { Bucket: session.bucket, Key: key, Body: body, ContentLength: body.length };
+  const wrongCrc = PROBE_WRONG_CRC32C;
+  if (await refusesWrong(session, key, "CRC32C", () => new session.sdk.PutObjectCommand({ ...request, ChecksumCRC32C: wrongCrc }))) return CRC32C_ONLY;
+  const wrongSha256 = createHash2("sha256").update("not the probe body").digest("hex");
+  if (await refusesWrong(session, key, "sha256", () => withPayloadHash(new session.sdk.PutObjectCommand(request), wrongSha256))) {
+    session.reporter.info(`${session.where} does not check CRC32C checksums; every part is signed with its sha256 instead`);
+    return SHA256_ONLY;
+  }
+  session.reporter.info(`${session.where} checks neither CRC32C checksums nor signed payload hashes; every part carries Content-MD5 instead`);
   return MD5_ONLY;
 }
 
@@ -77373,7 +77370,7 @@ var Semaphore = class {
 };
 
 // ../core/src/stage/staged-object.ts
-import { createHash as createHash2 } from "node:crypto";
+import { createHash as createHash3 } from "node:crypto";
 async function headStaged(session, key) {
   try {
     return await s3Call(
@@ -77391,7 +77388,7 @@ async function readBackSha256(session, key) {
   try {
     return await s3Call(session, operation, async (abortSignal) => {
       const answer = await session.s3.send(new session.sdk.GetObjectCommand({ Bucket: session.bucket, Key: key }), signalOption(abortSignal));
-      const hash = createHash2("sha256");
+      const hash = createHash3("sha256");
       for await (const chunk of answer.Body) hash.update(chunk);
       return hash.digest("hex");
     });
@@ -77401,9 +77398,9 @@ async function readBackSha256(session, key) {
   }
 }
 var bareEtag = (etag) => (etag ?? "").replace(/"/g, "");
-function storedChecksums(etag, crc32c2) {
+function storedChecksums(etag, crc32c) {
   const bare = bareEtag(etag);
-  return { ...bare ? { etag: bare } : {}, ...crc32c2 && !crc32c2.includes("-") ? { crc32c: crc32c2 } : {} };
+  return { ...bare ? { etag: bare } : {}, ...crc32c && !crc32c.includes("-") ? { crc32c } : {} };
 }
 
 // ../core/src/stage/manifest.ts
@@ -77463,7 +77460,34 @@ async function writeManifest(session, key, manifest) {
 }
 
 // ../core/src/stage/multipart.ts
-import { createHash as createHash4 } from "node:crypto";
+import { createHash as createHash5 } from "node:crypto";
+
+// ../core/src/stage/crc32c.ts
+var CASTAGNOLI = 2197175160;
+var Crc32c = class _Crc32c {
+  constructor(hasher) {
+    this.hasher = hasher;
+  }
+  hasher;
+  static async create() {
+    const { createCRC32 } = await Promise.resolve().then(() => __toESM(require_index_umd(), 1));
+    const hasher = await createCRC32(CASTAGNOLI);
+    hasher.init();
+    return new _Crc32c(hasher);
+  }
+  update(data) {
+    this.hasher.update(data);
+    return this;
+  }
+  /** The CRC as a number; the hasher is spent afterwards. */
+  value() {
+    return Number.parseInt(this.hasher.digest("hex"), 16);
+  }
+  /** The base64 of the big-endian CRC, the form S3 headers carry; the hasher is spent afterwards. */
+  base64() {
+    return Buffer.from(this.hasher.digest("binary")).toString("base64");
+  }
+};
 
 // ../core/src/stage/read.ts
 async function* resilientChunks(source, file, start, options = {}) {
@@ -77515,14 +77539,14 @@ async function* resilientChunks(source, file, start, options = {}) {
 }
 
 // ../core/src/stage/source-hashes.ts
-import { createHash as createHash3 } from "node:crypto";
+import { createHash as createHash4 } from "node:crypto";
 var SourceHashes = class {
   constructor(file) {
     this.file = file;
-    this.sha1 = file.gitSha1 ? createHash3("sha1").update(`blob ${file.size}\0`) : void 0;
+    this.sha1 = file.gitSha1 ? createHash4("sha1").update(`blob ${file.size}\0`) : void 0;
   }
   file;
-  sha256 = createHash3("sha256");
+  sha256 = createHash4("sha256");
   sha1;
   update(chunk) {
     this.sha256.update(chunk);
@@ -77638,16 +77662,18 @@ async function putMultipart(ctx, file, key) {
   let partLength = 0;
   let part;
   const { checksums } = ctx;
-  let md5 = checksums.md5 ? createHash4("md5") : void 0;
+  let md5;
+  let partSha256;
   let crc;
   const beginPart = async () => {
     partLength = Math.min(partSize, file.size - (partNumber - 1) * partSize);
     partBytes = 0;
-    md5 = checksums.md5 ? createHash4("md5") : void 0;
+    md5 = checksums.md5 || existing.has(partNumber) && !checksums.crc32c ? createHash5("md5") : void 0;
+    partSha256 = checksums.sha256 && !existing.has(partNumber) ? createHash5("sha256") : void 0;
     crc = checksums.crc32c ? await Crc32c.create() : void 0;
     if (!existing.has(partNumber)) part = await ctx.buffers.acquire(partLength);
   };
-  const uploadPart = async (number, lent, md5Hex, checksum) => {
+  const uploadPart = async (number, lent, md5Hex, checksum, sha256Hex) => {
     const body = lent.bytes;
     await ctx.slots.acquire(1);
     try {
@@ -77655,7 +77681,7 @@ async function putMultipart(ctx, file, key) {
         ctx,
         `${describeCall(ctx, "UploadPart", key)} part ${number}`,
         (abortSignal) => s3.send(
-          unsignedPayload(
+          withPayloadHash(
             new sdk.UploadPartCommand({
               Bucket: bucket,
               Key: key,
@@ -77665,7 +77691,8 @@ async function putMultipart(ctx, file, key) {
               ContentLength: body.length,
               ...md5Hex ? { ContentMD5: Buffer.from(md5Hex, "hex").toString("base64") } : {},
               ...checksum ? { ChecksumCRC32C: checksum } : {}
-            })
+            }),
+            sha256Hex
           ),
           signalOption(abortSignal)
         )
@@ -77699,7 +77726,7 @@ async function putMultipart(ctx, file, key) {
       ctx.progress.skip(previous.size, false);
       return;
     }
-    const task = uploadPart(number, part, md5Hex, checksum);
+    const task = uploadPart(number, part, md5Hex, checksum, partSha256?.digest("hex"));
     part = void 0;
     task.catch((error2) => {
       failure ??= error2;
@@ -77718,6 +77745,7 @@ async function putMultipart(ctx, file, key) {
         const take = Math.min(chunk.length - pos, partLength - partBytes);
         const slice = chunk.subarray(pos, pos + take);
         md5?.update(slice);
+        partSha256?.update(slice);
         crc?.update(slice);
         part?.bytes.set(slice, partBytes);
         partBytes += take;
@@ -77888,7 +77916,7 @@ function receiptFiles(files) {
 }
 
 // ../core/src/stage/upload-file.ts
-import { createHash as createHash5 } from "node:crypto";
+import { createHash as createHash6 } from "node:crypto";
 async function stageFileWithRetry(ctx, file, key) {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -77926,7 +77954,7 @@ async function putSmall(ctx, file, key) {
       hashes.update(chunk);
     }
     const sha256 = hashes.verify();
-    const md5 = ctx.checksums.md5 ? createHash5("md5").update(body).digest("base64") : void 0;
+    const md5 = ctx.checksums.crc32c ? void 0 : createHash6("md5").update(body).digest("base64");
     const checksum = ctx.checksums.crc32c ? (await Crc32c.create()).update(body).base64() : void 0;
     await ctx.slots.acquire(1);
     let stored;
@@ -77935,7 +77963,7 @@ async function putSmall(ctx, file, key) {
         ctx,
         describeCall(ctx, "PutObject", key),
         (abortSignal) => ctx.s3.send(
-          unsignedPayload(
+          withPayloadHash(
             new ctx.sdk.PutObjectCommand({
               Bucket: ctx.bucket,
               Key: key,
@@ -77945,7 +77973,9 @@ async function putSmall(ctx, file, key) {
               ...checksum ? { ChecksumCRC32C: checksum } : {},
               Metadata: objectMetadata(file, sha256),
               ...ctx.storageClass ? { StorageClass: ctx.storageClass } : {}
-            })
+            }),
+            // one part is the whole file: its sha256 is the one just checked against the source
+            ctx.checksums.sha256 ? sha256 : void 0
           ),
           signalOption(abortSignal)
         )
@@ -78039,7 +78069,7 @@ async function stageModelUnchecked(options) {
   }
   const concurrency = Math.max(1, options.concurrency ?? 8);
   const partSize = partSizeFor(Math.max(0, ...files.map((f) => f.size)), options.partSize ?? 8 * MiB2);
-  const bufferCount = Math.max(1, Math.floor((options.maxBufferedBytes ?? 24 * MiB2) / partSize));
+  const bufferCount = Math.max(1, Math.floor((options.maxBufferedBytes ?? 16 * MiB2) / partSize));
   const progress = new Progress(totalBytes, files.length, reporter, options.progressIntervalMs ?? 5e3);
   const checksums = await partChecksumsFor(session, `${manifestKey}.checksum-probe`);
   const ctx = {
@@ -78141,10 +78171,10 @@ async function finishShard(session, receiptKey, shard, partial, started) {
 }
 
 // ../core/src/stage/tar-url.ts
-import { createHash as createHash7 } from "node:crypto";
+import { createHash as createHash8 } from "node:crypto";
 
 // ../core/src/stage/tar-reader.ts
-import { createHash as createHash6 } from "node:crypto";
+import { createHash as createHash7 } from "node:crypto";
 var BLOCK = 512;
 var MAX_TAR_METADATA = 1024 * 1024;
 var TarFormatError = class extends StageError {
@@ -78198,7 +78228,7 @@ async function readTar(chunks, archive, onEntry, onSkip = () => void 0) {
           longName = void 0;
           longLink = void 0;
           if (type === "0" || type === "\0" || type === "7") {
-            state = { kind: "file", left: size, pad: padOf(size), path: path9, size, dataOffset: position, hash: createHash6("sha256") };
+            state = { kind: "file", left: size, pad: padOf(size), path: path9, size, dataOffset: position, hash: createHash7("sha256") };
           } else {
             if (type === "1" || type === "2") onSkip({ path: path9, kind: type === "1" ? "hard link" : "symbolic link", target: linkpath });
             else if (type === "3" || type === "4" || type === "6") onSkip({ path: path9, kind: type === "6" ? "fifo" : "device file" });
@@ -78312,7 +78342,7 @@ async function resolveTarUrl(url, options = {}) {
           await answer.discard();
           throw httpError(answer.response, `downloading ${shown}`);
         }
-        const hash = createHash7("sha256");
+        const hash = createHash8("sha256");
         await readTar(
           answer.chunks(),
           hash,
