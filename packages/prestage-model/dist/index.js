@@ -78093,7 +78093,7 @@ async function stageModelUnchecked(options) {
   const staged = new Array(files.length);
   try {
     let next = 0;
-    const fileWorkers = Math.min(files.length, Math.max(1, Math.min(4, concurrency)));
+    const fileWorkers = Math.min(files.length, Math.max(1, Math.min(4, concurrency, Math.max(2, bufferCount))));
     await Promise.all(
       Array.from({ length: fileWorkers }, async () => {
         while (next < files.length && !ctx.failed) {
