@@ -1,7 +1,5 @@
 // The gitops checks by name, each with the plain-data options it is built from: what lets a worker
 // thread build the same check set as the main thread (functions cannot cross a thread boundary).
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { kroBreakingChangeCheck } from '../kro-checks/breaking-check.js';
 import { kroCheck } from '../kro-checks/rgd-check.js';
 import { kuberayCheck } from '../kuberay/check.js';
@@ -9,6 +7,7 @@ import type { KubeRayFeatureGates } from '../kuberay/feature-gates.js';
 import { argocdCheck } from '../policy/argocd.js';
 import { policyCheck } from '../policy/check.js';
 import type { CheckSource, ResourceCheck } from '../validate/checks.js';
+import { workerEntryBeside } from '../validate/parallel.js';
 
 interface KubeRayOptions {
   readonly featureGates?: KubeRayFeatureGates;
@@ -28,7 +27,7 @@ type CheckName = keyof typeof FACTORIES;
  * The worker thread's entry, beside this module: validate-worker.js when compiled, .ts when run from
  * the TypeScript sources (tests), and dist/validate-worker.js beside an action's bundle.
  */
-const WORKER_ENTRY = new URL(`./validate-worker${extname(fileURLToPath(import.meta.url)) || '.js'}`, import.meta.url).href;
+const WORKER_ENTRY = workerEntryBeside(import.meta.url, 'validate-worker');
 
 /** The check `name` built with `options`, carrying the source a worker thread builds it again from. */
 export function namedCheck(name: 'kuberay', options?: KubeRayOptions): ResourceCheck;

@@ -38,8 +38,16 @@ export interface ParallelPlan {
   readonly setup: WorkerSetup;
 }
 
-/** The worker entry for a run without checks, beside this module (.ts when run from the sources). */
-const SCHEMA_WORKER_ENTRY = new URL(`./schema-worker${extname(fileURLToPath(import.meta.url)) || '.js'}`, import.meta.url).href;
+/**
+ * The file URL of the worker entry `name` beside the module at `moduleUrl`, with that module's own
+ * extension: `.js` when compiled (or beside an action's bundle), `.ts` when run from the sources.
+ */
+export function workerEntryBeside(moduleUrl: string, name: string): string {
+  return new URL(`./${name}${extname(fileURLToPath(moduleUrl)) || '.js'}`, moduleUrl).href;
+}
+
+/** The worker entry for a run without checks. */
+const SCHEMA_WORKER_ENTRY = workerEntryBeside(import.meta.url, 'schema-worker');
 
 /**
  * The worker entry all `checks` can be built again in, when every check has a source naming the

@@ -43,9 +43,10 @@ export async function compileCached(
   if (cached) return cached;
   const ajv = await compiler();
   const validate = ajv.compile(schema);
+  let code: string;
   try {
     const { standaloneCode } = await import('./ajv-compiler.js');
-    const code = standaloneCode(ajv, validate);
+    code = standaloneCode(ajv, validate);
     mkdirSync(dir, { recursive: true });
     const temporary = `${file}.${process.pid}.tmp`;
     writeFileSync(temporary, code);
@@ -55,7 +56,7 @@ export async function compileCached(
     return validate;
   }
   // validated through the cached code from the first run on, so V8's code cache is written at its end too
-  return load(file) ?? validate;
+  return run(file, code) ?? validate;
 }
 
 /** `require("ajv/dist/runtime/equal").default`, as the generated code reads it. */
@@ -79,6 +80,11 @@ function load(file: string): ValidateFunction | undefined {
   } catch {
     return undefined;
   }
+  return run(file, code);
+}
+
+/** Runs the standalone code kept in `file` (given in hand, read or just written); undefined when it does not load. */
+function run(file: string, code: string): ValidateFunction | undefined {
   try {
     const module: { exports: unknown } = { exports: {} };
     const requireRuntime = (id: string) => {
@@ -86,8 +92,8 @@ function load(file: string): ValidateFunction | undefined {
       return RUNTIME[id];
     };
     // the code is what ajv generated on this machine for a schema with this hash (see compileCached)
-    const run = compiledScript(file, code).runInThisContext() as (require: unknown, module: unknown, exports: unknown) => void;
-    run(requireRuntime, module, module.exports);
+    const wrapper = compiledScript(file, code).runInThisContext() as (require: unknown, module: unknown, exports: unknown) => void;
+    wrapper(requireRuntime, module, module.exports);
     return typeof module.exports === 'function' ? (module.exports as ValidateFunction) : undefined;
   } catch {
     return undefined;
