@@ -1,3 +1,4 @@
+import { droppedChunks } from './dropped-chunks.js';
 import { IntegrityError, RetryableError } from './errors.js';
 import { explainHttpFailure } from './http.js';
 import { backoffMs, DEFAULT_RETRY, isRetryable, sleep, type RetryPolicy } from './retry.js';
@@ -33,6 +34,8 @@ export async function* resilientChunks(
         offset += chunk.length;
         attempt = 0;
         yield chunk;
+        // the consumer asks for the next chunk only once it has copied this one out
+        droppedChunks(chunk.length);
       }
       if (offset < file.size) throw new RetryableError(`${file.path}: the source ended at byte ${offset} of ${file.size}`);
     } catch (caught) {

@@ -32,9 +32,11 @@ export interface StageOptions {
   /** parts in flight across all files, as far as maxBufferedBytes holds them; default 8 */
   readonly concurrency?: number;
   /**
-   * cap on part buffers held in memory at once (at least one part); default 16 MiB (two 8 MiB parts: one
-   * filling while one uploads): on loopback Ceph a larger pool bought no speed, only resident memory, and
-   * the third part kept peak RSS above 128 MiB (docs/benchmarks.md)
+   * cap on part buffers held in memory at once (at least one part); default 24 MiB (three 8 MiB parts):
+   * a part is read far faster than S3 stores it, so the parts in flight, which this caps, set the upload
+   * rate. Three or four instead of two took 543 MiB into loopback Ceph in 6.6–7.0 s instead of 7.7–8.5 s;
+   * freeing dropped source chunks early (dropped-chunks.ts) keeps peak RSS under 128 MiB with three
+   * (118–123 MiB at 1 GiB), not with four (126–130 MiB) (docs/benchmarks.md)
    */
   readonly maxBufferedBytes?: number;
   /** smallest part; default 8 MiB, grown so the largest file stays under 9,000 parts */
@@ -158,7 +160,7 @@ async function stageModelUnchecked(options: StageOptions): Promise<StageResult> 
 
   const concurrency = Math.max(1, options.concurrency ?? 8);
   const partSize = partSizeFor(Math.max(0, ...files.map((f) => f.size)), options.partSize ?? 8 * MiB);
-  const bufferCount = Math.max(1, Math.floor((options.maxBufferedBytes ?? 16 * MiB) / partSize));
+  const bufferCount = Math.max(1, Math.floor((options.maxBufferedBytes ?? 24 * MiB) / partSize));
   const progress = new Progress(totalBytes, files.length, reporter, options.progressIntervalMs ?? 5000);
   // the probe object sits beside the manifest, never under the model prefix a reader loads every file of
   const checksums = await partChecksumsFor(session, `${manifestKey}.checksum-probe`);
