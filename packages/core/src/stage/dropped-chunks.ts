@@ -32,8 +32,8 @@ function youngCollector(): (() => void) | null {
  * are in a part buffer, but V8 frees such buffers only at a full collection, which it starts after
  * external memory has grown by tens of MiB. Staging 1 GiB with a 32 MiB part pool, dead chunks raised
  * peak RSS to 148–157 MiB; collecting every 4 MiB held it at 126–130 MiB, every 16 MiB or a full
- * collection every 8 MiB at 143–165 MiB (docs/benchmarks.md). That saving is what pays for a third part
- * in flight. A minor collection with a few live young objects takes well under a millisecond.
+ * collection every 8 MiB at 143–165 MiB (docs/benchmarks.md). That saving is what pays for the larger
+ * part pool. A minor collection with a few live young objects takes well under a millisecond.
  */
 export function droppedChunks(bytes: number): void {
   droppedSince += bytes;

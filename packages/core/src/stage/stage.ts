@@ -32,14 +32,15 @@ export interface StageOptions {
   /** parts in flight across all files, as far as maxBufferedBytes holds them; default 8 */
   readonly concurrency?: number;
   /**
-   * cap on part buffers held in memory at once (at least one part); default 24 MiB (three 8 MiB parts):
+   * cap on part buffers held in memory at once (at least one part); default 25 MiB (five 5 MiB parts):
    * a part is read far faster than S3 stores it, so the parts in flight, which this caps, set the upload
-   * rate. Three or four instead of two took 543 MiB into loopback Ceph in 6.6–7.0 s instead of 7.7–8.5 s;
-   * freeing dropped source chunks early (dropped-chunks.ts) keeps peak RSS under 128 MiB with three
-   * (118–123 MiB at 1 GiB), not with four (126–130 MiB) (docs/benchmarks.md)
+   * rate, and for the same memory small parts put more of them in flight. Into loopback Ceph, 1 GiB took
+   * 11.7–11.8 s with five 5 MiB parts against 13.0–13.6 s with three 8 MiB ones, at 121–122 MiB peak RSS;
+   * freeing dropped source chunks early (dropped-chunks.ts) is what keeps that under 128 MiB
+   * (docs/benchmarks.md)
    */
   readonly maxBufferedBytes?: number;
-  /** smallest part; default 8 MiB, grown so the largest file stays under 9,000 parts */
+  /** smallest part; default 5 MiB (S3's minimum), grown so the largest file stays under 9,000 parts */
   readonly partSize?: number;
   /** default INTELLIGENT_TIERING; '' sends none (the bucket's default) */
   readonly storageClass?: string;
@@ -159,8 +160,8 @@ async function stageModelUnchecked(options: StageOptions): Promise<StageResult> 
   }
 
   const concurrency = Math.max(1, options.concurrency ?? 8);
-  const partSize = partSizeFor(Math.max(0, ...files.map((f) => f.size)), options.partSize ?? 8 * MiB);
-  const bufferCount = Math.max(1, Math.floor((options.maxBufferedBytes ?? 24 * MiB) / partSize));
+  const partSize = partSizeFor(Math.max(0, ...files.map((f) => f.size)), options.partSize ?? 5 * MiB);
+  const bufferCount = Math.max(1, Math.floor((options.maxBufferedBytes ?? 25 * MiB) / partSize));
   const progress = new Progress(totalBytes, files.length, reporter, options.progressIntervalMs ?? 5000);
   // the probe object sits beside the manifest, never under the model prefix a reader loads every file of
   const checksums = await partChecksumsFor(session, `${manifestKey}.checksum-probe`);
