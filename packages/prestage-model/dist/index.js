@@ -77489,6 +77489,31 @@ var Crc32c = class _Crc32c {
   }
 };
 
+// ../core/src/stage/dropped-chunks.ts
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+var COLLECT_EVERY_BYTES = 4 * 1024 * 1024;
+var collectYoung;
+var droppedSince = 0;
+function youngCollector() {
+  if (collectYoung === void 0) {
+    try {
+      setFlagsFromString("--expose-gc");
+      const gc = runInNewContext("gc");
+      collectYoung = typeof gc === "function" ? () => gc({ type: "minor" }) : null;
+    } catch {
+      collectYoung = null;
+    }
+  }
+  return collectYoung;
+}
+function droppedChunks(bytes) {
+  droppedSince += bytes;
+  if (droppedSince < COLLECT_EVERY_BYTES) return;
+  droppedSince = 0;
+  youngCollector()?.();
+}
+
 // ../core/src/stage/read.ts
 async function* resilientChunks(source, file, start, options = {}) {
   const policy = options.policy ?? DEFAULT_RETRY;
@@ -77507,6 +77532,7 @@ async function* resilientChunks(source, file, start, options = {}) {
         offset += chunk.length;
         attempt = 0;
         yield chunk;
+        droppedChunks(chunk.length);
       }
       if (offset < file.size) throw new RetryableError(`${file.path}: the source ended at byte ${offset} of ${file.size}`);
     } catch (caught) {
@@ -78068,8 +78094,8 @@ async function stageModelUnchecked(options) {
     };
   }
   const concurrency = Math.max(1, options.concurrency ?? 8);
-  const partSize = partSizeFor(Math.max(0, ...files.map((f) => f.size)), options.partSize ?? 8 * MiB2);
-  const bufferCount = Math.max(1, Math.floor((options.maxBufferedBytes ?? 16 * MiB2) / partSize));
+  const partSize = partSizeFor(Math.max(0, ...files.map((f) => f.size)), options.partSize ?? 5 * MiB2);
+  const bufferCount = Math.max(1, Math.floor((options.maxBufferedBytes ?? 25 * MiB2) / partSize));
   const progress = new Progress(totalBytes, files.length, reporter, options.progressIntervalMs ?? 5e3);
   const checksums = await partChecksumsFor(session, `${manifestKey}.checksum-probe`);
   const ctx = {
