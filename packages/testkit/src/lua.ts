@@ -1,27 +1,15 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { debianProgram } from './debian.js';
 
 /** Debian's Lua 5.1 interpreter: gopher-lua, the Lua of Argo CD, implements Lua 5.1. */
 const LUA = 'lua5.1';
-const DEBIAN_BINARY = `/usr/bin/${LUA}`;
 let binary: string | undefined;
 
-/**
- * The Lua 5.1 interpreter, installed with apt-get when missing and running as root (the way the Ceph
- * script installs its daemons), else an error that says what to install.
- */
+/** The Lua 5.1 interpreter: the one on PATH, else Debian's, installed when missing (debian.ts). */
 export function lua51(): string {
   if (binary) return binary;
   if (spawnSync(LUA, ['-v']).status === 0) return (binary = LUA);
-  if (!existsSync(DEBIAN_BINARY)) {
-    if (process.getuid?.() !== 0) throw new Error(`Lua 5.1 is needed to run the Argo CD health checks: sudo apt-get install ${LUA}`);
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    // apt's own lock, waited for: test files in parallel may install at once
-    const apt = (...args: string[]) => execFileSync('apt-get', ['-o', 'DPkg::Lock::Timeout=120', ...args], { env, stdio: 'pipe', timeout: 600_000 });
-    apt('update', '-qq');
-    apt('install', '-y', '-qq', LUA);
-  }
-  return (binary = DEBIAN_BINARY);
+  return (binary = debianProgram(LUA, `/usr/bin/${LUA}`, 'to run the Argo CD health checks'));
 }
 
 /**

@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { debianProgram } from './debian.js';
 
 /**
  * The CNCF distribution server (Debian's docker-registry) on a free loopback port, with filesystem
@@ -22,7 +23,6 @@ export interface TestRegistry {
   stop(): Promise<void>;
 }
 
-const REGISTRY_BIN = '/usr/bin/docker-registry';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -77,7 +77,8 @@ export async function startRegistry(options: StartOptions = {}): Promise<TestReg
       '',
     ].join('\n'),
   );
-  const child = spawn(REGISTRY_BIN, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const registry = debianProgram('docker-registry', '/usr/bin/docker-registry', 'for the registry tests');
+  const child = spawn(registry, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   await waitUntilUp(`http://127.0.0.1:${port}/v2/`, child, () => stderr);

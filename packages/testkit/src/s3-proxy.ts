@@ -39,6 +39,8 @@ export interface S3Op {
 const slowDown = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>';
 const internal = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>';
 const badDigest = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>BadDigest</Code><Message>The CRC32C you specified did not match the calculated checksum.</Message></Error>';
+/** the golden ratio's fractional part: its multiples modulo 1 spread evenly over [0, 1) */
+const GOLDEN_FRACTION = 0.6180339887498949;
 const denied = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>';
 
 /**
@@ -50,6 +52,7 @@ export class S3FaultProxy {
   readonly ops: S3Op[] = [];
   readonly injected = { errors: 0, resets: 0, corrupted: 0 };
   private requests = 1;
+  private writeRequests = 1;
   /** requests left unanswered by the stall fault */
   stalled = 0;
   private server!: Server;
@@ -96,7 +99,21 @@ export class S3FaultProxy {
       return;
     }
     // a low-discrepancy sequence: the injected rates hold closely on every run, no luck involved
-    const roll = (this.requests++ * 0.6180339887498949) % 1;
+    const roll = (this.requests++ * GOLDEN_FRACTION) % 1;
+    // resets hit writes only, so they take their own sequence over the writes: which requests are writes
+    // depends on the client's scheduling, and the rate must hold however the writes fall among reads
+    const writeRoll = isWrite ? (this.writeRequests++ * GOLDEN_FRACTION) % 1 : 1;
+    // the window starts at errorRate, where the sequence first lands within a few dozen writes
+    if (writeRoll >= this.faults.errorRate && writeRoll < this.faults.errorRate + this.faults.resetRate) {
+      this.injected.resets++;
+      let seen = 0;
+      req.on('data', (chunk: Buffer) => {
+        seen += chunk.length;
+        if (seen > 64 * 1024) req.socket.resetAndDestroy();
+      });
+      req.on('end', () => req.socket.resetAndDestroy());
+      return;
+    }
     if (roll < this.faults.errorRate) {
       this.injected.errors++;
       req.resume();
@@ -105,16 +122,6 @@ export class S3FaultProxy {
         res.writeHead(slow ? 503 : 500, { 'content-type': 'application/xml' });
         res.end(slow ? slowDown : internal);
       });
-      return;
-    }
-    if (isWrite && roll < this.faults.errorRate + this.faults.resetRate) {
-      this.injected.resets++;
-      let seen = 0;
-      req.on('data', (chunk: Buffer) => {
-        seen += chunk.length;
-        if (seen > 64 * 1024) req.socket.resetAndDestroy();
-      });
-      req.on('end', () => req.socket.resetAndDestroy());
       return;
     }
     const corrupt = isWrite && this.faults.corruptBody?.(req, url) === true;
