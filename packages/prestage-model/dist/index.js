@@ -77316,8 +77316,7 @@ async function refusesWrong(session, key, what, put) {
 async function probe(session, key) {
   const body = Buffer.from(PROBE_BODY);
   const request = { Bucket: session.bucket, Key: key, Body: body, ContentLength: body.length };
-  const wrongCrc = PROBE_WRONG_CRC32C;
-  if (await refusesWrong(session, key, "CRC32C", () => new session.sdk.PutObjectCommand({ ...request, ChecksumCRC32C: wrongCrc }))) return CRC32C_ONLY;
+  if (await refusesWrong(session, key, "CRC32C", () => new session.sdk.PutObjectCommand({ ...request, ChecksumCRC32C: PROBE_WRONG_CRC32C }))) return CRC32C_ONLY;
   const wrongSha256 = createHash2("sha256").update("not the probe body").digest("hex");
   if (await refusesWrong(session, key, "sha256", () => withPayloadHash(new session.sdk.PutObjectCommand(request), wrongSha256))) {
     session.reporter.info(`${session.where} does not check CRC32C checksums; every part is signed with its sha256 instead`);

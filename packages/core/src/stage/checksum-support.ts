@@ -52,9 +52,10 @@ function isChecksumRefusal(error: unknown): boolean {
 }
 
 /**
- * Finds out, once per endpoint, whether the store checks CRC32C: a tiny PutObject whose
- * `x-amz-checksum-crc32c` is deliberately wrong must be refused. A store that keeps it anyway gets
- * Content-MD5 on every part instead (and the probe object is deleted again).
+ * Finds out, once per endpoint, which part checksum the store checks: a tiny PutObject whose
+ * `x-amz-checksum-crc32c` is deliberately wrong must be refused; if the store keeps it (the object is
+ * deleted again), one whose signed payload sha256 is deliberately wrong must be refused; a store that
+ * refuses neither gets Content-MD5 on every part.
  */
 export function partChecksumsFor(session: S3Session, probeKey: string): Promise<PartChecksums> {
   return isAwsEndpoint(session).then(({ aws, key }) => {
@@ -92,8 +93,7 @@ async function refusesWrong(session: S3Session, key: string, what: string, put: 
 async function probe(session: S3Session, key: string): Promise<PartChecksums> {
   const body = Buffer.from(PROBE_BODY);
   const request = { Bucket: session.bucket, Key: key, Body: body, ContentLength: body.length };
-  const wrongCrc = PROBE_WRONG_CRC32C;
-  if (await refusesWrong(session, key, 'CRC32C', () => new session.sdk.PutObjectCommand({ ...request, ChecksumCRC32C: wrongCrc }))) return CRC32C_ONLY;
+  if (await refusesWrong(session, key, 'CRC32C', () => new session.sdk.PutObjectCommand({ ...request, ChecksumCRC32C: PROBE_WRONG_CRC32C }))) return CRC32C_ONLY;
   // the sha256 of other bytes: a store that checks the signed payload hash answers XAmzContentSHA256Mismatch
   const wrongSha256 = createHash('sha256').update('not the probe body').digest('hex');
   if (await refusesWrong(session, key, 'sha256', () => withPayloadHash(new session.sdk.PutObjectCommand(request), wrongSha256))) {

@@ -188,8 +188,8 @@ async function stageModelUnchecked(options: StageOptions): Promise<StageResult> 
   try {
     let next = 0;
     // a file being read needs a part buffer to make progress: more readers than buffers only hold more
-    // connections and received chunks in memory (two readers measured ~0.2 s and ~3 MiB better than four
-    // with the default two-buffer pool); small files need no buffer, so never fewer than two
+    // connections and received chunks in memory (with a two-buffer pool, two readers measured ~0.2 s and
+    // ~3 MiB better than four); small files need no buffer, so never fewer than two
     const fileWorkers = Math.min(files.length, Math.max(1, Math.min(4, concurrency, Math.max(2, bufferCount))));
     await Promise.all(
       Array.from({ length: fileWorkers }, async () => {
